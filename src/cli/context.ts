@@ -1,0 +1,9 @@
+import type { ExitCode } from '../errors.js';
+
+/** What a command's action may tell the CLI shell besides throwing. */
+export interface CliContext {
+  /** The exit code the process ends with when the action returns (default 0). */
+  setExitCode(code: ExitCode): void;
+  /** True with --debug, NOTEBOOK_STREAM_DEBUG=1 or NBS_DEBUG=1. */
+  readonly debug: boolean;
+}
