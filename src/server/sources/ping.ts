@@ -1,0 +1,118 @@
+import { RequestError, say, type Lang } from '../request-error.js';
+import type { Payload, SourceContext, SourceDefinition } from '../source.js';
+
+/**
+ * `ping`: a deterministic token stream, the guide's test operation. Token i is produced at
+ * `first_delay_ms + i × interval_ms` after the stream opened, scheduled against that absolute
+ * time so timer drift does not accumulate.
+ */
+export interface PingOptions {
+  count: number;
+  intervalMs: number;
+  firstDelayMs: number;
+  token: string;
+}
+
+/** Documented limits (docs/protocol.md). */
+export const PING_LIMITS = {
+  count: { min: 1, max: 1_000_000, default: 50 },
+  interval_ms: { min: 0, max: 60_000, default: 20 },
+  first_delay_ms: { min: 0, max: 600_000, default: 0 },
+  tokenChars: { min: 1, max: 65_536 },
+  tokenBytes: { min: 1, max: 1_048_576 },
+} as const;
+
+export const DEFAULT_PING_TOKEN = 'tok ';
+
+let pendingTimers = 0;
+
+/** Timers the ping sources hold right now: tests read it to prove a disconnect stops the source. */
+export function pendingPingTimers(): number {
+  return pendingTimers;
+}
+
+function intField(op: Record<string, unknown>, name: keyof typeof PING_LIMITS, lang: Lang): number {
+  const limits = PING_LIMITS[name] as { min: number; max: number; default?: number };
+  const value = op[name];
+  if (value === undefined) return limits.default ?? limits.min;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < limits.min || value > limits.max) {
+    throw new RequestError(
+      'NBS_INVALID_BODY',
+      say(
+        lang,
+        `operation.${name} must be a whole number from ${limits.min} to ${limits.max}`,
+        `operation.${name} 必须是 ${limits.min} 到 ${limits.max} 之间的整数`,
+      ),
+    );
+  }
+  return value;
+}
+
+function tokenField(op: Record<string, unknown>, lang: Lang): string {
+  const value = op['token'];
+  if (value === undefined) return DEFAULT_PING_TOKEN;
+  if (typeof value === 'string' && value.length >= PING_LIMITS.tokenChars.min && value.length <= PING_LIMITS.tokenChars.max) {
+    return value;
+  }
+  if (typeof value === 'number' && Number.isInteger(value) && value >= PING_LIMITS.tokenBytes.min && value <= PING_LIMITS.tokenBytes.max) {
+    // A size in bytes: ASCII, so bytes = characters on the wire (before JSON framing).
+    return 'x'.repeat(value);
+  }
+  throw new RequestError(
+    'NBS_INVALID_BODY',
+    say(
+      lang,
+      `operation.token must be a string of 1 to ${PING_LIMITS.tokenChars.max} characters or a size in bytes from 1 to ${PING_LIMITS.tokenBytes.max}`,
+      `operation.token 必须是 1 到 ${PING_LIMITS.tokenChars.max} 个字符的字符串，或 1 到 ${PING_LIMITS.tokenBytes.max} 之间的字节数`,
+    ),
+  );
+}
+
+/** Resolves after `ms`, or at once (false) when the signal aborts; the timer is cleared either way. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    pendingTimers++;
+    const onAbort = () => {
+      clearTimeout(timer);
+      pendingTimers--;
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      pendingTimers--;
+      resolve(true);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+async function* pingStream(op: PingOptions, ctx: SourceContext): AsyncGenerator<Payload> {
+  const { signal } = ctx;
+  const start = performance.now();
+  const payload: Payload = { type: 'chunk', text: op.token };
+  for (let i = 0; i < op.count; i++) {
+    const wait = start + op.firstDelayMs + i * op.intervalMs - performance.now();
+    if (wait >= 1) {
+      if (!(await sleep(wait, signal))) return;
+    } else if (signal.aborted) {
+      return;
+    }
+    yield payload;
+  }
+}
+
+export const pingSource: SourceDefinition<PingOptions> = {
+  type: 'ping',
+  validate(op, lang) {
+    return {
+      count: intField(op, 'count', lang),
+      intervalMs: intField(op, 'interval_ms', lang),
+      firstDelayMs: intField(op, 'first_delay_ms', lang),
+      token: tokenField(op, lang),
+    };
+  },
+  async open(op, ctx) {
+    return pingStream(op, ctx);
+  },
+};
