@@ -1,0 +1,109 @@
+import type { DoneStats } from '../protocol.js';
+import { readStamp, type ServerTimeSpec } from './server-time.js';
+
+/** What the client needs to know about one event beyond its arrival. */
+export interface EventFacts {
+  /** The event's name: the SSE type, or an NDJSON object's `event` key, else `message`. */
+  name: string;
+  /** Carries payload (CONTRACT.md, "First-chunk latency"). */
+  content: boolean;
+  /** Server send time in ms (NaN when absent) and, when `t_src` is present, the source time. */
+  t: number;
+  tSrc: number;
+  /** `done.stats` of our server. */
+  stats: DoneStats | null;
+}
+
+/**
+ * Classifies one event. Not content: `done` and `error` events, `[DONE]`, empty data, and
+ * OpenAI-style deltas that carry only a role or only usage (`choices: []`) — the LLM tools that call
+ * those a first token measure TTFT too early. Content: text in `text`, `choices[].delta.content`,
+ * reasoning or tool calls, `choices[].text`, Anthropic `content_block_delta`, a `display`, and any
+ * other non-empty payload (a stream we do not know is taken at its word).
+ */
+export function eventFacts(type: string, data: string, serverTime: ServerTimeSpec, out: EventFacts): EventFacts {
+  out.name = type;
+  out.content = false;
+  out.t = NaN;
+  out.tSrc = NaN;
+  out.stats = null;
+  if (type === 'raw') {
+    out.content = true;
+    return out;
+  }
+  let first = 0;
+  while (first < data.length && (data.charCodeAt(first) === 0x20 || data.charCodeAt(first) === 0x09)) first++;
+  if (first === data.length) return out;
+  if (data.charCodeAt(first) !== 0x7b /* { */) {
+    out.content = type !== 'done' && type !== 'error' && data !== '[DONE]';
+    return out;
+  }
+  let obj: Record<string, unknown>;
+  try {
+    obj = JSON.parse(data) as Record<string, unknown>;
+  } catch {
+    out.content = type !== 'done' && type !== 'error';
+    return out;
+  }
+  if (obj === null || typeof obj !== 'object') return out;
+  if (type === 'message' && typeof obj['event'] === 'string') out.name = obj['event'];
+  out.t = readStamp(obj, serverTime);
+  const tSrc = obj['t_src'];
+  if (typeof tSrc === 'number' && Number.isFinite(tSrc)) out.tSrc = tSrc * serverTime.toMs;
+  if (out.name === 'done') {
+    out.stats = doneStats(obj['stats']);
+    return out;
+  }
+  if (out.name === 'error') return out;
+  out.content = hasPayload(obj, out.name);
+  return out;
+}
+
+function nonEmpty(v: unknown): boolean {
+  return (typeof v === 'string' && v.length > 0) || (Array.isArray(v) && v.length > 0);
+}
+
+function hasPayload(obj: Record<string, unknown>, name: string): boolean {
+  const choices = obj['choices'];
+  if (Array.isArray(choices)) {
+    for (const c of choices) {
+      if (c === null || typeof c !== 'object') continue;
+      const choice = c as Record<string, unknown>;
+      if (nonEmpty(choice['text'])) return true;
+      for (const key of ['delta', 'message']) {
+        const d = choice[key];
+        if (d === null || typeof d !== 'object') continue;
+        const delta = d as Record<string, unknown>;
+        if (nonEmpty(delta['content']) || nonEmpty(delta['reasoning_content']) || nonEmpty(delta['reasoning'])) return true;
+        if (nonEmpty(delta['tool_calls']) || (delta['function_call'] !== undefined && delta['function_call'] !== null)) return true;
+      }
+    }
+    return false;
+  }
+  const kind = obj['type'];
+  if (typeof kind === 'string') {
+    // Anthropic Messages and OpenAI Responses streams name their payload events.
+    if (kind === 'content_block_delta') return true;
+    if (kind.startsWith('response.')) return kind.endsWith('.delta') && nonEmpty(obj['delta']);
+    if (kind === 'message_start' || kind === 'message_delta' || kind === 'message_stop' || kind === 'ping') return false;
+    if (kind === 'content_block_start' || kind === 'content_block_stop') return false;
+  }
+  if ('text' in obj) return nonEmpty(obj['text']);
+  if (name === 'display') return true;
+  // Our own stamps alone ({seq,t,t_src}) are not payload.
+  for (const key in obj) if (key !== 'seq' && key !== 't' && key !== 't_src' && key !== 'event') return true;
+  return false;
+}
+
+function doneStats(v: unknown): DoneStats | null {
+  if (v === null || typeof v !== 'object') return null;
+  const s = v as Record<string, unknown>;
+  const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : 0);
+  const first = s['server_first_chunk_ms'];
+  return {
+    events: num(s['events']),
+    bytes: num(s['bytes']),
+    writes: num(s['writes']),
+    server_first_chunk_ms: typeof first === 'number' && Number.isFinite(first) ? first : null,
+  };
+}

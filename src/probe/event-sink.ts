@@ -1,0 +1,38 @@
+/**
+ * What a body parser reports. A parser runs synchronously inside one read: the sink knows which
+ * read it is (the client sets it before feeding bytes), so events carry no timestamps themselves.
+ */
+export interface EventSink {
+  /**
+   * One complete event. `type` is the SSE event type (`message` when none was given), or for
+   * NDJSON/raw bodies `message`. `data` is the event's data as text. `bytes` counts the event's
+   * bytes on the (decoded) wire, framing included.
+   */
+  onEvent(type: string, data: string, bytes: number): void;
+  /** A comment or heartbeat (SSE `: hb`, an NDJSON blank line): not an event. */
+  onComment(bytes: number): void;
+}
+
+/** The common shape of the SSE, NDJSON and raw parsers. */
+export interface BodyParser {
+  /** Feeds one chunk. Returns false once the parser has failed (an event over the size limit). */
+  push(chunk: Uint8Array): boolean;
+  /** The body ended: a trailing incomplete event is discarded (WHATWG HTML §9.2.6). */
+  end(): void;
+  /** Replacement characters produced by invalid UTF-8 (a warning, not an error). */
+  readonly invalidUtf8: number;
+  /** True once an event or line exceeded the size limit. */
+  readonly tooLarge: boolean;
+}
+
+/** Counts U+FFFD produced by decoding `bytes[start, end)`, not ones the bytes spelled out. */
+export function countReplacements(text: string, bytes: Uint8Array, start: number, end: number): number {
+  let produced = 0;
+  for (let i = text.indexOf('\uFFFD'); i !== -1; i = text.indexOf('\uFFFD', i + 1)) produced++;
+  if (produced === 0) return 0;
+  let literal = 0;
+  for (let i = start; i + 2 < end; i++) {
+    if (bytes[i] === 0xef && bytes[i + 1] === 0xbf && bytes[i + 2] === 0xbd) literal++;
+  }
+  return produced - literal;
+}

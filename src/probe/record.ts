@@ -1,0 +1,84 @@
+import type { DoneStats } from '../protocol.js';
+import type { BodyFormat } from './body-format.js';
+import type { Timeline } from './timeline.js';
+
+/** Error kinds of CONTRACT.md ("Measurements"), in its order. */
+export const ERROR_KINDS = [
+  'connect_refused',
+  'connect_timeout',
+  'dns',
+  'tls',
+  'headers_timeout',
+  'idle_timeout',
+  'request_timeout',
+  'http_status',
+  'reset',
+  'protocol',
+  'undecodable_encoding',
+  'event_too_large',
+  'dropped',
+  'aborted',
+] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+/**
+ * One request, as measured. Times are integer µs from the request's intended start on a monotonic
+ * clock (CONTRACT.md, "Measurements"); a time the request never reached is null.
+ */
+export interface StreamRecord {
+  /** 0-based position in the run, warmup included. */
+  index: number;
+  /** Warmup requests are measured but left out of every statistic. */
+  warmup: boolean;
+  /** `performance.now()` (ms) at the intended start: the origin of every `…Us` below. */
+  originMs: number;
+  /** Actual start − intended start (0 in a closed loop, except for the dispatch itself). */
+  startUs: number;
+  /** TCP (and TLS) connection established; null when the request reused a kept-alive connection. */
+  connectUs: number | null;
+  /** Status line and headers complete. */
+  headersUs: number | null;
+  /** First body byte read from the socket. */
+  firstByteUs: number | null;
+  /** Arrival of the first event of any kind (`done` included, comments not). */
+  firstEventUs: number | null;
+  /** Arrival of the first event carrying payload (CONTRACT.md "First-chunk latency"). */
+  firstContentUs: number | null;
+  /** Response complete, or the error. */
+  endUs: number;
+  /** HTTP status, or null when none arrived. */
+  status: number | null;
+  /** `1.1` or `2`. */
+  httpVersion: '1.1' | '2' | null;
+  /** True when the request asked to keep the connection open for the next one. */
+  keepAlive: boolean;
+  /** True when it ran on a connection an earlier request opened. */
+  reusedConnection: boolean;
+  /** `Content-Type` and `Content-Encoding` of the response ('' when absent). */
+  contentType: string;
+  contentEncoding: string;
+  /** The format the body was parsed as. */
+  format: BodyFormat | null;
+  /** Body bytes as read from the socket (compressed when encoded). */
+  wireBytes: number;
+  /** Body bytes after decoding. */
+  bytes: number;
+  /** Events (SSE events, NDJSON lines, raw chunks), heartbeats not counted. */
+  events: number;
+  /** Events that carry payload. */
+  contentEvents: number;
+  /** SSE comments and NDJSON blank lines (heartbeats). */
+  comments: number;
+  /** Socket reads (one synchronous parser run each) that carried body bytes. */
+  reads: number;
+  /** For each read, 0-based, the events whose last byte it delivered. */
+  eventsPerRead: number[];
+  /** The server's `done.stats`, when it sent one. */
+  serverStats: DoneStats | null;
+  /** Replacement characters decoded from invalid UTF-8. */
+  invalidUtf8: number;
+  /** Every event's arrival (kept for every request until the report chooses which to keep). */
+  timeline: Timeline;
+  /** Why it failed; null when it did not. */
+  error: { kind: ErrorKind; message: string } | null;
+}

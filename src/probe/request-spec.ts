@@ -1,0 +1,41 @@
+import type { FormatOption } from './body-format.js';
+import type { ServerTimeSpec } from './server-time.js';
+
+/** Everything one bench request needs; the CLI builds it from flags (see build-request-spec.ts). */
+export interface RequestSpec {
+  url: URL;
+  method: string;
+  /** Final request headers, lower-case names. */
+  headers: Record<string, string>;
+  body: string | Buffer | null;
+  format: FormatOption;
+  maxEventBytes: number;
+  serverTime: ServerTimeSpec;
+  http2: boolean;
+  insecure: boolean;
+  ca: Buffer | null;
+  keepAlive: boolean;
+  connectTimeoutMs: number;
+  headersTimeoutMs: number;
+  idleTimeoutMs: number;
+  requestTimeoutMs: number;
+}
+
+/** The guide's ping operation, sent when the URL ends in `/send_operation` and no body is given. */
+export const GUIDE_PING_BODY = JSON.stringify({
+  notebook_id: 'n1',
+  operation: { type: 'ping', count: 50, interval_ms: 20, first_delay_ms: 0, token: 'tok ' },
+  lang: 'en',
+});
+
+/**
+ * Default headers of a browser's EventSource/fetch: proxies compress (and so buffer) a stream only
+ * when the client asks for it, so we ask as a browser does. Node 20's zlib has no zstd.
+ */
+export function defaultHeaders(format: FormatOption): Record<string, string> {
+  return {
+    accept: format === 'ndjson' ? 'application/x-ndjson' : 'text/event-stream',
+    'accept-encoding': 'gzip, deflate, br',
+    'cache-control': 'no-cache',
+  };
+}

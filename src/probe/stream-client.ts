@@ -1,0 +1,294 @@
+import diagnostics from 'node:diagnostics_channel';
+import { performance } from 'node:perf_hooks';
+import { buildConnector, Client, type Dispatcher } from 'undici';
+import { createParser, formatFromContentType, SniffingParser, type BodyFormat } from './body-format.js';
+import { BodyDecoder, DECODABLE_ENCODINGS } from './body-decoder.js';
+import { errorKind, ProbeError } from './error-kind.js';
+import type { BodyParser, EventSink } from './event-sink.js';
+import { eventFacts, type EventFacts } from './event-facts.js';
+import type { StreamRecord } from './record.js';
+import type { RequestSpec } from './request-spec.js';
+import { Timeline } from './timeline.js';
+
+const connectedChannel = diagnostics.channel('undici:client:connected');
+
+/**
+ * Runs requests one after another on one undici Client (one keep-alive connection, or a new one per
+ * request with keepAlive off). Built on `Dispatcher#dispatch`, not `fetch`: its callbacks run when
+ * the bytes are read, so times are taken where they happen.
+ */
+export class StreamClient {
+  private readonly client: Client;
+  private readonly connector: buildConnector.connector;
+  private current: RequestRun | null = null;
+  private httpVersion: '1.1' | '2' | null = null;
+  private readonly onConnected = (message: unknown) => {
+    const m = message as { connector?: unknown; connectParams?: { version?: string } };
+    if (m.connector !== this.connector) return;
+    this.httpVersion = m.connectParams?.version === 'h2' ? '2' : '1.1';
+    this.current?.connected(this.httpVersion);
+  };
+
+  constructor(private readonly spec: RequestSpec) {
+    const h2c = spec.http2 && spec.url.protocol === 'http:';
+    const base = buildConnector({
+      timeout: spec.connectTimeoutMs,
+      allowH2: spec.http2,
+      useH2c: h2c,
+      rejectUnauthorized: !spec.insecure,
+      ...(spec.ca !== null ? { ca: spec.ca } : {}),
+    } as buildConnector.BuildOptions);
+    // Our own function, so the diagnostics channel's `connector` tells our connections apart.
+    this.connector = (options, callback) => base(options, callback);
+    this.client = new Client(spec.url.origin, {
+      connect: this.connector,
+      allowH2: spec.http2,
+      headersTimeout: spec.headersTimeoutMs,
+      bodyTimeout: spec.idleTimeoutMs,
+      keepAliveTimeout: 60_000,
+      keepAliveMaxTimeout: 600_000,
+    });
+    connectedChannel.subscribe(this.onConnected);
+  }
+
+  /** Measures one request. Never throws for a failed request: the record carries the error. */
+  request(index: number, warmup: boolean, originMs = performance.now()): Promise<StreamRecord> {
+    return new Promise((resolve) => {
+      const run = new RequestRun(this.spec, index, warmup, originMs, this.httpVersion, (record) => {
+        this.current = null;
+        resolve(record);
+      });
+      this.current = run;
+      run.start(this.client);
+    });
+  }
+
+  async close(): Promise<void> {
+    connectedChannel.unsubscribe(this.onConnected);
+    await this.client.destroy().catch(() => {});
+  }
+}
+
+function headerValue(headers: Record<string, string | string[] | undefined>, name: string): string {
+  const v = headers[name];
+  return Array.isArray(v) ? v.join(', ') : (v ?? '');
+}
+
+/** One request's handler: undici's new-style DispatchHandler and the parser's sink. */
+class RequestRun implements Dispatcher.DispatchHandler, EventSink {
+  private readonly record: StreamRecord;
+  private controller: Dispatcher.DispatchController | null = null;
+  private parser: BodyParser | null = null;
+  private decoder: BodyDecoder | null = null;
+  private readonly facts: EventFacts = { name: '', content: false, t: NaN, tSrc: NaN, stats: null };
+  private inRead = false;
+  /** The read (index, arrival) whose bytes the parser is consuming now. */
+  private read = -1;
+  private readUs = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private finished = false;
+  private readonly endRead = () => {
+    this.inRead = false;
+  };
+
+  constructor(
+    private readonly spec: RequestSpec,
+    index: number,
+    warmup: boolean,
+    originMs: number,
+    httpVersion: '1.1' | '2' | null,
+    private readonly done: (record: StreamRecord) => void,
+  ) {
+    this.record = {
+      index,
+      warmup,
+      originMs,
+      startUs: 0,
+      connectUs: null,
+      headersUs: null,
+      firstByteUs: null,
+      firstEventUs: null,
+      firstContentUs: null,
+      endUs: 0,
+      status: null,
+      httpVersion,
+      keepAlive: spec.keepAlive,
+      reusedConnection: true,
+      contentType: '',
+      contentEncoding: '',
+      format: null,
+      wireBytes: 0,
+      bytes: 0,
+      events: 0,
+      contentEvents: 0,
+      comments: 0,
+      reads: 0,
+      eventsPerRead: [],
+      serverStats: null,
+      invalidUtf8: 0,
+      timeline: new Timeline(),
+      error: null,
+    };
+  }
+
+  private now(): number {
+    return Math.round((performance.now() - this.record.originMs) * 1000);
+  }
+
+  start(client: Client): void {
+    this.record.startUs = this.now();
+    this.timer = setTimeout(() => {
+      this.abort(new ProbeError('request_timeout', `no complete response within ${this.spec.requestTimeoutMs} ms`));
+    }, this.spec.requestTimeoutMs);
+    const url = this.spec.url;
+    try {
+      client.dispatch(
+        {
+          path: url.pathname + url.search,
+          method: this.spec.method as Dispatcher.HttpMethod,
+          headers: this.spec.headers,
+          body: this.spec.body,
+          // keepAlive off: `Connection: close`, a new connection per request, as curl does.
+          reset: !this.spec.keepAlive,
+          headersTimeout: this.spec.headersTimeoutMs,
+          bodyTimeout: this.spec.idleTimeoutMs,
+        },
+        this,
+      );
+    } catch (err) {
+      this.finish(err);
+    }
+  }
+
+  connected(version: '1.1' | '2'): void {
+    this.record.connectUs = this.now();
+    this.record.reusedConnection = false;
+    this.record.httpVersion = version;
+  }
+
+  private abort(err: Error): void {
+    if (this.finished) return;
+    if (this.controller !== null && !this.controller.aborted) this.controller.abort(err);
+    else this.finish(err);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    if (statusCode < 200) return; // 1xx informational (RFC 9110 §15.2): the final response follows.
+    const r = this.record;
+    r.headersUs = this.now();
+    r.status = statusCode;
+    r.contentType = headerValue(headers, 'content-type');
+    r.contentEncoding = headerValue(headers, 'content-encoding').trim().toLowerCase();
+    if (statusCode >= 400) {
+      this.abort(new ProbeError('http_status', `HTTP ${statusCode}`));
+      return;
+    }
+    const encodings = r.contentEncoding.split(',').map((s) => s.trim()).filter((s) => s !== '' && s !== 'identity');
+    if (encodings.length > 1 || (encodings.length === 1 && !(DECODABLE_ENCODINGS as readonly string[]).includes(encodings[0]!))) {
+      this.abort(new ProbeError('undecodable_encoding', `cannot decode Content-Encoding: ${r.contentEncoding}`));
+      return;
+    }
+    const format = formatFromContentType(this.spec.format, r.contentType);
+    this.parser = format === null ? new SniffingParser(this, this.spec.maxEventBytes) : createParser(format, this, this.spec.maxEventBytes);
+    r.format = format;
+    if (encodings.length === 1) {
+      this.decoder = new BodyDecoder(encodings[0]!, (chunk, read, arrivalUs) => this.parse(chunk, read, arrivalUs));
+    }
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.finished) return;
+    const r = this.record;
+    if (!this.inRead) {
+      // One synchronous parser run is one read (CONTRACT.md): undici calls back once per HTTP/1.1
+      // chunk, and several chunks of one socket read arrive in the same run.
+      this.inRead = true;
+      queueMicrotask(this.endRead);
+      this.readUs = this.now();
+      this.read = r.reads++;
+      r.eventsPerRead.push(0);
+      if (r.firstByteUs === null) r.firstByteUs = this.readUs;
+    }
+    r.wireBytes += chunk.length;
+    if (this.decoder !== null) this.decoder.write(chunk, this.read, this.readUs);
+    else this.parse(chunk, this.read, this.readUs);
+  }
+
+  private parse(chunk: Buffer, read: number, arrivalUs: number): void {
+    if (this.finished || this.parser === null) return;
+    const prevRead = this.read;
+    const prevUs = this.readUs;
+    this.read = read;
+    this.readUs = arrivalUs;
+    this.record.bytes += chunk.length;
+    const ok = this.parser.push(chunk);
+    this.read = prevRead;
+    this.readUs = prevUs;
+    if (!ok) {
+      this.abort(new ProbeError('event_too_large', `an event or line exceeded --max-event-bytes (${this.spec.maxEventBytes})`));
+    }
+  }
+
+  onEvent(type: string, data: string, bytes: number): void {
+    const r = this.record;
+    const f = eventFacts(type, data, this.spec.serverTime, this.facts);
+    const at = this.readUs;
+    r.events++;
+    r.eventsPerRead[this.read] = (r.eventsPerRead[this.read] ?? 0) + 1;
+    if (r.firstEventUs === null) r.firstEventUs = at;
+    if (f.content) {
+      r.contentEvents++;
+      if (r.firstContentUs === null) r.firstContentUs = at;
+    }
+    if (f.stats !== null) r.serverStats = f.stats;
+    r.timeline.push(at, this.read, bytes, f.name, f.t, f.tSrc, f.content);
+  }
+
+  onComment(): void {
+    this.record.comments++;
+  }
+
+  onResponseEnd(): void {
+    if (this.finished) return;
+    const endUs = this.now();
+    const complete = () => {
+      this.parser?.end();
+      this.record.endUs = endUs;
+      this.finish(null);
+    };
+    if (this.decoder === null) complete();
+    else this.decoder.end().then(complete, (err: unknown) => this.finish(err));
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.finish(err);
+  }
+
+  private finish(err: unknown): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.decoder?.destroy();
+    const r = this.record;
+    if (r.endUs === 0) r.endUs = this.now();
+    if (this.parser !== null) {
+      r.invalidUtf8 = this.parser.invalidUtf8;
+      if (this.parser instanceof SniffingParser) r.format = this.parser.format;
+    }
+    if (err !== null && err !== undefined) {
+      const message = err instanceof Error ? err.message : String(err);
+      r.error = { kind: errorKind(err), message };
+    }
+    this.done(r);
+  }
+}
+
+export type { BodyFormat };
