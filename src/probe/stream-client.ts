@@ -20,11 +20,13 @@ const connectedChannel = diagnostics.channel('undici:client:connected');
 export class StreamClient {
   private readonly client: Client;
   private readonly connector: buildConnector.connector;
+  /** Sockets our connector opened: how the diagnostics channel's messages are told apart. */
+  private readonly sockets = new WeakSet<object>();
   private current: RequestRun | null = null;
   private httpVersion: '1.1' | '2' | null = null;
   private readonly onConnected = (message: unknown) => {
-    const m = message as { connector?: unknown; connectParams?: { version?: string } };
-    if (m.connector !== this.connector) return;
+    const m = message as { socket?: object; connectParams?: { version?: string } };
+    if (m.socket === undefined || !this.sockets.has(m.socket)) return;
     this.httpVersion = m.connectParams?.version === 'h2' ? '2' : '1.1';
     this.current?.connected(this.httpVersion);
   };
@@ -38,8 +40,12 @@ export class StreamClient {
       rejectUnauthorized: !spec.insecure,
       ...(spec.ca !== null ? { ca: spec.ca } : {}),
     } as buildConnector.BuildOptions);
-    // Our own function, so the diagnostics channel's `connector` tells our connections apart.
-    this.connector = (options, callback) => base(options, callback);
+    // undici wraps a custom connector, so its identity is lost; the sockets it returns are not.
+    this.connector = (options, callback) =>
+      base(options, (err, socket) => {
+        if (socket !== null) this.sockets.add(socket);
+        (callback as (e: Error | null, s: unknown) => void)(err, socket);
+      });
     this.client = new Client(spec.url.origin, {
       connect: this.connector,
       allowH2: spec.http2,

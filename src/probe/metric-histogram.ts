@@ -1,0 +1,29 @@
+import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
+
+/** 1 µs … 1 h at 3 significant digits (CONTRACT.md, "Measurements"). */
+export const HISTOGRAM_MAX = 3_600_000_000;
+
+/** A histogram in integer µs (latencies) or plain counts; values past the range are clamped. */
+export function newHistogram(): Histogram {
+  return build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HISTOGRAM_MAX,
+    numberOfSignificantValueDigits: 3,
+    autoResize: false,
+    useWebAssembly: false,
+  });
+}
+
+export function recordClamped(h: Histogram, value: number): void {
+  const v = Math.round(value);
+  h.recordValue(v < 0 ? 0 : v > HISTOGRAM_MAX ? HISTOGRAM_MAX : v);
+}
+
+/** HdrHistogram's compressed base64 form (the format autocannon and the Java/Go ports share). */
+export function encodeHistogram(h: Histogram): string {
+  return encodeIntoCompressedBase64(h);
+}
+
+export function decodeHistogram(encoded: string): Histogram {
+  return decodeFromCompressedBase64(encoded, 32, false);
+}

@@ -1,0 +1,193 @@
+import type { Histogram } from 'hdr-histogram-js';
+import type { KeptTimeline, MetricStats, ReportConfiguration, ReportTarget } from '../report/report.js';
+import { encodeHistogram, newHistogram, recordClamped } from './metric-histogram.js';
+import type { StreamRecord } from './record.js';
+
+/** What the runner measured besides the records. */
+export interface RunResult {
+  records: StreamRecord[];
+  startedAt: Date;
+  wallMs: number;
+  /** Client process CPU time (user + system) over the run, µs. */
+  cpuUs: number;
+  /** Event-loop delay samples in µs (how late a 10 ms timer fired). */
+  loopDelay: Histogram;
+}
+
+/** Latency metrics, recorded in µs and reported in ms. */
+const LATENCY_METRICS = [
+  'connect_ms',
+  'headers_ms',
+  'first_byte_ms',
+  'first_event_ms',
+  'first_content_ms',
+  'gap_ms',
+  'lag_ms',
+  'hold_ms',
+  'total_ms',
+  'server_first_chunk_ms',
+  'client_loop_delay_ms',
+] as const;
+const COUNT_METRICS = ['events_per_read', 'events_per_stream', 'writes_per_stream'] as const;
+export const BENCH_METRICS: readonly string[] = [...LATENCY_METRICS, ...COUNT_METRICS];
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+export function metricStats(h: Histogram, unit: 'ms' | 'count'): MetricStats {
+  const n = h.totalCount;
+  const scale = unit === 'ms' ? 1 / 1000 : 1;
+  // hdr reports a bucket's highest equivalent value: clamp so no percentile exceeds the max.
+  const max = h.maxValue;
+  const v = (x: number) => (n === 0 ? null : round3(Math.min(x, max) * scale));
+  return {
+    unit,
+    count: n,
+    p50: v(h.getValueAtPercentile(50)),
+    p90: v(h.getValueAtPercentile(90)),
+    p99: v(h.getValueAtPercentile(99)),
+    'p99.9': v(h.getValueAtPercentile(99.9)),
+    min: v(minValue(h)),
+    max: v(h.maxValue),
+    mean: v(h.mean),
+    stdev: v(h.stdDeviation),
+    histogram: encodeHistogram(h),
+  };
+}
+
+/** hdr-histogram-js has `minNonZeroValue` only; a recorded 0 shows as a 0th percentile of 0. */
+function minValue(h: Histogram): number {
+  return h.getValueAtPercentile(0) === 0 ? 0 : h.minNonZeroValue;
+}
+
+/**
+ * Turns the records of one run into a report configuration. Latencies come from successful
+ * requests only (a failure is counted by kind, and its partial times would mix two populations).
+ */
+export function summarizeRun(name: string, target: ReportTarget, run: RunResult, keepTimelines: number): ReportConfiguration {
+  const h: Record<string, Histogram> = {};
+  for (const m of BENCH_METRICS) h[m] = newHistogram();
+  const measured = run.records.filter((r) => !r.warmup);
+  const ok = measured.filter((r) => r.error === null);
+  const errors: Record<string, number> = {};
+  for (const r of measured) if (r.error !== null) errors[r.error.kind] = (errors[r.error.kind] ?? 0) + 1;
+
+  // lag: arrival − stamp − the run's smallest such difference (no clock sync needed).
+  let minDiff = Infinity;
+  for (const r of ok) {
+    const tl = r.timeline;
+    for (let i = 0; i < tl.length; i++) {
+      const t = tl.t[i]!;
+      if (Number.isNaN(t)) continue;
+      const d = r.originMs + tl.arrivalUs[i]! / 1000 - t;
+      if (d < minDiff) minDiff = d;
+    }
+  }
+
+  let events = 0;
+  let bytes = 0;
+  let invalidUtf8 = 0;
+  const parsedAs = new Set<string>();
+  for (const r of ok) {
+    const rec = (m: string, v: number | null) => {
+      if (v !== null) recordClamped(h[m]!, v);
+    };
+    rec('connect_ms', r.connectUs);
+    rec('headers_ms', r.headersUs);
+    rec('first_byte_ms', r.firstByteUs);
+    rec('first_event_ms', r.firstEventUs);
+    rec('first_content_ms', r.firstContentUs);
+    rec('total_ms', r.endUs);
+    recordClamped(h['events_per_stream']!, r.events);
+    for (const n of r.eventsPerRead) if (n > 0) recordClamped(h['events_per_read']!, n);
+    if (r.serverStats !== null) {
+      recordClamped(h['writes_per_stream']!, r.serverStats.writes);
+      if (r.serverStats.server_first_chunk_ms !== null) rec('server_first_chunk_ms', r.serverStats.server_first_chunk_ms * 1000);
+    }
+    const tl = r.timeline;
+    for (let i = 0; i < tl.length; i++) {
+      if (i > 0) recordClamped(h['gap_ms']!, tl.arrivalUs[i]! - tl.arrivalUs[i - 1]!);
+      const t = tl.t[i]!;
+      if (!Number.isNaN(t)) {
+        recordClamped(h['lag_ms']!, (r.originMs + tl.arrivalUs[i]! / 1000 - t - minDiff) * 1000);
+        const tSrc = tl.tSrc[i]!;
+        if (!Number.isNaN(tSrc)) recordClamped(h['hold_ms']!, (t - tSrc) * 1000);
+      }
+    }
+    events += r.events;
+    bytes += r.bytes;
+    invalidUtf8 += r.invalidUtf8;
+    if (r.format !== null) parsedAs.add(r.format);
+  }
+  const loop = run.loopDelay;
+  h['client_loop_delay_ms']!.add(loop);
+
+  const metrics: Record<string, MetricStats> = {};
+  for (const m of LATENCY_METRICS) metrics[m] = metricStats(h[m]!, 'ms');
+  for (const m of COUNT_METRICS) metrics[m] = metricStats(h[m]!, 'count');
+
+  const seconds = run.wallMs / 1000;
+  const failed = measured.length - ok.length;
+  const scalars: Record<string, number> = {
+    error_rate: measured.length === 0 ? 0 : round3(failed / measured.length),
+    requests_per_s: seconds > 0 ? round3(measured.length / seconds) : 0,
+    events_per_s: seconds > 0 ? round3(events / seconds) : 0,
+    bytes_per_s: seconds > 0 ? round3(bytes / seconds) : 0,
+    client_cpu_pct: run.wallMs > 0 ? round3((run.cpuUs / 1000 / run.wallMs) * 100) : 0,
+  };
+  for (const [kind, n] of Object.entries(errors)) scalars[`errors.${kind}`] = n;
+
+  const warnings: string[] = [];
+  if (invalidUtf8 > 0) warnings.push(`invalid UTF-8 replaced by U+FFFD: ${invalidUtf8} characters`);
+  const firstContent = ok.filter((r) => r.firstContentUs !== null);
+  if (ok.length > 0 && firstContent.length < ok.length) {
+    warnings.push(`${ok.length - firstContent.length} successful streams carried no content event`);
+  }
+
+  const first = ok[0];
+  return {
+    name,
+    target: {
+      ...target,
+      http_version: first?.httpVersion ?? target.http_version,
+      parsed_as: [...parsedAs],
+      content_type: first?.contentType ?? null,
+      content_encoding: first === undefined ? null : first.contentEncoding === '' ? null : first.contentEncoding,
+    },
+    started_at: run.startedAt.toISOString(),
+    duration_ms: round3(run.wallMs),
+    requests: { measured: measured.length, warmup: run.records.length - measured.length, ok: ok.length, failed },
+    errors,
+    scalars,
+    metrics,
+    warnings,
+    timelines: chooseTimelines(ok, keepTimelines),
+  };
+}
+
+/** The typical (median first_content_ms) and worst stream, then `keep` more in run order. */
+export function chooseTimelines(ok: readonly StreamRecord[], keep: number): KeptTimeline[] {
+  const ranked = ok.filter((r) => r.firstContentUs !== null).sort((a, b) => a.firstContentUs! - b.firstContentUs!);
+  const out: KeptTimeline[] = [];
+  const taken = new Set<number>();
+  const take = (r: StreamRecord | undefined, role: KeptTimeline['role']) => {
+    if (r === undefined || taken.has(r.index)) return;
+    taken.add(r.index);
+    out.push({
+      role,
+      request: r.index,
+      first_content_ms: r.firstContentUs === null ? null : r.firstContentUs / 1000,
+      total_ms: r.endUs / 1000,
+      status: r.status,
+      reads: r.reads,
+      events: r.timeline.entries(),
+    });
+  };
+  // The lower median: a real stream, not an average of two.
+  take(ranked[Math.floor((ranked.length - 1) / 2)], 'typical');
+  take(ranked[ranked.length - 1], 'worst');
+  for (const r of ok) {
+    if (out.length >= 2 + keep || keep <= 0) break;
+    take(r, 'kept');
+  }
+  return out;
+}

@@ -1,0 +1,85 @@
+import type { TimelineEntry } from '../probe/timeline.js';
+
+/** Bumped on any incompatible change; `merge` refuses reports of another version (exit 2). */
+export const SCHEMA_VERSION = 1;
+
+/** The statistics of one metric (CONTRACT.md: p50 p90 p99 p99.9 min max mean stdev count). */
+export interface MetricStats {
+  /** `ms` for latencies (histogram in µs), `count` for counts (histogram in units). */
+  unit: 'ms' | 'count';
+  count: number;
+  /** null when count is 0. */
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+  'p99.9': number | null;
+  min: number | null;
+  max: number | null;
+  mean: number | null;
+  stdev: number | null;
+  /** hdr-histogram-js compressed base64; decode and add to merge reports exactly. */
+  histogram: string;
+}
+
+/** A kept stream's per-event timeline. */
+export interface KeptTimeline {
+  /** `typical` (median first_content_ms), `worst` (largest), or `kept` (--keep-timelines). */
+  role: 'typical' | 'worst' | 'kept';
+  /** The request's index in the run (warmup included). */
+  request: number;
+  first_content_ms: number | null;
+  total_ms: number;
+  status: number | null;
+  reads: number;
+  events: TimelineEntry[];
+}
+
+export interface ReportTarget {
+  url: string;
+  method: string;
+  http_version: '1.1' | '2' | null;
+  keep_alive: boolean;
+  /** The requested `--format` and the formats the responses were parsed as. */
+  format: string;
+  parsed_as: string[];
+  content_type: string | null;
+  content_encoding: string | null;
+  accept_encoding: string | null;
+  /** Set when bench started the embedded server itself. */
+  embedded_server: { flush_policy: string } | null;
+}
+
+/** One measured configuration (a report holds one or more; `merge` and `compare` add more). */
+export interface ReportConfiguration {
+  name: string;
+  target: ReportTarget;
+  started_at: string;
+  duration_ms: number;
+  requests: { measured: number; warmup: number; ok: number; failed: number };
+  /** Failed requests by contract error kind (kinds with no failures are left out). */
+  errors: Record<string, number>;
+  scalars: Record<string, number>;
+  metrics: Record<string, MetricStats>;
+  warnings: string[];
+  timelines: KeptTimeline[];
+}
+
+export interface MachineFacts {
+  nproc: number;
+  cpu_model: string;
+  platform: string;
+  arch: string;
+  total_memory_bytes: number;
+}
+
+export interface Report {
+  schemaVersion: typeof SCHEMA_VERSION;
+  command: string;
+  created_at: string;
+  tool: { name: 'notebook-stream'; version: string };
+  node: { version: string };
+  machine: MachineFacts;
+  /** The command line after `notebook-stream`. */
+  args: string[];
+  configurations: ReportConfiguration[];
+}
