@@ -43,7 +43,7 @@ export class StreamClient {
     // undici wraps a custom connector, so its identity is lost; the sockets it returns are not.
     this.connector = (options, callback) =>
       base(options, (err, socket) => {
-        if (socket !== null) this.sockets.add(socket);
+        if (socket !== null && socket !== undefined) this.sockets.add(socket);
         (callback as (e: Error | null, s: unknown) => void)(err, socket);
       });
     this.client = new Client(spec.url.origin, {

@@ -1,0 +1,42 @@
+import { UsageError } from '../../errors.js';
+import { bench } from '../../probe/bench.js';
+import type { StreamRecord } from '../../probe/record.js';
+import { renderTable } from '../../report/render-table.js';
+import { reportErrors } from '../../report/validate-report.js';
+import { defaultReportPath, serializeReport, writeReport } from '../../report/write-report.js';
+import type { BenchFlags } from './bench.js';
+
+/** Runs `bench`, writes the report, prints the table or JSON. Resolves to 0 or 3. */
+export async function runBenchCommand(url: string | undefined, flags: BenchFlags, args: readonly string[]): Promise<number> {
+  if (flags.serverTime !== undefined && flags.serverTime.trim() === '') throw new UsageError('--server-time: empty path');
+  const progress = flags.quiet !== true && process.stderr.isTTY === true;
+  const onRecord = progress
+    ? (r: StreamRecord, done: number, total: number) => {
+        const fc = r.firstContentUs === null ? '–' : (r.firstContentUs / 1000).toFixed(1);
+        const status = r.error === null ? `first_content ${fc} ms` : r.error.kind;
+        process.stderr.write(`\r\x1b[K${done}/${total} ${status}`);
+        if (done === total) process.stderr.write('\r\x1b[K');
+      }
+    : undefined;
+  const outcome = await bench(
+    {
+      ...flags,
+      ...(url !== undefined ? { url } : {}),
+      args,
+    },
+    onRecord,
+  );
+  const { report } = outcome;
+  const problems = reportErrors(report);
+  if (problems.length > 0) throw new Error(`report does not match its schema: ${problems.slice(0, 3).join('; ')}`);
+  if (flags.out !== false) {
+    const file = await writeReport(report, flags.out ?? defaultReportPath('bench'));
+    if (flags.quiet !== true && flags.json !== true) process.stderr.write(`report: ${file}\n`);
+  }
+  process.stdout.write(flags.json === true ? serializeReport(report) : renderTable(report));
+  if (outcome.nothingMeasured) {
+    process.stderr.write(`notebook-stream: ${outcome.reason}\n`);
+    return 3;
+  }
+  return 0;
+}

@@ -1,0 +1,87 @@
+import { Option, type Command } from 'commander';
+import { ExitCode } from '../../errors.js';
+import { FLUSH_POLICY_NAMES } from '../../flush-presets.js';
+import type { CliContext } from '../context.js';
+import { intIn, oneOf, collect } from '../options.js';
+
+/** Flags as commander hands them to the action. */
+interface BenchFlags {
+  requests: number;
+  warmup: number;
+  method?: string;
+  header?: string[];
+  body?: string;
+  bodyFile?: string;
+  acceptEncoding?: string;
+  identity?: boolean;
+  http2?: boolean;
+  insecure?: boolean;
+  ca?: string;
+  keepAlive: boolean;
+  format: 'auto' | 'sse' | 'ndjson' | 'raw';
+  maxEventBytes: number;
+  serverTime?: string;
+  flushPolicy: string;
+  connectTimeoutMs: number;
+  headersTimeoutMs: number;
+  idleTimeoutMs: number;
+  requestTimeoutS: number;
+  keepTimelines: number;
+  json?: boolean;
+  out: string | false | undefined;
+  name?: string;
+  quiet?: boolean;
+}
+
+export function registerBench(program: Command, ctx: CliContext): void {
+  program
+    .command('bench')
+    .summary('time every event of a stream: first content, gaps, reads, lag (HDR histograms)')
+    .description(
+      'Send requests one after another and time every event of each response stream.\n' +
+        'With no URL, start the embedded server in a child process on a free port and measure it.',
+    )
+    .argument('[url]', 'stream endpoint (a URL ending in /send_operation gets the guide\'s ping operation)')
+    .option('-n, --requests <n>', 'measured requests, one after another', intIn(1, 10_000_000), 20)
+    .option('--warmup <n>', 'requests before them, left out of the statistics', intIn(0, 1_000_000), 0)
+    .option('-X, --method <method>', 'HTTP method (default POST with a body, else GET)')
+    .option('-H, --header <header>', "request header 'Name: value' (repeatable)", collect)
+    .option('--body <text>', 'request body (JSON gets Content-Type: application/json)')
+    .option('--body-file <file>', 'request body from a file')
+    .option('--accept-encoding <value>', "Accept-Encoding to send (default 'gzip, deflate, br', as browsers)")
+    .option('--identity', 'ask for no compression (Accept-Encoding: identity)')
+    .option('--http2', 'HTTP/2 (h2c prior knowledge on http:, ALPN on https:)')
+    .option('--insecure', 'accept any TLS certificate')
+    .option('--ca <file>', 'trust this CA certificate (PEM)')
+    .option('--no-keep-alive', 'a new connection per request, as curl does')
+    .addOption(new Option('--format <format>', 'body format (auto: by Content-Type, sniffing text/plain)').choices(['auto', 'sse', 'ndjson', 'raw']).default('auto'))
+    .option('--max-event-bytes <n>', 'end a request whose event exceeds this (event_too_large)', intIn(16, 1 << 30), 1 << 20)
+    .option('--server-time <path>', "field with the server's send time, PATH[:ms|s|us] (default t, ms)")
+    .option('--flush-policy <policy>', 'with no URL: the embedded server\'s flush policy', oneOf(FLUSH_POLICY_NAMES.filter((p) => p !== 'custom')), 'adaptive')
+    .option('--connect-timeout-ms <ms>', 'connect timeout', intIn(1, 3_600_000), 10_000)
+    .option('--headers-timeout-ms <ms>', 'time from request to complete headers', intIn(1, 3_600_000), 30_000)
+    .option('--idle-timeout-ms <ms>', 'longest silence between body bytes (above the 15 s heartbeat)', intIn(1, 3_600_000), 60_000)
+    .option('--request-timeout-s <s>', 'longest whole request', intIn(1, 86_400), 300)
+    .option('--keep-timelines <n>', 'per-event timelines to keep beyond the typical and the worst stream', intIn(0, 100_000), 0)
+    .option('--json', 'print the report (JSON) on stdout and nothing else')
+    .option('--out <file>', 'write the report here (default reports/bench-<timestamp>.json)')
+    .option('--no-out', 'write no report file')
+    .option('--name <name>', 'configuration name in the report (default: bench, or the flush policy)')
+    .option('-q, --quiet', 'no progress on stderr')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  $ notebook-stream bench                                   # embedded server, adaptive policy\n' +
+        '  $ notebook-stream bench --flush-policy guide-before -n 50\n' +
+        '  $ notebook-stream bench http://127.0.0.1:18600/send_operation --json\n' +
+        "  $ notebook-stream bench https://api.example.com/v1/chat/completions -H 'Authorization: Bearer …' --body-file req.json",
+    )
+    .action(async (url: string | undefined, flags: BenchFlags, command: Command) => {
+      // Lazy: --help and --version never load undici.
+      const { runBenchCommand } = await import('./bench-action.js');
+      const code = await runBenchCommand(url, flags, ((command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? []).slice(2));
+      ctx.setExitCode(code === 3 ? ExitCode.NOTHING_MEASURED : ExitCode.OK);
+    });
+}
+
+export type { BenchFlags };

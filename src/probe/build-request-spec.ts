@@ -1,0 +1,112 @@
+import { readFile } from 'node:fs/promises';
+import { UsageError } from '../errors.js';
+import type { FormatOption } from './body-format.js';
+import { defaultHeaders, GUIDE_PING_BODY, type RequestSpec } from './request-spec.js';
+import { DEFAULT_SERVER_TIME, parseServerTime } from './server-time.js';
+
+/** The request flags of `bench` as commander parsed them. */
+export interface RequestFlags {
+  method?: string;
+  header?: string[];
+  body?: string;
+  bodyFile?: string;
+  acceptEncoding?: string;
+  identity?: boolean;
+  http2?: boolean;
+  insecure?: boolean;
+  ca?: string;
+  keepAlive: boolean;
+  format: FormatOption;
+  maxEventBytes: number;
+  serverTime?: string;
+  connectTimeoutMs: number;
+  headersTimeoutMs: number;
+  idleTimeoutMs: number;
+  requestTimeoutS: number;
+}
+
+function parseUrl(value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`URL: '${value}' is not an absolute URL (e.g. http://127.0.0.1:18600/send_operation)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`URL: only http: and https: are supported, got '${url.protocol}'`);
+  }
+  return url;
+}
+
+/**
+ * Builds the request from flags; every complaint names its flag (exit 2). A JSON body gets
+ * `Content-Type: application/json`; a URL ending in `/send_operation` with no body gets the guide's
+ * ping operation; the method is POST when there is a body, else GET, unless `-X` says otherwise.
+ */
+export async function buildRequestSpec(rawUrl: string, f: RequestFlags): Promise<RequestSpec> {
+  const url = parseUrl(rawUrl);
+  if (f.body !== undefined && f.bodyFile !== undefined) throw new UsageError('--body and --body-file: give one of them, not both');
+  if (f.identity === true && f.acceptEncoding !== undefined) throw new UsageError('--identity and --accept-encoding: give one of them, not both');
+  let body: string | Buffer | null = f.body ?? null;
+  if (f.bodyFile !== undefined) {
+    try {
+      body = await readFile(f.bodyFile);
+    } catch (err) {
+      throw new UsageError(`--body-file: cannot read '${f.bodyFile}': ${(err as Error).message}`);
+    }
+  }
+  if (body === null && url.pathname.endsWith('/send_operation')) body = GUIDE_PING_BODY;
+
+  const headers = defaultHeaders(f.format);
+  if (f.identity === true) headers['accept-encoding'] = 'identity';
+  else if (f.acceptEncoding !== undefined) headers['accept-encoding'] = f.acceptEncoding;
+  if (body !== null && isJson(body)) headers['content-type'] = 'application/json';
+  for (const h of f.header ?? []) {
+    const colon = h.indexOf(':');
+    const name = colon > 0 ? h.slice(0, colon).trim().toLowerCase() : '';
+    if (name === '' || !/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name)) {
+      throw new UsageError(`-H/--header: expected 'Name: value', got '${h}'`);
+    }
+    headers[name] = h.slice(colon + 1).trim();
+  }
+
+  const method = (f.method ?? (body !== null ? 'POST' : 'GET')).toUpperCase();
+  if (!/^[A-Z]+$/.test(method)) throw new UsageError(`-X/--method: '${f.method}' is not an HTTP method`);
+  if ((method === 'GET' || method === 'HEAD') && body !== null) {
+    throw new UsageError(`-X ${method}: a ${method} request cannot carry --body/--body-file`);
+  }
+  let ca: Buffer | null = null;
+  if (f.ca !== undefined) {
+    try {
+      ca = await readFile(f.ca);
+    } catch (err) {
+      throw new UsageError(`--ca: cannot read '${f.ca}': ${(err as Error).message}`);
+    }
+  }
+  return {
+    url,
+    method,
+    headers,
+    body,
+    format: f.format,
+    maxEventBytes: f.maxEventBytes,
+    serverTime: f.serverTime === undefined ? DEFAULT_SERVER_TIME : parseServerTime(f.serverTime),
+    http2: f.http2 === true,
+    insecure: f.insecure === true,
+    ca,
+    keepAlive: f.keepAlive,
+    connectTimeoutMs: f.connectTimeoutMs,
+    headersTimeoutMs: f.headersTimeoutMs,
+    idleTimeoutMs: f.idleTimeoutMs,
+    requestTimeoutMs: f.requestTimeoutS * 1000,
+  };
+}
+
+function isJson(body: string | Buffer): boolean {
+  try {
+    JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
+    return true;
+  } catch {
+    return false;
+  }
+}

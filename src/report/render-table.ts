@@ -1,0 +1,57 @@
+import chalk from 'chalk';
+import Table from 'cli-table3';
+import type { MetricStats, Report, ReportConfiguration } from './report.js';
+
+const STATS = ['p50', 'p90', 'p99', 'p99.9', 'min', 'max', 'mean', 'stdev'] as const;
+
+function cell(v: number | null, unit: MetricStats['unit']): string {
+  if (v === null) return chalk.dim('–');
+  return unit === 'ms' ? v.toFixed(2) : Number.isInteger(v) ? String(v) : v.toFixed(2);
+}
+
+/** One configuration as a table: one row per metric with samples, then rates and errors. */
+export function renderConfiguration(c: ReportConfiguration): string {
+  const table = new Table({
+    head: ['metric', ...STATS, 'count'],
+    // No rule between rows: a metric per row reads best as a compact block.
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+    style: { head: chalk.level > 0 ? ['cyan'] : [], border: chalk.level > 0 ? ['grey'] : [] },
+    colAligns: ['left', ...STATS.map(() => 'right' as const), 'right'],
+  });
+  for (const [name, m] of Object.entries(c.metrics)) {
+    if (m.count === 0) continue;
+    const label = name === 'first_content_ms' ? chalk.bold(name) : name;
+    table.push([label, ...STATS.map((s) => cell(m[s], m.unit)), String(m.count)]);
+  }
+  const t = c.target;
+  const lines: string[] = [];
+  const how = [
+    `${t.method} ${t.url}`,
+    `HTTP/${t.http_version ?? '?'}`,
+    t.keep_alive ? 'keep-alive' : 'new connection per request',
+    `parsed as ${t.parsed_as.join('+') || t.format}`,
+  ];
+  if (t.content_encoding !== null) how.push(`Content-Encoding: ${t.content_encoding}`);
+  if (t.embedded_server !== null) how.push(`embedded server, --flush-policy ${t.embedded_server.flush_policy}`);
+  lines.push(chalk.bold(c.name) + '  ' + how.join(', '));
+  lines.push(
+    `requests: ${c.requests.measured} measured (${c.requests.ok} ok, ${c.requests.failed} failed), ${c.requests.warmup} warmup, ` +
+      `${(c.duration_ms / 1000).toFixed(2)} s`,
+  );
+  lines.push(table.toString());
+  const s = c.scalars;
+  lines.push(
+    `error_rate ${s['error_rate']}  requests_per_s ${s['requests_per_s']}  events_per_s ${s['events_per_s']}  ` +
+      `bytes_per_s ${s['bytes_per_s']}  client_cpu_pct ${s['client_cpu_pct']}`,
+  );
+  const errors = Object.entries(c.errors);
+  if (errors.length > 0) lines.push(chalk.red('errors: ' + errors.map(([k, n]) => `${k} ${n}`).join(', ')));
+  for (const w of c.warnings) lines.push(chalk.yellow(`warning: ${w}`));
+  lines.push(chalk.dim('all times in ms from the intended start of each request; first_content_ms is the first event with payload'));
+  return lines.join('\n') + '\n';
+}
+
+/** Every configuration of a report, one table each. */
+export function renderTable(report: Report): string {
+  return report.configurations.map(renderConfiguration).join('\n');
+}
