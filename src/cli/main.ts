@@ -3,6 +3,7 @@ import { CliError, ExitCode } from '../errors.js';
 import { packageVersion } from '../version.js';
 import { configureColor } from './color.js';
 import type { CliContext } from './context.js';
+// (command modules are imported here, one line each)
 import { registerBench } from './commands/bench.js';
 import { registerServe } from './commands/serve.js';
 
