@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { runBench } from '../src/probe/run-bench.js';
+import { StreamClient } from '../src/probe/stream-client.js';
+import { specFor } from './helpers/bench-spec.js';
+import { scripted, startServer, type Step } from './helpers/start-server.js';
+
+const stamp = () => performance.timeOrigin + performance.now();
+
+test('injected first delay and interval are measured at least as long as injected, and close to it', async (t) => {
+  const first = 120;
+  const interval = 40;
+  const steps: Step[] = [{ delayMs: first, data: 'data: {"text":"a"}\n\n' }];
+  for (let i = 0; i < 4; i++) steps.push({ delayMs: interval, data: `data: {"text":"${i}"}\n\n` });
+  const srv = await startServer(scripted(steps));
+  t.after(() => srv.close());
+  const run = await runBench(await specFor(`${srv.url}/s`), { requests: 3, warmup: 0 });
+  for (const r of run.records) {
+    assert.equal(r.error, null);
+    assert.equal(r.events, 5);
+    // Headers were flushed before the first event: the first byte waits for the first event.
+    assert.ok(r.headersUs! < first * 1000, `headers at ${r.headersUs} µs`);
+    assert.ok(r.firstContentUs! >= first * 1000, `first content ${r.firstContentUs} µs < ${first} ms`);
+    assert.ok(r.firstContentUs! < (first + 150) * 1000, `first content ${r.firstContentUs} µs`);
+    const a = r.timeline.arrivalUs;
+    for (let i = 1; i < a.length; i++) {
+      const gap = a[i]! - a[i - 1]!;
+      // setTimeout may fire up to ~1 ms early relative to our clock; never much earlier.
+      assert.ok(gap >= (interval - 2) * 1000, `gap ${gap} µs`);
+      assert.ok(gap < (interval + 150) * 1000, `gap ${gap} µs`);
+    }
+    assert.equal(r.reads, 5);
+    assert.deepEqual(r.eventsPerRead, [1, 1, 1, 1, 1]);
+  }
+});
+
+test('first_content skips heartbeats, role-only and usage-only deltas, and done', async (t) => {
+  const steps: Step[] = [
+    { delayMs: 0, data: ': hb\n\n' },
+    { delayMs: 30, data: 'data: {"choices":[{"delta":{"role":"assistant"}}]}\n\n' },
+    { delayMs: 30, data: 'data: {"choices":[{"delta":{"content":""}}]}\n\n' },
+    { delayMs: 30, data: 'data: {"choices":[]}\n\n' },
+    { delayMs: 60, data: 'data: {"choices":[{"delta":{"content":"Hi"}}]}\n\n' },
+    { delayMs: 10, data: 'data: [DONE]\n\n' },
+  ];
+  const srv = await startServer(scripted(steps));
+  t.after(() => srv.close());
+  const client = new StreamClient(await specFor(srv.url));
+  t.after(() => client.close());
+  const r = await client.request(0, false);
+  assert.equal(r.error, null);
+  assert.equal(r.comments, 1);
+  assert.equal(r.events, 5);
+  assert.equal(r.contentEvents, 1);
+  assert.ok(r.firstEventUs! < r.firstContentUs!);
+  assert.ok(r.firstContentUs! - r.firstEventUs! >= 110_000, `first event ${r.firstEventUs}, first content ${r.firstContentUs}`);
+  assert.deepEqual(r.timeline.content, [false, false, false, true, false]);
+});
+
+test('the server stamps give lag and hold; done.stats is read', async (t) => {
+  const srv = await startServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    const t0 = stamp();
+    res.write(`event: chunk\ndata: {"seq":0,"t":${stamp()},"t_src":${t0 - 25},"text":"x"}\n\n`);
+    setTimeout(() => {
+      res.end(
+        `event: done\ndata: {"seq":1,"t":${stamp()},"t_src":${stamp()},"status":"ok","stats":{"events":1,"bytes":9,"writes":2,"server_first_chunk_ms":1.5}}\n\n`,
+      );
+    }, 20);
+  });
+  t.after(() => srv.close());
+  const client = new StreamClient(await specFor(srv.url));
+  t.after(() => client.close());
+  const r = await client.request(0, false);
+  assert.deepEqual(r.serverStats, { events: 1, bytes: 9, writes: 2, server_first_chunk_ms: 1.5 });
+  assert.deepEqual(r.timeline.event, ['chunk', 'done']);
+  const hold = r.timeline.t[0]! - r.timeline.tSrc[0]!;
+  assert.ok(hold >= 24 && hold <= 26, `hold ${hold}`);
+});
+
+test('keep-alive reuses one connection; --no-keep-alive opens one per request and says so', async (t) => {
+  const srv = await startServer(scripted([{ delayMs: 0, data: 'data: x\n\n' }]));
+  t.after(() => srv.close());
+  const kept = await runBench(await specFor(srv.url), { requests: 3, warmup: 0 });
+  assert.equal(srv.connections(), 1);
+  assert.deepEqual(kept.records.map((r) => r.reusedConnection), [false, true, true]);
+  assert.ok(kept.records[0]!.connectUs! > 0);
+  assert.equal(kept.records[1]!.connectUs, null);
+  const fresh = await runBench(await specFor(srv.url, { keepAlive: false }), { requests: 3, warmup: 0 });
+  assert.equal(srv.connections(), 4);
+  for (const r of fresh.records) {
+    assert.equal(r.keepAlive, false);
+    assert.equal(r.reusedConnection, false);
+    assert.ok(r.connectUs !== null && r.connectUs <= r.headersUs!);
+  }
+  assert.equal(srv.requests.at(-1)!.headers['connection'], 'close');
+});
+
+test('default request: browser-like headers; /send_operation gets the guide ping as JSON POST', async (t) => {
+  const srv = await startServer(scripted([{ delayMs: 0, data: 'data: x\n\n' }]));
+  t.after(() => srv.close());
+  await runBench(await specFor(`${srv.url}/api/send_operation`), { requests: 1, warmup: 0 });
+  const got = srv.requests[0]!;
+  assert.equal(got.method, 'POST');
+  assert.equal(got.headers['accept'], 'text/event-stream');
+  assert.equal(got.headers['accept-encoding'], 'gzip, deflate, br');
+  assert.equal(got.headers['cache-control'], 'no-cache');
+  assert.equal(got.headers['content-type'], 'application/json');
+  assert.equal(JSON.parse(got.body).operation.type, 'ping');
+  await runBench(await specFor(`${srv.url}/g`, { identity: true, header: ['X-Test: 1'], format: 'ndjson' }), { requests: 1, warmup: 0 });
+  const g = srv.requests[1]!;
+  assert.equal(g.method, 'GET');
+  assert.equal(g.headers['accept-encoding'], 'identity');
+  assert.equal(g.headers['accept'], 'application/x-ndjson');
+  assert.equal(g.headers['x-test'], '1');
+});
+
+test('auto format: SSE framing inside text/plain is parsed as SSE; NDJSON by type; raw otherwise', async (t) => {
+  const plain = await startServer(
+    scripted(
+      [
+        { delayMs: 0, data: 'da' },
+        { delayMs: 20, data: 'ta: {"text":"a"}\n\n' },
+      ],
+      { 'content-type': 'text/plain; charset=utf-8' },
+    ),
+  );
+  t.after(() => plain.close());
+  const nd = await startServer(
+    scripted(
+      [
+        { delayMs: 0, data: '{"text":"a","event":"chunk"}\n\n' },
+        { delayMs: 10, data: '{"event":"done","stats":{"events":1,"bytes":1,"writes":2,"server_first_chunk_ms":null}}\n' },
+      ],
+      { 'content-type': 'application/x-ndjson' },
+    ),
+  );
+  t.after(() => nd.close());
+  const raw = await startServer(scripted([{ delayMs: 0, data: 'hello' }, { delayMs: 10, data: ' world' }], { 'content-type': 'text/plain' }));
+  t.after(() => raw.close());
+  const [p] = (await runBench(await specFor(plain.url), { requests: 1, warmup: 0 })).records;
+  assert.equal(p!.format, 'sse');
+  assert.equal(p!.events, 1);
+  assert.equal(p!.timeline.read[0], 1, 'the event completes in the second read');
+  const [n] = (await runBench(await specFor(nd.url), { requests: 1, warmup: 0 })).records;
+  assert.equal(n!.format, 'ndjson');
+  assert.deepEqual(n!.timeline.event, ['chunk', 'done']);
+  assert.equal(n!.comments, 1);
+  assert.equal(n!.serverStats?.writes, 2);
+  const [w] = (await runBench(await specFor(raw.url), { requests: 1, warmup: 0 })).records;
+  assert.equal(w!.format, 'raw');
+  assert.equal(w!.events, 2);
+  assert.equal(w!.contentEvents, 2);
+});
