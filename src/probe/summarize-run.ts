@@ -1,6 +1,6 @@
 import type { Histogram } from 'hdr-histogram-js';
 import type { KeptTimeline, MetricStats, ReportConfiguration, ReportTarget } from '../report/report.js';
-import { encodeHistogram, newHistogram, recordClamped } from './metric-histogram.js';
+import { decodeHistogram, encodeHistogram, newHistogram, recordClamped } from './metric-histogram.js';
 import type { StreamRecord } from './record.js';
 
 /** What the runner measured besides the records. */
@@ -33,7 +33,13 @@ export const BENCH_METRICS: readonly string[] = [...LATENCY_METRICS, ...COUNT_ME
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
-export function metricStats(h: Histogram, unit: 'ms' | 'count'): MetricStats {
+/**
+ * Statistics of a histogram, computed from its encoded form: what a reader decodes (and `merge`
+ * adds) gives the very same numbers, where the live histogram's exact min/max would not.
+ */
+export function metricStats(live: Histogram, unit: 'ms' | 'count'): MetricStats {
+  const histogram = encodeHistogram(live);
+  const h = decodeHistogram(histogram);
   const n = h.totalCount;
   const scale = unit === 'ms' ? 1 / 1000 : 1;
   // hdr reports a bucket's highest equivalent value: clamp so no percentile exceeds the max.
@@ -50,7 +56,7 @@ export function metricStats(h: Histogram, unit: 'ms' | 'count'): MetricStats {
     max: v(h.maxValue),
     mean: v(h.mean),
     stdev: v(h.stdDeviation),
-    histogram: encodeHistogram(h),
+    histogram,
   };
 }
 
