@@ -77,6 +77,10 @@ export function systemdUnit(o: SystemdUnitOptions): string {
     throw new UsageError(`--port ${o.port}: expected a whole number from 1 to 65535 (a unit needs a fixed port)`);
   }
   if (o.user !== undefined && !USER_RE.test(o.user)) throw new UsageError(`--user ${o.user}: not a valid user name`);
+  if (o.user === 'nobody' || o.user === 'nfsnobody') {
+    // systemd warns "Special user nobody configured, this is not safe!": files it owns are shared.
+    throw new UsageError(`--user ${o.user}: shared with other services, systemd calls it unsafe; omit --user for a DynamicUser`);
+  }
   if (!NAME_RE.test(o.name)) throw new UsageError(`--name ${o.name}: letters, digits, . _ - only`);
   const workDir = o.workingDirectory === undefined ? undefined : absolute(o.workingDirectory, '--working-directory');
   const tokenFile = o.tokenFile === undefined ? undefined : absolute(o.tokenFile, '--token-file');

@@ -147,7 +147,7 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
     stopped = true;
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM'); // fast shutdown: the master stops its workers
-      const killed = await Promise.race([exited(child).then(() => true), sleep(5000).then(() => false)]);
+      const killed = await Promise.race([exited(child).then(() => true), sleep(5000, false, { ref: false })]);
       if (!killed) {
         child.kill('SIGKILL');
         await exited(child);
