@@ -91,6 +91,9 @@ test('the unit has the guide\'s restart policy, directories for the Jupyter runt
     assert.ok(unit.split('\n').includes(line), `missing ${line}`);
   }
   assert.match(unit, new RegExp(`^ExecStart=${process.execPath} ${BIN} serve --port 18601 --flush-policy guide-after$`, 'm'));
+  const slow = systemdUnit({ ...base, graceS: 20 });
+  assert.match(slow, /serve --port 18600 --grace-s 20$/m, 'a longer grace period reaches serve');
+  assert.match(slow, /^TimeoutStopSec=30$/m, 'and systemd waits for it');
   assert.doesNotMatch(unit, /^MemoryDenyWriteExecute=/m, 'V8 needs writable executable memory');
   const dynamic = systemdUnit(base);
   assert.match(dynamic, /^DynamicUser=yes$/m, 'without --user the service never runs as root');

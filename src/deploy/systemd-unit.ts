@@ -112,6 +112,7 @@ export function systemdUnit(o: SystemdUnitOptions): string {
   if (o.host !== undefined) args.push('--host', o.host);
   args.push('--port', String(o.port));
   if (o.flushPolicy !== undefined) args.push('--flush-policy', o.flushPolicy);
+  if (o.graceS !== SYSTEMD_DEFAULTS.graceS) args.push('--grace-s', String(o.graceS));
   for (const h of o.allowedHosts) args.push('--allowed-host', h);
   args.push(...o.serveArgs);
   let exec = args.map(execWord).join(' ');
