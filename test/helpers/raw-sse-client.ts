@@ -6,6 +6,7 @@
  * as arrived in the read whose compressed bytes let the decoder emit it).
  */
 import { connect } from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
 import { constants, gunzipSync } from 'node:zlib';
 
 export interface SseEventSeen {
@@ -103,6 +104,8 @@ export function rawRequest(req: RawRequest): Promise<RawResponse> {
     let compressed = Buffer.alloc(0);
     let decodedLength = 0;
     let text = '';
+    // Keeps a UTF-8 character split across two reads whole.
+    const utf8 = new StringDecoder('utf8');
     let sseBuffer = '';
     let length = Infinity;
     let bodyBytes = 0;
@@ -121,14 +124,14 @@ export function rawRequest(req: RawRequest): Promise<RawResponse> {
       const payload = chunked !== null ? chunked.push(wire) : wire;
       bodyBytes += wire.length;
       if (payload.length > 0) res.bodyReads++;
-      let fresh = payload.toString('latin1');
+      let fresh = payload;
       if (gzip) {
         compressed = Buffer.concat([compressed, payload]);
         const all = partialGunzip(compressed);
-        fresh = all.subarray(decodedLength).toString('latin1');
+        fresh = all.subarray(decodedLength);
         decodedLength = all.length;
       }
-      const freshText = Buffer.from(fresh, 'latin1').toString('utf8');
+      const freshText = utf8.write(fresh);
       text += freshText;
       sseBuffer += freshText;
       for (let end = sseBuffer.indexOf('\n\n'); end >= 0; end = sseBuffer.indexOf('\n\n')) {
