@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { nginxConfig, NGINX_DEFAULTS } from '../src/deploy/nginx-config.js';
 import { requireNginx, startNginx } from './helpers/nginx.js';
 import { rawRequest } from './helpers/raw-sse-client.js';
-import { startServe } from './helpers/serve-process.js';
+import { startServeProcess, type ServeProcess } from './helpers/serve-process.js';
 
 /** A host's nginx.conf that would buffer any stream it is not told otherwise about. */
 const HOSTILE_HTTP = [
@@ -22,6 +22,13 @@ const PLAIN_EVERY_TOKEN = [
   '--buffer-chars', '1', '--min-chars', '1', '--flush-interval-ms', '0', '--release-wait-ms', '0',
 ];
 
+/** serve on a free port, stopped after the test; the port read from its URL line. */
+async function startServe(t: import('node:test').TestContext, args: string[]): Promise<ServeProcess & { port: number }> {
+  const serve = await startServeProcess(args);
+  t.after(() => serve.stop());
+  return { ...serve, port: Number(new URL(serve.url).port) };
+}
+
 /**
  * serve behind nginx with the generated config. `serveArgs` picks the policy; with
  * `--plain-headers` serve sends no X-Accel-Buffering, so only the generated location keeps
@@ -30,8 +37,7 @@ const PLAIN_EVERY_TOKEN = [
 async function streamThroughNginx(t: import('node:test').TestContext, serveArgs: string[]) {
   const nginx = requireNginx(t);
   if (nginx === null) return null;
-  const serve = await startServe(serveArgs);
-  t.after(() => serve.stop());
+  const serve = await startServe(t, serveArgs);
   const proxy = await startNginx({
     nginx,
     config: (port) =>
@@ -63,8 +69,7 @@ async function streamThroughNginx(t: import('node:test').TestContext, serveArgs:
 test('control: the same serve behind a naive location arrives in a lump', async (t) => {
   const nginx = requireNginx(t);
   if (nginx === null) return;
-  const serve = await startServe(PLAIN_EVERY_TOKEN);
-  t.after(() => serve.stop());
+  const serve = await startServe(t, PLAIN_EVERY_TOKEN);
   const proxy = await startNginx({
     nginx,
     config: (port) =>

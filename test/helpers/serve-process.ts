@@ -1,58 +1,57 @@
-/**
- * `notebook-stream serve` as a child process, the way an operator runs it: started with
- * `--port 0`, its one stdout line read as the URL, stopped with SIGTERM (SIGKILL after a bound).
- */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 
+/** The CLI entry point, as a user runs it. */
 export const BIN = fileURLToPath(new URL('../../../bin/notebook-stream.js', import.meta.url));
 
-export interface RunningServe {
+export interface ServeProcess {
   url: string;
-  port: number;
-  /** Everything serve wrote to stderr so far (its JSON log lines). */
+  child: ChildProcess;
+  /** Everything the process wrote to stdout / stderr so far. */
+  stdout(): string;
   stderr(): string;
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL after `ms`; resolves with the exit code. */
+  stop(ms?: number): Promise<number | null>;
 }
 
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
-export async function startServe(args: readonly string[] = []): Promise<RunningServe> {
+/** Runs `notebook-stream serve --port 0 ARGS` and waits for its URL line (bounded by `timeoutMs`). */
+export async function startServeProcess(args: string[] = [], timeoutMs = 15_000): Promise<ServeProcess> {
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stderr?.setEncoding('utf8').on('data', (s: string) => (err += s));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const done = await Promise.race([exited(child).then(() => true), sleep(10_000, false, { ref: false })]);
-      if (!done) {
-        child.kill('SIGKILL');
-        await exited(child);
-      }
-    }
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exited = once(child, 'exit');
+  const stop = async (ms = 10_000): Promise<number | null> => {
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    const [code] = (await exited) as [number | null];
+    clearTimeout(timer);
+    return code;
   };
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve printed no URL within 10 s; stderr:\n${err}`)), 10_000);
-    child.stdout?.setEncoding('utf8').on('data', (s: string) => {
-      out += s;
-      const nl = out.indexOf('\n');
-      if (nl >= 0) {
-        clearTimeout(timer);
-        resolve(out.slice(0, nl).trim());
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited with ${code} before printing its URL; stderr:\n${err}`));
-    });
-  }).catch(async (e: unknown) => {
-    await stop();
-    throw e;
-  });
-  return { url, port: Number(new URL(url).port), stderr: () => err, stop };
+  const deadline = Date.now() + timeoutMs;
+  while (!out.includes('\n')) {
+    if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode} before printing its URL: ${err}`);
+    if (Date.now() > deadline) {
+      await stop(1000);
+      throw new Error(`serve printed no URL within ${timeoutMs} ms: ${err}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { url: out.split('\n')[0] as string, child, stdout: () => out, stderr: () => err, stop };
+}
+
+/** Runs the CLI to completion; resolves with exit code and output (killed after `timeoutMs`). */
+export async function runCli(args: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(timer);
+  return { code, stdout, stderr };
 }
