@@ -127,10 +127,23 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-/** Starts nginx in the foreground on a free loopback port; call stop() in t.after. */
+/**
+ * Starts nginx in the foreground on a free loopback port; call stop() in t.after. The port is free
+ * when picked but another test may take it before nginx binds: then it tries a new one (3 tries).
+ */
 export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
   const nginx = options.nginx ?? findNginx();
   if (nginx === null) throw new Error('nginx is not installed');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(nginx, options);
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof Error) || !/Address already in use/.test(err.message)) throw err;
+    }
+  }
+}
+
+async function startOnce(nginx: string, options: NginxOptions): Promise<RunningNginx> {
   const prefix = await makePrefix();
   const port = await freePort();
   const conf = join(prefix, 'nginx.conf');
