@@ -3,10 +3,11 @@ import { CliError, ExitCode } from '../errors.js';
 import { packageVersion } from '../version.js';
 import { configureColor } from './color.js';
 import type { CliContext } from './context.js';
+import { registerConfig } from './commands/config.js';
 import { registerServe } from './commands/serve.js';
 
 /** Each command file registers itself; its action lazy-imports the library it drives. */
-const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [registerServe];
+const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [registerServe, registerConfig];
 
 export function isDebug(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): boolean {
   const on = (v: string | undefined) => v !== undefined && v !== '' && v !== '0' && v !== 'false';
