@@ -67,10 +67,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 function reportError(err: unknown, debug: boolean): number {
   if (err instanceof CommanderError) {
     // commander has already printed its message (it names the unknown flag or command).
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
-      return ExitCode.OK;
-    }
-    return ExitCode.USAGE;
+    // --help and --version exit 0; help shown because a subcommand is missing is a usage error.
+    return err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
   }
   if (err instanceof CliError) {
     process.stderr.write(`notebook-stream: ${err.message}\n`);

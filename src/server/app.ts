@@ -8,7 +8,7 @@ import { ServerMetrics } from './metrics.js';
 import { RequestError } from './request-error.js';
 import { BODY_LIMIT_BYTES, type ServerOptions } from './server-options.js';
 import { ServerState } from './server-state.js';
-import { makeStreamHandler } from './stream-route.js';
+import { makeStreamHandler, warmSources } from './stream-route.js';
 import { createFastify } from './transport.js';
 
 export interface App {
@@ -132,6 +132,8 @@ export function buildApp(opts: ServerOptions): App {
     stall_timeout_s: opts.stallTimeoutS,
     uptime_s: Math.round(process.uptime() * 1000) / 1000,
   }));
+
+  fastify.addHook('onReady', warmSources);
 
   return { fastify, state, metrics };
 }

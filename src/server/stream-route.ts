@@ -34,6 +34,11 @@ async function loadSource(type: string, lang: 'en' | 'zh'): Promise<SourceDefini
   return def;
 }
 
+/** Loads the sources that need no SDK ahead of the first request, so it is not timed with an import. */
+export async function warmSources(): Promise<void> {
+  await Promise.all(['ping', 'replay'].map((type) => loadSource(type, 'en')));
+}
+
 function streamSettings(request: FastifyRequest, opts: ServerOptions, base: FlushSettings): FlushSettings {
   const header = request.headers[POLICY_HEADER];
   if (!opts.allowPolicyOverride || header === undefined) return base;

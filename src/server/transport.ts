@@ -1,4 +1,6 @@
+import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { ErrorBody } from '../protocol.js';
 import { BODY_LIMIT_BYTES, type ServerOptions } from './server-options.js';
 
 /**
@@ -15,6 +17,7 @@ export function createFastify(opts: ServerOptions): FastifyInstance {
     bodyLimit: BODY_LIMIT_BYTES,
     keepAliveTimeout: opts.keepAliveS * 1000,
     return503OnClosing: true,
+    clientErrorHandler,
   };
   let fastify: FastifyInstance;
   if (opts.tls !== undefined) {
@@ -36,4 +39,21 @@ export function createFastify(opts: ServerOptions): FastifyInstance {
     fastify.server.on(event, (socket: { setNoDelay?: (on: boolean) => void }) => socket.setNoDelay?.(true));
   });
   return fastify;
+}
+
+/**
+ * Requests Node's parser rejects before fastify sees them (oversized or malformed headers) still
+ * get the contract's JSON error body: 431 for headers over Node's limit (RFC 6585 §5), else 400.
+ */
+function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (!socket.writable) return;
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const body: ErrorBody = tooLarge
+    ? { error: { code: 'NBS_HEADERS_TOO_LARGE', message: 'the request headers are too large' } }
+    : { error: { code: 'NBS_BAD_REQUEST', message: 'malformed HTTP request' } };
+  const json = JSON.stringify(body);
+  socket.end(
+    `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
+      `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(json)}\r\nconnection: close\r\n\r\n${json}`,
+  );
 }
