@@ -67,6 +67,9 @@ test('bad input exits 2 naming the flag; an unreachable target exits 3', async (
   const st = await cli(['bench', 'http://127.0.0.1:9/', '--server-time', 'a b', '--no-out']);
   assert.equal(st.code, 2);
   assert.match(st.stderr, /--server-time/);
+  const policy = await cli(['bench', 'http://127.0.0.1:9/', '--flush-policy', 'guide-after', '--no-out']);
+  assert.equal(policy.code, 2);
+  assert.match(policy.stderr, /--flush-policy/);
   const down = await cli(['bench', 'http://127.0.0.1:9/', '-n', '2', '--no-out']);
   assert.equal(down.code, 3);
   assert.match(down.stderr, /connect_refused 2/);
