@@ -1,13 +1,14 @@
 import diagnostics from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import { buildConnector, Client, type Dispatcher } from 'undici';
-import { createParser, formatFromContentType, SniffingParser, type BodyFormat } from './body-format.js';
+import { createParser, formatFromContentType } from './body-format.js';
 import { BodyDecoder, DECODABLE_ENCODINGS } from './body-decoder.js';
 import { errorKind, ProbeError } from './error-kind.js';
 import type { BodyParser, EventSink } from './event-sink.js';
 import { eventFacts, type EventFacts } from './event-facts.js';
 import type { StreamRecord } from './record.js';
 import type { RequestSpec } from './request-spec.js';
+import { SniffingParser } from './sniffing-parser.js';
 import { Timeline } from './timeline.js';
 
 const connectedChannel = diagnostics.channel('undici:client:connected');
@@ -297,4 +298,3 @@ class RequestRun implements Dispatcher.DispatchHandler, EventSink {
   }
 }
 
-export type { BodyFormat };
