@@ -13,6 +13,9 @@ import { Timeline } from './timeline.js';
 
 const connectedChannel = diagnostics.channel('undici:client:connected');
 
+/** Compressed reads queued for the decoder before the socket is paused. */
+const MAX_DECODER_BACKLOG = 64;
+
 /**
  * Runs requests one after another on one undici Client (one keep-alive connection, or a new one per
  * request with keepAlive off). Built on `Dispatcher#dispatch`, not `fetch`: its callbacks run when
@@ -207,7 +210,13 @@ class RequestRun implements Dispatcher.DispatchHandler, EventSink {
     this.parser = format === null ? new SniffingParser(this, this.spec.maxEventBytes) : createParser(format, this, this.spec.maxEventBytes);
     r.format = format;
     if (encodings.length === 1) {
-      this.decoder = new BodyDecoder(encodings[0]!, (chunk, read, arrivalUs) => this.parse(chunk, read, arrivalUs));
+      this.decoder = new BodyDecoder(
+        encodings[0]!,
+        (chunk, read, arrivalUs) => this.parse(chunk, read, arrivalUs),
+        () => {
+          if (this.controller?.paused === true && !this.finished) this.controller.resume();
+        },
+      );
     }
   }
 
@@ -225,8 +234,13 @@ class RequestRun implements Dispatcher.DispatchHandler, EventSink {
       if (r.firstByteUs === null) r.firstByteUs = this.readUs;
     }
     r.wireBytes += chunk.length;
-    if (this.decoder !== null) this.decoder.write(chunk, this.read, this.readUs);
-    else this.parse(chunk, this.read, this.readUs);
+    if (this.decoder !== null) {
+      this.decoder.write(chunk, this.read, this.readUs);
+      // zlib runs off-thread: stop reading while it is far behind, so memory stays bounded.
+      if (this.decoder.backlog > MAX_DECODER_BACKLOG) this.controller?.pause();
+    } else {
+      this.parse(chunk, this.read, this.readUs);
+    }
   }
 
   private parse(chunk: Buffer, read: number, arrivalUs: number): void {
