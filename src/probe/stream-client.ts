@@ -73,6 +73,11 @@ export class StreamClient {
     });
   }
 
+  /** Ends the request in flight as `aborted` (an interrupted run keeps what it measured). */
+  abort(): void {
+    this.current?.abortAs(new ProbeError('aborted', 'the run was interrupted'));
+  }
+
   async close(): Promise<void> {
     connectedChannel.unsubscribe(this.onConnected);
     await this.client.destroy().catch(() => {});
@@ -174,6 +179,10 @@ class RequestRun implements Dispatcher.DispatchHandler, EventSink {
     this.record.connectUs = this.now();
     this.record.reusedConnection = false;
     this.record.httpVersion = version;
+  }
+
+  abortAs(err: Error): void {
+    this.abort(err);
   }
 
   private abort(err: Error): void {
