@@ -193,6 +193,8 @@ class RequestRun implements Dispatcher.DispatchHandler, EventSink {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
+    // Timed out while still queued or connecting: do not let it hold the connection.
+    if (this.finished) controller.abort(new ProbeError('request_timeout', 'request timed out before it was sent'));
   }
 
   onResponseStart(
