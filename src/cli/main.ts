@@ -4,9 +4,10 @@ import { packageVersion } from '../version.js';
 import { configureColor } from './color.js';
 import type { CliContext } from './context.js';
 // (command modules are imported here, one line each)
+import { registerUpstream } from './commands/upstream.js';
 
 /** Each command file registers itself; its action lazy-imports the library it drives. */
-const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [];
+const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [registerUpstream];
 
 export function isDebug(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): boolean {
   const on = (v: string | undefined) => v !== undefined && v !== '' && v !== '0' && v !== 'false';
