@@ -292,11 +292,17 @@ async function respond(
         resolve(false);
       };
     });
-  const resetNow = () => {
+  let lastWrite: Promise<void> = Promise.resolve();
+  const write = (frame: string) => {
+    lastWrite = new Promise((resolve) => res.write(frame, () => resolve()));
+  };
+  const resetNow = async () => {
+    // Let what was written reach the client first, then send a TCP RST: a reset mid-body.
+    await lastWrite;
     reset = true;
     stats.resets++;
     env.log('upstream: resetting the connection (reset_after)');
-    req.socket.destroy();
+    req.socket.resetAndDestroy();
   };
   const stallNow = () => {
     env.log('upstream: going silent (stall_after) until the client closes');
@@ -309,14 +315,14 @@ async function respond(
       'cache-control': 'no-cache',
       'x-request-id': `req_nbs_${Math.random().toString(36).slice(2, 10)}`,
     });
-    res.write(writer.role());
+    write(writer.role());
   }
   let text = '';
   for (const [i, delta] of plan.deltas.entries()) {
     if (plan.resetAfter === i) return resetNow();
     if (plan.stallAfter === i) return stallNow();
     if (!(await until(delta.atMs))) return;
-    if (stream) res.write(writer.content(delta.text));
+    if (stream) write(writer.content(delta.text));
     text += delta.text;
   }
   const n = plan.deltas.length;
