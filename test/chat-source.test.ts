@@ -206,6 +206,18 @@ test('failures after the first delta are an error payload, then the iterable end
   assert.ok(await eventually(() => up.stats.closedEarly === 1), `upstream closedEarly=${up.stats.closedEarly}`);
 });
 
+test('a slow consumer is not an upstream stall: the idle clock runs only while waiting for the upstream', async (t) => {
+  const { src } = await chatSetup(t, { llmIdleTimeoutS: 0.2 });
+  const op = src.validate({ model: 'synthetic?ttft_ms=0&tps=1000&tokens=3', messages: [{ role: 'user', content: 'x' }] }, 'en');
+  const payloads: Payload[] = [];
+  for await (const p of await src.open(op, ctxFor(new AbortController().signal))) {
+    payloads.push(p);
+    await new Promise((resolve) => setTimeout(resolve, 350));
+  }
+  assert.deepEqual(texts(payloads), [0, 1, 2].map(syntheticToken));
+  assert.equal(payloads.at(-1)?.type, 'result');
+});
+
 test('the API key appears in no error message or printed config, even when the upstream echoes it', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'nbs-key-'));
   t.after(() => rm(dir, { recursive: true, force: true }));

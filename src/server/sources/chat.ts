@@ -275,7 +275,12 @@ export function createChatSource(config: LlmConfig): ChatSource {
   };
 
   /** The upstream's deltas as payloads; throws LlmFailureError; returns quietly when ctx aborts. */
-  async function* deltas(op: ChatOptions, ctx: SourceContext, controller: AbortController, watch: { arm(): void; stalled: boolean }): AsyncGenerator<Payload> {
+  async function* deltas(
+    op: ChatOptions,
+    ctx: SourceContext,
+    controller: AbortController,
+    watch: { arm(): void; disarm(): void; stalled: boolean },
+  ): AsyncGenerator<Payload> {
     const fail = (err: unknown) => new LlmFailureError(classify(err, watch.stalled, op, ctx.lang));
     watch.arm();
     let stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>;
@@ -304,7 +309,11 @@ export function createChatSource(config: LlmConfig): ChatSource {
         const choice = chunk.choices?.[0];
         if (choice === undefined) continue;
         if (typeof choice.delta?.content === 'string' && choice.delta.content !== '') {
+          // The idle clock measures the upstream only: time our consumer holds a payload (a slow
+          // client, socket backpressure) is not upstream silence.
+          watch.disarm();
           yield { type: 'chunk', text: choice.delta.content };
+          watch.arm();
         }
         if (choice.finish_reason !== null && choice.finish_reason !== undefined) finishReason = choice.finish_reason;
       }
@@ -344,6 +353,9 @@ export function createChatSource(config: LlmConfig): ChatSource {
             watch.stalled = true;
             controller.abort();
           }, idleMs);
+        },
+        disarm() {
+          clearTimeout(timer);
         },
       };
       const onAbort = () => controller.abort();
