@@ -277,3 +277,17 @@ test('resolveLlmConfig: base URL from the flag, then OPENAI_BASE_URL, then OPENA
   const fromFile = resolveLlmConfig({ llmApiKeyFile: join(dir, 'key') }, { OPENAI_API_KEY: 'other' });
   assert.equal(fromFile.apiKey?.reveal(), KEY);
 });
+
+test('addLlmOptions parses the serve flags into the shape resolveLlmConfig takes', async () => {
+  const { Command } = await import('commander');
+  const { addLlmOptions } = await import('../src/cli/llm-options.js');
+  const cmd = addLlmOptions(new Command('serve')).exitOverride();
+  cmd.parse(['--llm-base-url', 'http://127.0.0.1:18700/v1', '--llm-model', 'synthetic', '--llm-idle-timeout-s', '2.5'], { from: 'user' });
+  const flags = cmd.opts<LlmFlags>();
+  assert.deepEqual(flags, { llmBaseUrl: 'http://127.0.0.1:18700/v1', llmModel: 'synthetic', llmIdleTimeoutS: 2.5 });
+  const config = resolveLlmConfig(flags, {});
+  assert.equal(config.baseURLSource, '--llm-base-url');
+  assert.equal(config.idleTimeoutS, 2.5);
+  const bad = addLlmOptions(new Command('serve')).exitOverride().configureOutput({ writeErr: () => {} });
+  assert.throws(() => bad.parse(['--llm-idle-timeout-s', '0'], { from: 'user' }), /llm-idle-timeout-s/);
+});
