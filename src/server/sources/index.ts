@@ -6,6 +6,7 @@ import type { SourceDefinition } from '../source.js';
  */
 export const SOURCE_LOADERS: Readonly<Record<string, () => Promise<SourceDefinition<any>>>> = {
   ping: async () => (await import('./ping.js')).pingSource,
+  replay: async () => (await import('./replay.js')).replaySource,
   // Env-only configuration until serve passes its --llm-* flags (createChatSource(resolveLlmConfig(flags, env))).
   chat: async () => {
     const { createChatSource, resolveLlmConfig } = await import('./chat.js');

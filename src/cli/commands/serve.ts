@@ -1,0 +1,134 @@
+import { Option, type Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { FLUSH_POLICY_NAMES, type CustomFlushOverrides, type FlushPolicyName } from '../../flush-presets.js';
+import type { CliContext } from '../context.js';
+import { collect, intIn, numberIn } from '../options.js';
+
+/** Commander's parsed flags; the custom-policy flags share CustomFlushOverrides' names. */
+interface ServeFlags extends CustomFlushOverrides {
+  host: string;
+  port: number;
+  flushPolicy: FlushPolicyName;
+  keepAliveS: number;
+  heartbeatS: number;
+  maxStreams: number;
+  graceS: number;
+  stallTimeoutS: number;
+  allowPolicyOverride?: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  logFile?: string;
+  token?: string;
+  tokenFile?: string;
+  insecureNoAuth?: boolean;
+  allowedHost?: string[];
+  corsOrigin?: string[];
+  corsCredentials?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  http2?: boolean;
+}
+
+const CUSTOM_FLAGS: ReadonlyArray<[keyof CustomFlushOverrides, string]> = [
+  ['bufferChars', '--buffer-chars'],
+  ['flushIntervalMs', '--flush-interval-ms'],
+  ['minChars', '--min-chars'],
+  ['releaseWaitMs', '--release-wait-ms'],
+  ['kernelWaitMs', '--kernel-wait-ms'],
+  ['plainHeaders', '--plain-headers'],
+];
+
+export function registerServe(program: Command, ctx: CliContext): void {
+  program
+    .command('serve')
+    .summary('run the embedded streaming server (POST /send_operation)')
+    .description(
+      'Run the embedded streaming server: the field guide\'s POST /send_operation API, streamed as\n' +
+        'Server-Sent Events with a flush policy. Prints one stdout line, its URL, once it accepts\n' +
+        'connections; logs (JSON, one line per stream) go to stderr. SIGINT/SIGTERM end open\n' +
+        'streams with done status "shutdown" within --grace-s, then exit 0.',
+    )
+    .option('--host <addr>', 'address to bind', '127.0.0.1')
+    .option('-p, --port <n>', 'port (0 picks a free one)', intIn(0, 65535), 18600)
+    .addOption(
+      new Option('--flush-policy <name>', 'when buffered text is released')
+        .choices(FLUSH_POLICY_NAMES)
+        .default('adaptive'),
+    )
+    .option('--buffer-chars <n>', 'custom: release at this many code points', intIn(1, 1_000_000))
+    .option('--flush-interval-ms <ms>', 'custom: or after this long since the last release ...', intIn(0, 600_000))
+    .option('--min-chars <n>', 'custom: ... when at least this many code points wait', intIn(0, 1_000_000))
+    .option('--release-wait-ms <ms>', 'custom: sleep after each release', intIn(0, 60_000))
+    .option('--kernel-wait-ms <ms>', 'custom: kernel poll wait when no message is ready', intIn(0, 60_000))
+    .option('--plain-headers', 'custom: send text/plain without the anti-buffering headers')
+    .option('--keep-alive-s <s>', 'idle keep-alive timeout (longer than proxies\' idle timeouts)', numberIn(1, 3600), 75)
+    .option('--heartbeat-s <s>', 'heartbeat comment on an idle stream every this many seconds (0: off)', numberIn(0, 3600), 15)
+    .option('--max-streams <n>', 'concurrent streams; past it 503 NBS_TOO_MANY_STREAMS', intIn(1, 10_000_000), 10_000)
+    .option('--grace-s <s>', 'on SIGINT/SIGTERM, time for open streams to end', numberIn(0, 3600), 5)
+    .option('--stall-timeout-s <s>', 'end a stream whose client reads nothing for this long', numberIn(1, 86_400), 30)
+    .option('--allow-policy-override', 'let the X-NBS-Flush-Policy request header pick the policy')
+    .addOption(
+      new Option('--log-level <level>', 'stderr log level')
+        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+        .default('info'),
+    )
+    .option('--log-file <path>', 'also append the JSON log lines to this file')
+    .option('--token-file <path>', 'require Authorization: Bearer <token> read from this file (also NOTEBOOK_STREAM_TOKEN)')
+    .option('--token <token>', 'the same, on the command line (visible in ps: prefer --token-file)')
+    .option('--insecure-no-auth', 'allow a non-loopback --host without a token')
+    .option('--allowed-host <name>', 'accept this Host header besides loopback names (repeatable)', collect)
+    .option('--cors-origin <origin>', 'send CORS headers to this origin (repeatable)', collect)
+    .option('--cors-credentials', 'with --cors-origin: allow credentials')
+    .option('--tls-cert <file>', 'PEM certificate: serve HTTPS with HTTP/1.1 and HTTP/2 (ALPN)')
+    .option('--tls-key <file>', 'PEM private key for --tls-cert')
+    .option('--http2', 'serve cleartext HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1')
+    .addHelpText(
+      'after',
+      '\nFlush policies (CONTRACT.md):\n' +
+        '  guide-before  the guide\'s old backend: 50 chars, or 100 ms and 40 chars; text/plain; 10 ms sleep\n' +
+        '  guide-after   the guide\'s fix: 20 chars, or 50 ms and 15 chars; streaming headers\n' +
+        '  adaptive      (default) every payload at once, one write per event-loop turn\n' +
+        '  custom        guide-after\'s values changed by --buffer-chars, --flush-interval-ms, ...\n' +
+        '\nExamples:\n' +
+        '  $ notebook-stream serve --port 0\n' +
+        '  $ notebook-stream serve --flush-policy guide-before\n' +
+        '  $ notebook-stream serve --flush-policy custom --flush-interval-ms 10 --min-chars 1\n' +
+        '  $ notebook-stream serve --host 0.0.0.0 --token-file /run/secrets/nbs-token\n' +
+        '  $ notebook-stream serve --tls-cert cert.pem --tls-key key.pem --port 8443\n' +
+        '  $ curl -N -X POST http://127.0.0.1:18600/send_operation -H \'Content-Type: application/json\' \\\n' +
+        '      -d \'{"notebook_id":"n1","operation":{"type":"ping"},"lang":"en"}\'',
+    )
+    .action(async (flags: ServeFlags) => {
+      const custom: CustomFlushOverrides = {};
+      for (const [key, flag] of CUSTOM_FLAGS) {
+        const value = flags[key];
+        if (value === undefined) continue;
+        if (flags.flushPolicy !== 'custom') throw new UsageError(`${flag} applies only to --flush-policy custom`);
+        (custom as Record<string, unknown>)[key] = value;
+      }
+      const { runServe, readServeSecrets } = await import('../run-serve.js');
+      const secrets = readServeSecrets(flags, process.env);
+      await runServe(
+        {
+          ...secrets,
+          host: flags.host,
+          port: flags.port,
+          flushPolicy: flags.flushPolicy,
+          custom,
+          keepAliveS: flags.keepAliveS,
+          heartbeatS: flags.heartbeatS,
+          maxStreams: flags.maxStreams,
+          graceS: flags.graceS,
+          stallTimeoutS: flags.stallTimeoutS,
+          allowPolicyOverride: flags.allowPolicyOverride === true,
+          logLevel: flags.logLevel,
+          insecureNoAuth: flags.insecureNoAuth === true,
+          allowedHosts: flags.allowedHost ?? [],
+          corsOrigins: flags.corsOrigin ?? [],
+          corsCredentials: flags.corsCredentials === true,
+          http2: flags.http2 === true,
+        },
+        flags.logFile,
+        ctx,
+      );
+    });
+}

@@ -1,0 +1,36 @@
+// The public API of notebook-stream, re-exported by name. The CLI is a thin shell over these.
+export { ExitCode, CliError, UsageError, UnavailableError } from './errors.js';
+export {
+  EVENT_NAMES,
+  ERROR_STATUS,
+  STREAMING_HEADERS,
+  PLAIN_HEADERS,
+  SSE_CONTENT_TYPE,
+  NDJSON_CONTENT_TYPE,
+  type EventName,
+  type DoneEvent,
+  type DoneStats,
+  type DoneStatus,
+  type EventStamp,
+  type ErrorBody,
+  type NbsErrorCode,
+} from './protocol.js';
+export {
+  FLUSH_POLICY_NAMES,
+  GUIDE_BEFORE,
+  GUIDE_AFTER,
+  ADAPTIVE,
+  flushSettings,
+  customSettings,
+  isFlushPolicyName,
+  type FlushPolicyName,
+  type FlushSettings,
+  type CustomFlushOverrides,
+} from './flush-presets.js';
+export { FlushPolicy, codePointLength, type Release } from './server/flush-policy.js';
+export { startServer, formatUrl, type RunningServer } from './server/serve.js';
+export { buildApp, type App } from './server/app.js';
+export { DEFAULT_SERVER_OPTIONS, type ServerOptions } from './server/server-options.js';
+export { RequestError } from './server/request-error.js';
+export type { Payload, SourceContext, SourceDefinition } from './server/source.js';
+export { packageVersion } from './version.js';

@@ -1,0 +1,24 @@
+/**
+ * The server clock of the wire format: `performance.timeOrigin + performance.now()` in ms
+ * (CONTRACT.md, `t` and `t_src`). Monotonic within the process, comparable to wall time.
+ */
+const origin = performance.timeOrigin;
+
+/** Monotonic ms since process start: what policies and timers compute with. */
+export type MonoMs = number;
+
+export function monoNow(): MonoMs {
+  return performance.now();
+}
+
+/** A monotonic reading as a wire timestamp, rounded to 3 decimals (µs). */
+export function wireTime(mono: MonoMs): number {
+  return Math.round((origin + mono) * 1000) / 1000;
+}
+
+/** A clock the policy can be driven by: real in the server, fake in tests. */
+export interface Clock {
+  now(): MonoMs;
+}
+
+export const realClock: Clock = { now: monoNow };

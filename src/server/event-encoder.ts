@@ -1,0 +1,43 @@
+import type { EventName } from '../protocol.js';
+import type { Payload } from './source.js';
+
+/**
+ * Serialises events for the wire (CONTRACT.md, "Wire format"). The data object starts with
+ * `{"seq":N,"t":T,"t_src":S,` — built by hand so the key order is fixed and probes can read the
+ * stamps with a prefix match — then the payload's own fields.
+ */
+export type WireFormat = 'sse' | 'ndjson';
+
+/** The payload's fields after the stamps, as JSON without braces (leading comma included). */
+function payloadFields(payload: Payload): string {
+  switch (payload.type) {
+    case 'chunk':
+    case 'stdout':
+    case 'stderr':
+      return `,"text":${JSON.stringify(payload.text)}`;
+    default: {
+      const { type: _type, ...rest } = payload;
+      const json = JSON.stringify(rest);
+      return json.length > 2 ? `,${json.slice(1, -1)}` : '';
+    }
+  }
+}
+
+function stamps(seq: number, t: number, tSrc: number): string {
+  return `{"seq":${seq},"t":${t},"t_src":${tSrc}`;
+}
+
+/** One event as it goes on the wire. `fields` is the JSON after the stamps (see payloadFields). */
+export function encodeRaw(format: WireFormat, event: EventName, seq: number, t: number, tSrc: number, fields: string): string {
+  if (format === 'sse') return `event: ${event}\ndata: ${stamps(seq, t, tSrc)}${fields}}\n\n`;
+  return `${stamps(seq, t, tSrc)}${fields},"event":"${event}"}\n`;
+}
+
+export function encodePayload(format: WireFormat, payload: Exclude<Payload, { type: 'result' }>, seq: number, t: number, tSrc: number): string {
+  return encodeRaw(format, payload.type, seq, t, tSrc, payloadFields(payload));
+}
+
+/** Keeps idle connections open through proxies with read timeouts; never parsed as an event. */
+export function heartbeat(format: WireFormat): string {
+  return format === 'sse' ? ': hb\n\n' : '\n';
+}

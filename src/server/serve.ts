@@ -1,0 +1,86 @@
+import type { Http2Session } from 'node:http2';
+import { UnavailableError, UsageError } from '../errors.js';
+import { isLoopbackHost } from './access.js';
+import { buildApp, type App } from './app.js';
+import { DEFAULT_SERVER_OPTIONS, type ServerOptions } from './server-options.js';
+
+export interface RunningServer {
+  /** `http://127.0.0.1:18600`, IPv6 as `http://[::1]:PORT`. */
+  url: string;
+  host: string;
+  port: number;
+  app: App;
+  /**
+   * Graceful stop: new requests get 503 NBS_SHUTTING_DOWN while open streams end with `done`
+   * status `shutdown`; after `graceS` whatever is left is cut. Resolves once closed.
+   */
+  shutdown(graceS?: number): Promise<void>;
+}
+
+export function formatUrl(host: string, port: number, scheme: 'http' | 'https' = 'http'): string {
+  return host.includes(':') ? `${scheme}://[${host}]:${port}` : `${scheme}://${host}:${port}`;
+}
+
+/** Starts `serve` and resolves once it accepts connections. */
+export async function startServer(options: Partial<ServerOptions> = {}): Promise<RunningServer> {
+  const opts: ServerOptions = { ...DEFAULT_SERVER_OPTIONS, ...options };
+  if (!isLoopbackHost(opts.host) && opts.token === undefined && !opts.insecureNoAuth) {
+    throw new UsageError(
+      `refusing to listen on ${opts.host} without a token: sources run code and spend API money. ` +
+        'Pass --token-file FILE (or NOTEBOOK_STREAM_TOKEN), or --insecure-no-auth if something else guards this port',
+    );
+  }
+  const app = buildApp(opts);
+  // HTTP/2 sessions outlive server.close() on Node 20: close them ourselves on shutdown.
+  const sessions = new Set<Http2Session>();
+  if (opts.http2 || opts.tls !== undefined) {
+    app.fastify.server.on('session', (session: Http2Session) => {
+      sessions.add(session);
+      session.once('close', () => sessions.delete(session));
+    });
+  }
+  try {
+    await app.fastify.listen({ host: opts.host, port: opts.port, listenTextResolver: (address) => `listening on ${address}` });
+  } catch (err) {
+    await app.fastify.close().catch(() => undefined);
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') {
+      throw new UnavailableError(`cannot listen on ${opts.host}:${opts.port}: the port is in use (pick another with --port, or --port 0 for a free one)`);
+    }
+    if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND' || e.code === 'EACCES') {
+      throw new UnavailableError(`cannot listen on ${opts.host}:${opts.port}: ${e.code} (${e.message})`);
+    }
+    throw err;
+  }
+  const address = app.fastify.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : opts.port;
+  const host = typeof address === 'object' && address !== null ? address.address : opts.host;
+  let closing: Promise<void> | null = null;
+
+  const shutdown = (graceS = opts.graceS): Promise<void> => {
+    if (closing !== null) return closing;
+    closing = (async () => {
+      app.state.shuttingDown = true;
+      app.state.shutdown.abort('shutdown');
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<'grace'>((resolve) => {
+        timer = setTimeout(() => resolve('grace'), graceS * 1000);
+      });
+      const result = await Promise.race([app.state.whenIdle().then(() => 'idle' as const), graceOver]);
+      clearTimeout(timer);
+      if (result === 'grace') {
+        app.fastify.log.warn({ active_streams: app.state.activeStreams }, `grace period of ${graceS} s over: closing open streams`);
+        const server = app.fastify.server as { closeAllConnections?: () => void };
+        server.closeAllConnections?.();
+        for (const s of sessions) s.destroy();
+      }
+      const closed = app.fastify.close();
+      // GOAWAY to every HTTP/2 session: finished streams are done, open ones were cut above.
+      for (const s of sessions) s.close();
+      await closed;
+    })();
+    return closing;
+  };
+
+  return { url: formatUrl(host, port, opts.tls !== undefined ? 'https' : 'http'), host, port, app, shutdown };
+}

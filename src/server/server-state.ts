@@ -1,0 +1,49 @@
+import type { DoneStatus } from '../protocol.js';
+import type { StreamWriter } from './stream-writer.js';
+
+/** Live counters of one server: /healthz reads them, shutdown waits on them. */
+export class ServerState {
+  activeStreams = 0;
+  shuttingDown = false;
+  /** Aborted on shutdown: every open stream listens to it. */
+  readonly shutdown = new AbortController();
+  streamsTotal = 0;
+  readonly outcomes: Record<DoneStatus | 'client_closed', number> = {
+    ok: 0,
+    error: 0,
+    aborted: 0,
+    timeout: 0,
+    shutdown: 0,
+    client_closed: 0,
+  };
+  private idleWaiters: Array<() => void> = [];
+  /** Open streams' writers: /metrics sums what they hold for slow readers. */
+  readonly writers = new Set<StreamWriter>();
+
+  bufferedBytes(): number {
+    let n = 0;
+    for (const w of this.writers) n += w.bufferedBytes;
+    return n;
+  }
+
+  streamOpened(): void {
+    this.activeStreams++;
+    this.streamsTotal++;
+  }
+
+  streamClosed(outcome: DoneStatus | 'client_closed'): void {
+    this.activeStreams--;
+    this.outcomes[outcome]++;
+    if (this.activeStreams === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  /** Resolves when no stream is open. */
+  whenIdle(): Promise<void> {
+    if (this.activeStreams === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+}

@@ -1,0 +1,206 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { flushSettings, isFlushPolicyName, type FlushSettings } from '../flush-presets.js';
+import type { DoneStatus } from '../protocol.js';
+import { monoNow } from './clock.js';
+import type { ServerMetrics } from './metrics.js';
+import { RequestError, say } from './request-error.js';
+import type { ServerOptions } from './server-options.js';
+import type { ServerState } from './server-state.js';
+import type { ErrorPayload, Payload, SourceDefinition } from './source.js';
+import { SOURCE_LOADERS, knownOperationTypes } from './sources/index.js';
+import { StreamWriter } from './stream-writer.js';
+import { prefersNdjson, validateEnvelope } from './validate-envelope.js';
+
+export const POLICY_HEADER = 'x-nbs-flush-policy';
+
+/** Why a stream ended early; decides the `done` status (or no `done` at all for a gone client). */
+type EndCause = 'client_closed' | 'shutdown' | 'stall';
+
+const sourceCache = new Map<string, SourceDefinition<unknown>>();
+
+async function loadSource(type: string, lang: 'en' | 'zh'): Promise<SourceDefinition<unknown>> {
+  const cached = sourceCache.get(type);
+  if (cached !== undefined) return cached;
+  const loader = SOURCE_LOADERS[type];
+  if (loader === undefined) {
+    const known = knownOperationTypes().join(', ');
+    throw new RequestError(
+      'NBS_UNKNOWN_OPERATION',
+      say(lang, `unknown operation type "${type}" (known: ${known})`, `未知的 operation 类型 "${type}"（可用：${known}）`),
+    );
+  }
+  const def = await loader();
+  sourceCache.set(type, def);
+  return def;
+}
+
+/** Loads the sources that need no SDK ahead of the first request, so it is not timed with an import. */
+export async function warmSources(): Promise<void> {
+  await Promise.all(['ping', 'replay'].map((type) => loadSource(type, 'en')));
+}
+
+function streamSettings(request: FastifyRequest, opts: ServerOptions, base: FlushSettings): FlushSettings {
+  const header = request.headers[POLICY_HEADER];
+  if (!opts.allowPolicyOverride || header === undefined) return base;
+  const name = Array.isArray(header) ? header[0] ?? '' : header;
+  if (!isFlushPolicyName(name)) {
+    throw new RequestError('NBS_UNKNOWN_POLICY', `unknown flush policy "${name}" in X-NBS-Flush-Policy (known: guide-before, guide-after, adaptive, custom)`);
+  }
+  return name === base.policy ? base : flushSettings(name, opts.custom);
+}
+
+/**
+ * POST /send_operation: validate, open the source (errors before this point are JSON 4xx/5xx),
+ * then hijack the reply and pump payloads through the stream writer until the source ends, the
+ * client goes away, the server shuts down or the client stops reading.
+ */
+export function makeStreamHandler(opts: ServerOptions, state: ServerState, base: FlushSettings, metrics: ServerMetrics) {
+  const heartbeatMs = opts.heartbeatS * 1000;
+  const stallMs = opts.stallTimeoutS * 1000;
+  return async function sendOperation(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const requestStart = (request as FastifyRequest & { nbsStart?: number }).nbsStart ?? monoNow();
+    const env = validateEnvelope(request.body);
+    if (state.activeStreams >= opts.maxStreams) {
+      throw new RequestError(
+        'NBS_TOO_MANY_STREAMS',
+        say(env.lang, `too many open streams (limit ${opts.maxStreams}); retry later`, `打开的流过多（上限 ${opts.maxStreams}），请稍后重试`),
+        { retryAfterS: 1 },
+      );
+    }
+    const settings = streamSettings(request, opts, base);
+    const def = await loadSource(env.operation.type, env.lang);
+    const op = def.validate(env.operation, env.lang);
+
+    const controller = new AbortController();
+    let cause: EndCause | null = null;
+    const end = (why: EndCause) => {
+      if (cause === null) cause = why;
+      controller.abort(why);
+    };
+    const onShutdown = () => end('shutdown');
+    state.shutdown.signal.addEventListener('abort', onShutdown, { once: true });
+    const res = reply.raw;
+    const onClose = () => {
+      if (!res.writableFinished) end('client_closed');
+    };
+    res.once('close', onClose);
+    state.streamOpened();
+    const cleanup: Array<() => void> = [];
+    let outcome: DoneStatus | 'client_closed' = 'error';
+    try {
+      let source: AsyncIterable<Payload>;
+      try {
+        source = await def.open(op, { signal: controller.signal, settings, notebookId: env.notebookId, lang: env.lang });
+      } catch (err) {
+        if (err instanceof RequestError) throw err;
+        throw new RequestError('NBS_SOURCE_FAILED', `the ${env.operation.type} source failed to start: ${(err as Error).message}`, { cause: err });
+      }
+      reply.hijack();
+      const hold = metrics.hold.labels(settings.policy);
+      const writer = new StreamWriter(res, {
+        format: prefersNdjson(request.headers.accept) ? 'ndjson' : 'sse',
+        settings,
+        requestStart,
+        heartbeatMs,
+        extraHeaders: headersOf(reply),
+        onHold: (ms) => hold.observe(ms / 1000),
+      });
+      writer.start();
+      state.writers.add(writer);
+      cleanup.push(() => state.writers.delete(writer));
+      let failure: ErrorPayload | undefined;
+      try {
+        for await (const payload of source) {
+          if (payload.type === 'error') metrics.errors.inc({ code: payload.code });
+          writer.push(payload);
+          if (writer.backedUp && !(await drainedWithin(writer, stallMs, controller.signal))) {
+            end('stall');
+            break;
+          }
+        }
+      } catch (err) {
+        if (cause === null) {
+          failure = { type: 'error', code: 'NBS_SOURCE_FAILED', message: `the ${env.operation.type} source failed: ${(err as Error).message}` };
+          metrics.errors.inc({ code: failure.code });
+          request.log.warn({ err }, 'stream source failed');
+        }
+      }
+      const finalCause = cause as EndCause | null;
+      if (finalCause === 'client_closed') {
+        writer.abandon();
+        outcome = 'client_closed';
+        metrics.streamEnded(env.operation.type, settings.policy, outcome, writer.stats());
+        logStream(request, env, settings, writer.stats(), outcome, 'client disconnected: source cancelled');
+        return;
+      }
+      const summary =
+        finalCause === 'shutdown'
+          ? writer.finish({ status: 'shutdown', reason: 'server shutting down' })
+          : finalCause === 'stall'
+            ? writer.finish({ status: 'timeout', reason: `client read nothing for ${opts.stallTimeoutS} s (stall timeout)` })
+            : writer.finish(failure === undefined ? undefined : { status: 'error', reason: failure.message, error: failure });
+      if (finalCause === 'stall') res.destroy();
+      outcome = summary.status;
+      metrics.streamEnded(env.operation.type, settings.policy, outcome, summary.stats);
+      logStream(request, env, settings, summary.stats, outcome, summary.reason, summary.maxHoldMs);
+    } finally {
+      for (const fn of cleanup) fn();
+      state.shutdown.signal.removeEventListener('abort', onShutdown);
+      res.removeListener('close', onClose);
+      if (!controller.signal.aborted) controller.abort('done');
+      state.streamClosed(outcome);
+    }
+  };
+}
+
+/** Headers hooks set on the reply (CORS) that a hijacked response must still send. */
+function headersOf(reply: FastifyReply): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) out[k] = String(v);
+  return out;
+}
+
+/** Waits for the socket to drain; false when `ms` passed first (the client stopped reading). */
+function drainedWithin(writer: StreamWriter, ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', done);
+      resolve(false);
+    }, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve(true);
+    }
+    writer.waitForDrain().then(done, done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function logStream(
+  request: FastifyRequest,
+  env: { notebookId: string; operation: { type: string } },
+  settings: FlushSettings,
+  stats: ReturnType<StreamWriter['stats']>,
+  outcome: string,
+  reason: string | undefined,
+  maxHoldMs?: number,
+): void {
+  // One line per stream with the words the guide tells operators to grep for: stream, buffer, timeout.
+  request.log.info(
+    {
+      notebook_id: env.notebookId,
+      operation: env.operation.type,
+      policy: settings.policy,
+      buffer: { chars: settings.bufferChars, flush_interval_ms: settings.flushIntervalMs, min_chars: settings.minChars, max_hold_ms: maxHoldMs === undefined ? null : Math.round(maxHoldMs * 1000) / 1000 },
+      kernel_timeout_ms: settings.kernelWaitMs,
+      server_first_chunk_ms: stats.server_first_chunk_ms,
+      events: stats.events,
+      bytes: stats.bytes,
+      writes: stats.writes,
+      outcome,
+      ...(reason === undefined ? {} : { reason }),
+    },
+    `stream ${outcome}`,
+  );
+}
