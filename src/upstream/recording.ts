@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../paths.js';
 
 /**
  * A recorded LLM answer the replay upstream plays back: `fixtures/llm/NAME.json`, chosen by the
@@ -26,7 +26,7 @@ export interface LlmRecording {
 }
 
 /** The recordings that ship with the package (`fixtures/llm/`, beside `dist/`). */
-export const DEFAULT_RECORDINGS_DIR = fileURLToPath(new URL('../../../fixtures/llm/', import.meta.url));
+export const DEFAULT_RECORDINGS_DIR = join(packageRoot(), 'fixtures', 'llm');
 
 /** Checks one parsed file; returns a message naming what is wrong, or undefined. */
 export function recordingProblem(value: unknown, fileName: string): string | undefined {
