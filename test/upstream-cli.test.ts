@@ -70,3 +70,11 @@ test('a bad --port exits 2', async () => {
   assert.equal(code, 2);
   assert.match(p.err(), /--port/);
 });
+
+test('an unreadable or invalid --recordings directory exits 2 naming the flag', async () => {
+  const p = run(['upstream', '--port', '0', '--recordings', '/nonexistent/recordings']);
+  const [code] = await p.exited;
+  assert.equal(code, 2);
+  assert.equal(p.out(), '');
+  assert.match(p.err(), /--recordings: cannot read the recordings directory/);
+});

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { intIn } from '../options.js';
 
@@ -38,6 +39,13 @@ export function registerUpstream(program: Command, _ctx: CliContext): void {
     )
     .action(async (flags: UpstreamFlags) => {
       const { startUpstream } = await import('../../upstream/server.js');
+      if (flags.recordings !== undefined) {
+        // A bad recordings directory is bad input (exit 2), not an internal error.
+        const { loadRecordings } = await import('../../upstream/recording.js');
+        await loadRecordings(flags.recordings).catch((err: unknown) => {
+          throw new UsageError(`--recordings: ${(err as Error).message}`);
+        });
+      }
       const log = flags.quiet === true ? undefined : (line: string) => void process.stderr.write(`${line}\n`);
       const upstream = await startUpstream({
         host: flags.host,
