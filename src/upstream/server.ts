@@ -66,6 +66,8 @@ export async function startUpstream(options: UpstreamOptions = {}): Promise<Upst
   const server = createServer({ keepAliveTimeout: 10_000 }, (req, res) => {
     stats.requests++;
     handle(req, res, { stats, recordings, log, isClosing: () => closing }).catch((err: unknown) => {
+      // A client that hangs up while sending its body is not our error.
+      if (req.destroyed || res.destroyed) return;
       log(`upstream: internal error: ${(err as Error).message}`);
       if (!res.headersSent) sendError(res, 500, errorBody('internal error in the replay upstream', 'server_error', null));
       else res.destroy();
