@@ -67,6 +67,14 @@ test('a synthetic stream keeps its rhythm: first token after ttft_ms, then 1000/
   assert.ok(last - first >= 180 && last - first < 1500, `four gaps took ${last - first} ms, expected ~200`);
 });
 
+test('role_ms delays the role chunk (as the real API sends it with the first token), never past the first delta', async (t) => {
+  const up = await upstreamFor(t);
+  const { frames } = await streamFrames(up.url, { model: 'synthetic?ttft_ms=250&tps=100&tokens=2&role_ms=250' });
+  const role = frames[0];
+  assert.ok(role !== undefined && role.atMs >= 240 && role.atMs < 2000, `role chunk at ${role?.atMs} ms`);
+  assert.equal(planFor('synthetic?ttft_ms=100&role_ms=900', undefined, new Map()).roleAtMs, 100);
+});
+
 test('jitter is seeded: the same profile replays the same timings', () => {
   const a = planFor('synthetic?ttft_ms=100&tps=100&tokens=20&jitter_ms=5&seed=7', undefined, new Map());
   const b = planFor('synthetic?ttft_ms=100&tps=100&tokens=20&jitter_ms=5&seed=7', undefined, new Map());

@@ -32,6 +32,8 @@ export interface Plan {
   failStatus: number | undefined;
   /** `retry-after` (seconds) sent with a 429. */
   retryAfterS: number;
+  /** When the role chunk is written, ms from arrival (never after the first content delta). */
+  roleAtMs: number;
   /** Destroy the socket right after this many content deltas (0: after the role chunk). */
   resetAfter: number | undefined;
   /** Write nothing more after this many content deltas, but keep the connection open. */
@@ -64,8 +66,9 @@ const LIMITS: Record<string, { min: number; max: number; int: boolean }> = {
   retry_after_s: { min: 0, max: 86_400, int: true },
   reset_after: { min: 0, max: 1_000_000, int: true },
   stall_after: { min: 0, max: 1_000_000, int: true },
+  role_ms: { min: 0, max: 600_000, int: false },
 };
-const COMMON_PARAMS = ['fail', 'retry_after_s', 'reset_after', 'stall_after'];
+const COMMON_PARAMS = ['role_ms', 'fail', 'retry_after_s', 'reset_after', 'stall_after'];
 const SYNTHETIC_PARAMS = ['ttft_ms', 'tps', 'tokens', 'jitter_ms', 'seed', ...COMMON_PARAMS];
 const RECORDING_PARAMS = ['speed', ...COMMON_PARAMS];
 
@@ -112,8 +115,9 @@ function parseParams(query: string, allowed: readonly string[]): Map<string, num
   return out;
 }
 
-function common(params: Map<string, number>): Pick<Plan, 'failStatus' | 'retryAfterS' | 'resetAfter' | 'stallAfter'> {
+function common(params: Map<string, number>): Pick<Plan, 'roleAtMs' | 'failStatus' | 'retryAfterS' | 'resetAfter' | 'stallAfter'> {
   return {
+    roleAtMs: params.get('role_ms') ?? 0,
     failStatus: params.get('fail'),
     retryAfterS: params.get('retry_after_s') ?? 1,
     resetAfter: params.get('reset_after'),
@@ -165,6 +169,8 @@ export function planFor(model: string, maxTokens: number | undefined, recordings
       ...common(p),
     };
   }
+  // The role chunk precedes the first content delta, as in the real API.
+  plan.roleAtMs = Math.min(plan.roleAtMs, plan.deltas[0]?.atMs ?? plan.roleAtMs);
   if (maxTokens !== undefined && maxTokens < plan.deltas.length) {
     // One delta stands for one token here, so max_tokens cuts the answer like a model would.
     plan.deltas = plan.deltas.slice(0, maxTokens);

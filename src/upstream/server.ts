@@ -317,6 +317,8 @@ async function respond(
       'cache-control': 'no-cache',
       'x-request-id': `req_nbs_${Math.random().toString(36).slice(2, 10)}`,
     });
+    res.flushHeaders();
+    if (!(await until(plan.roleAtMs))) return;
     write(writer.role());
   }
   let text = '';
