@@ -99,3 +99,19 @@ test('a client that hangs up aborts the upstream request; sequential requests sh
   });
   assert.ok(await eventually(() => up.stats.closedEarly === closedBefore + 1), `upstream closedEarly=${up.stats.closedEarly}`);
 });
+
+test('serve as a process: stdout stays its URL line and no log line carries the key, through successes and failures', async (t) => {
+  const { startServeProcess } = await import('./helpers/serve-process.js');
+  // The child inherits OPENAI_BASE_URL and OPENAI_API_KEY from before().
+  const serve = await startServeProcess(['--log-level', 'debug']);
+  t.after(() => serve.stop());
+  const models = ['synthetic?ttft_ms=0&tps=1000&tokens=3', 'synthetic?fail=401', 'synthetic?fail=429', 'synthetic?ttft_ms=0&tps=1000&tokens=5&reset_after=2', 'nope'];
+  for (const model of models) {
+    const res = await rawRequest(serve.url, { path: '/send_operation', headers: JSON_HEADERS, body: chatBody({ model }) });
+    assert.ok(!res.body.includes(KEY), `${model}: key in the response`);
+  }
+  assert.equal(await serve.stop(), 0);
+  assert.equal(serve.stdout(), `${serve.url}\n`, 'stdout is the URL line only');
+  assert.ok(!serve.stderr().includes(KEY), 'the key is in no log line');
+  assert.match(serve.stderr(), /chat/, 'the streams were logged');
+});
