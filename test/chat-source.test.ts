@@ -163,6 +163,7 @@ test('failures before the first delta become RequestErrors with their NBS_LLM co
     ['synthetic?fail=500', 'NBS_LLM_UPSTREAM', 502],
     ['synthetic?fail=503', 'NBS_LLM_UPSTREAM', 502],
     ['synthetic?reset_after=0', 'NBS_LLM_UPSTREAM', 502],
+    ['synthetic?error_after=0', 'NBS_LLM_UPSTREAM', 502],
     ['synthetic?stall_after=0', 'NBS_LLM_STALLED', 504],
   ];
   for (const [model, code, status] of cases) {
@@ -195,6 +196,11 @@ test('failures after the first delta are an error payload, then the iterable end
   const reset = await collect(src, { model: 'synthetic?ttft_ms=0&tps=1000&tokens=10&reset_after=3' });
   assert.deepEqual(texts(reset), [0, 1, 2].map(syntheticToken));
   assert.deepEqual(reset.at(-1), { type: 'error', code: 'NBS_LLM_UPSTREAM', message: (reset.at(-1) as { message: string }).message });
+  const inStream = await collect(src, { model: 'synthetic?ttft_ms=0&tps=1000&tokens=10&error_after=1' });
+  assert.deepEqual(texts(inStream), [syntheticToken(0)]);
+  const inStreamError = inStream.at(-1);
+  assert.ok(inStreamError?.type === 'error' && inStreamError.code === 'NBS_LLM_UPSTREAM', JSON.stringify(inStreamError));
+  assert.match(inStreamError.message, /in the stream/);
   const start = performance.now();
   const stalled = await collect(src, { model: 'synthetic?ttft_ms=0&tps=1000&tokens=10&stall_after=2' });
   const took = performance.now() - start;

@@ -204,6 +204,16 @@ test('reset_after cuts the connection after N deltas; the client sees what came 
   assert.equal(up.stats.closedEarly, 0, 'a reset by the upstream is not a client hang-up');
 });
 
+test('error_after sends an error object in a data frame after N deltas, then ends without [DONE]', async (t) => {
+  const up = await upstreamFor(t);
+  const { status, frames } = await streamFrames(up.url, { model: 'synthetic?ttft_ms=0&tps=1000&tokens=10&error_after=2' });
+  assert.equal(status, 200);
+  const last = JSON.parse(frames.at(-1)?.data ?? '{}') as { error?: { type: string } };
+  assert.equal(last.error?.type, 'server_error');
+  assert.equal(frames.filter((f) => f.data.includes('"content":"') && !f.data.includes('"content":""')).length, 2);
+  assert.ok(frames.every((f) => f.data !== '[DONE]'));
+});
+
 test('stall_after goes silent; the upstream counts the client closing early', async (t) => {
   const up = await upstreamFor(t);
   const controller = new AbortController();

@@ -7,7 +7,8 @@ import type { LlmRecording } from './recording.js';
  *   synthetic?ttft_ms=200&tps=50&tokens=100&jitter_ms=5
  *   NAME?speed=2                     (a recording from fixtures/llm/NAME.json)
  *   …&fail=429&retry_after_s=3       (any profile: answer with that status instead)
- *   …&reset_after=N | &stall_after=N (any profile: reset the connection / go silent after N deltas)
+ *   …&reset_after=N | &stall_after=N | &error_after=N (any profile: reset the connection, go silent,
+ *                                      or send an error event after N deltas)
  *
  * docs/llm.md is the reference for every parameter.
  */
@@ -38,6 +39,8 @@ export interface Plan {
   resetAfter: number | undefined;
   /** Write nothing more after this many content deltas, but keep the connection open. */
   stallAfter: number | undefined;
+  /** Send an in-stream error event (`data: {"error": …}`) after this many deltas, then end. */
+  errorAfter: number | undefined;
 }
 
 /** A model string that names no profile, or a bad parameter: the upstream answers 400/404. */
@@ -67,8 +70,9 @@ const LIMITS: Record<string, { min: number; max: number; int: boolean }> = {
   reset_after: { min: 0, max: 1_000_000, int: true },
   stall_after: { min: 0, max: 1_000_000, int: true },
   role_ms: { min: 0, max: 600_000, int: false },
+  error_after: { min: 0, max: 1_000_000, int: true },
 };
-const COMMON_PARAMS = ['role_ms', 'fail', 'retry_after_s', 'reset_after', 'stall_after'];
+const COMMON_PARAMS = ['role_ms', 'fail', 'retry_after_s', 'reset_after', 'stall_after', 'error_after'];
 const SYNTHETIC_PARAMS = ['ttft_ms', 'tps', 'tokens', 'jitter_ms', 'seed', ...COMMON_PARAMS];
 const RECORDING_PARAMS = ['speed', ...COMMON_PARAMS];
 
@@ -115,13 +119,14 @@ function parseParams(query: string, allowed: readonly string[]): Map<string, num
   return out;
 }
 
-function common(params: Map<string, number>): Pick<Plan, 'roleAtMs' | 'failStatus' | 'retryAfterS' | 'resetAfter' | 'stallAfter'> {
+function common(params: Map<string, number>): Pick<Plan, 'roleAtMs' | 'failStatus' | 'retryAfterS' | 'resetAfter' | 'stallAfter' | 'errorAfter'> {
   return {
     roleAtMs: params.get('role_ms') ?? 0,
     failStatus: params.get('fail'),
     retryAfterS: params.get('retry_after_s') ?? 1,
     resetAfter: params.get('reset_after'),
     stallAfter: params.get('stall_after'),
+    errorAfter: params.get('error_after'),
   };
 }
 

@@ -310,6 +310,14 @@ async function respond(
     env.log('upstream: going silent (stall_after) until the client closes');
     // Nothing more is written; the response ends when the client (or close()) drops the socket.
   };
+  const errorNow = () => {
+    env.log('upstream: sending an error event (error_after)');
+    // What OpenAI-compatible servers send when generation fails after the stream started: an
+    // `error` object in a data frame, and no [DONE].
+    const body = errorBody('The server had an error while processing your request (replay upstream: error_after).', 'server_error', 'server_error');
+    if (stream) res.end(`data: ${body}\n\n`);
+    else sendError(res, 500, body);
+  };
 
   if (stream) {
     res.writeHead(200, {
@@ -325,6 +333,7 @@ async function respond(
   for (const [i, delta] of plan.deltas.entries()) {
     if (plan.resetAfter === i) return resetNow();
     if (plan.stallAfter === i) return stallNow();
+    if (plan.errorAfter === i) return errorNow();
     if (!(await until(delta.atMs))) return;
     if (stream) write(writer.content(delta.text));
     text += delta.text;
@@ -332,6 +341,7 @@ async function respond(
   const n = plan.deltas.length;
   if (plan.resetAfter !== undefined && plan.resetAfter >= n) return resetNow();
   if (plan.stallAfter !== undefined && plan.stallAfter >= n) return stallNow();
+  if (plan.errorAfter !== undefined && plan.errorAfter >= n) return errorNow();
   if (closed) return;
   if (!stream) return sendJson(res, writer.completion(text, plan.finishReason, usage));
   res.write(writer.finish(plan.finishReason));
