@@ -19,12 +19,13 @@ interface UpstreamFlags {
 export function registerUpstream(program: Command, _ctx: CliContext): void {
   program
     .command('upstream')
+    .summary('run an OpenAI-compatible replay upstream (no network, no model)')
     .description(
-      'Run an OpenAI-compatible replay upstream (no network, no model): POST /v1/chat/completions\n' +
-        'and GET /v1/models. The model name picks the profile, e.g.\n' +
-        '"synthetic?ttft_ms=200&tps=50&tokens=100&jitter_ms=5", a recording name from\n' +
-        'fixtures/llm/ (e.g. "zh-streaming-tips?speed=2"), and failures on demand:\n' +
-        'fail=429|401|500|…, reset_after=N, stall_after=N, error_after=N.\n' +
+      'Run an OpenAI-compatible replay upstream with no network and no model:\n' +
+        'POST /v1/chat/completions (streaming or not) and GET /v1/models.\n' +
+        'The model name picks the profile: "synthetic?ttft_ms=200&tps=50&tokens=100",\n' +
+        'a recording from fixtures/llm/ ("zh-streaming-tips?speed=2"), and failures\n' +
+        'on demand: fail=429|401|500|..., reset_after=N, stall_after=N, error_after=N.\n' +
         'Prints the API base (http://127.0.0.1:PORT/v1) as its one stdout line.',
     )
     .option('--host <host>', 'address to listen on', '127.0.0.1')
