@@ -19,7 +19,7 @@ interface UpstreamFlags {
 export function registerUpstream(program: Command, _ctx: CliContext): void {
   program
     .command('upstream')
-    .summary('run an OpenAI-compatible replay upstream (no network, no model)')
+    .summary('run an OpenAI-compatible replay upstream (no model)')
     .description(
       'Run an OpenAI-compatible replay upstream with no network and no model:\n' +
         'POST /v1/chat/completions (streaming or not) and GET /v1/models.\n' +
