@@ -6,9 +6,15 @@ import type { CliContext } from './context.js';
 import { registerBench } from './commands/bench.js';
 import { registerConfig } from './commands/config.js';
 import { registerServe } from './commands/serve.js';
+import { registerUpstream } from './commands/upstream.js';
 
 /** Each command file registers itself; its action lazy-imports the library it drives. */
-const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [registerServe, registerConfig, registerBench];
+const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [
+  registerServe,
+  registerBench,
+  registerConfig,
+  registerUpstream,
+];
 
 export function isDebug(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): boolean {
   const on = (v: string | undefined) => v !== undefined && v !== '' && v !== '0' && v !== 'false';

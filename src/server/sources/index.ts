@@ -7,6 +7,11 @@ import type { SourceDefinition } from '../source.js';
 export const SOURCE_LOADERS: Readonly<Record<string, () => Promise<SourceDefinition<any>>>> = {
   ping: async () => (await import('./ping.js')).pingSource,
   replay: async () => (await import('./replay.js')).replaySource,
+  // Env-only configuration until serve passes its --llm-* flags (createChatSource(resolveLlmConfig(flags, env))).
+  chat: async () => {
+    const { createChatSource, resolveLlmConfig } = await import('./chat.js');
+    return createChatSource(resolveLlmConfig({}, process.env));
+  },
 };
 
 export function knownOperationTypes(): string[] {
