@@ -5,6 +5,7 @@ import { configureColor } from './color.js';
 import type { CliContext } from './context.js';
 import { registerBench } from './commands/bench.js';
 import { registerConfig } from './commands/config.js';
+import { registerMerge } from './commands/merge.js';
 import { registerServe } from './commands/serve.js';
 import { registerUpstream } from './commands/upstream.js';
 
@@ -14,6 +15,7 @@ const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [
   registerBench,
   registerConfig,
   registerUpstream,
+  registerMerge,
 ];
 
 export function isDebug(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): boolean {

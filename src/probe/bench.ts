@@ -1,16 +1,28 @@
 
 import { buildReport } from '../report/build-report.js';
 import type { Report } from '../report/report.js';
+import type { Arrival } from './arrival-schedule.js';
 import { buildRequestSpec, type RequestFlags } from './build-request-spec.js';
-import { runBench, type OnRecord } from './run-bench.js';
+import { LoadRunner, type LoadPlan } from './load-runner.js';
+import { LoadSummary } from './load-summary.js';
+import { checkOpenFileLimit } from './open-file-limit.js';
 import { startServeChild, type ServeChild } from './serve-child.js';
-import { summarizeRun } from './summarize-run.js';
 
 export interface BenchOptions extends RequestFlags {
   /** Target URL; when absent the embedded server is started in a child process. */
   url?: string;
-  requests: number;
+  /** Measured requests (`-n`), or null to run for `durationMs` (`-d`). */
+  requests: number | null;
+  durationMs: number | null;
   warmup: number;
+  /** Closed model: streams at once (`-c`). */
+  concurrency: number;
+  /** Open model when set: requests a second (`--rate`), their arrival, the in-flight cap. */
+  rate: number | null;
+  arrival: Arrival;
+  maxInFlight: number | null;
+  /** The Agent's socket cap (default: `concurrency`, or the in-flight cap in the open model). */
+  connections: number | null;
   keepTimelines: number;
   flushPolicy: string;
   name?: string;
@@ -28,8 +40,31 @@ export interface BenchOutcome {
   interrupted: boolean;
 }
 
-/** `notebook-stream bench [URL]`: measure, summarise, wrap into a report. Prints nothing. */
-export async function bench(o: BenchOptions, onRecord?: OnRecord, signal?: AbortSignal): Promise<BenchOutcome> {
+/** The load plan the options describe; throws a usage error (exit 2) when there are not enough file descriptors. */
+export function loadPlan(o: BenchOptions): LoadPlan {
+  const open = o.rate !== null;
+  const maxInFlight = o.maxInFlight ?? (open ? Math.max(1, Math.ceil(10 * o.rate!)) : o.concurrency);
+  const connections = o.connections ?? (open ? maxInFlight : o.concurrency);
+  checkOpenFileLimit(connections, o.connections !== null ? '--connections' : open ? '--max-in-flight' : '-c/--concurrency');
+  return {
+    model: open ? 'open' : 'closed',
+    concurrency: o.concurrency,
+    rate: o.rate ?? 0,
+    arrival: o.arrival,
+    requests: o.requests,
+    durationMs: o.durationMs,
+    warmup: o.warmup,
+    maxInFlight,
+    connections,
+  };
+}
+
+/**
+ * `notebook-stream bench [URL]`: measure, summarise, wrap into a report. Prints nothing: `observe`
+ * gets the runner before it starts, to listen to its start/tick/done events.
+ */
+export async function bench(o: BenchOptions, observe?: (runner: LoadRunner) => void, signal?: AbortSignal): Promise<BenchOutcome> {
+  const plan = loadPlan(o);
   let server: ServeChild | null = null;
   let url = o.url;
   if (url === undefined) {
@@ -38,9 +73,8 @@ export async function bench(o: BenchOptions, onRecord?: OnRecord, signal?: Abort
   }
   try {
     const spec = await buildRequestSpec(url, o);
-    const run = await runBench(spec, { requests: o.requests, warmup: o.warmup }, onRecord, signal);
     const name = o.name ?? (server !== null ? o.flushPolicy : 'bench');
-    const configuration = summarizeRun(
+    const summary = new LoadSummary(
       name,
       {
         url: spec.url.href,
@@ -54,9 +88,27 @@ export async function bench(o: BenchOptions, onRecord?: OnRecord, signal?: Abort
         accept_encoding: spec.headers['accept-encoding'] ?? null,
         embedded_server: server !== null ? { flush_policy: o.flushPolicy } : null,
       },
-      run,
       o.keepTimelines,
+      plan.model === 'open',
     );
+    const runner = new LoadRunner(spec, plan, (r) => summary.add(r));
+    observe?.(runner);
+    const run = await runner.run(signal);
+    const configuration = summary.finish({
+      ...run,
+      load: {
+        model: plan.model,
+        concurrency: plan.model === 'closed' ? plan.concurrency : null,
+        rate: plan.model === 'open' ? plan.rate : null,
+        arrival: plan.model === 'open' ? plan.arrival : null,
+        max_in_flight: plan.model === 'open' ? plan.maxInFlight : null,
+        connections: plan.connections,
+        connections_opened: run.connections.opened,
+        requests_on_reused_connections: run.connections.reused,
+        planned_requests: plan.requests,
+        planned_duration_s: plan.durationMs === null ? null : plan.durationMs / 1000,
+      },
+    });
     const report = buildReport('bench', o.args, [configuration]);
     const nothingMeasured = configuration.requests.ok === 0;
     const kinds = Object.entries(configuration.errors).map(([k, n]) => `${k} ${n}`).join(', ');

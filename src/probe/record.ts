@@ -54,6 +54,8 @@ export interface StreamRecord {
   keepAlive: boolean;
   /** True when it ran on a connection an earlier request opened. */
   reusedConnection: boolean;
+  /** Under load (load-client.ts): which of the run's connections, 1-based, in the order they opened. */
+  connection?: number;
   /** `Content-Type` and `Content-Encoding` of the response ('' when absent). */
   contentType: string;
   contentEncoding: string;

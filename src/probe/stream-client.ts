@@ -89,9 +89,9 @@ function headerValue(headers: Record<string, string | string[] | undefined>, nam
   return Array.isArray(v) ? v.join(', ') : (v ?? '');
 }
 
-/** One request's handler: undici's new-style DispatchHandler and the parser's sink. */
-class RequestRun implements Dispatcher.DispatchHandler, EventSink {
-  private readonly record: StreamRecord;
+/** One request's handler: undici's new-style DispatchHandler and the parser's sink (load-client.ts extends it). */
+export class RequestRun implements Dispatcher.DispatchHandler, EventSink {
+  protected readonly record: StreamRecord;
   private controller: Dispatcher.DispatchController | null = null;
   private parser: BodyParser | null = null;
   private decoder: BodyDecoder | null = null;
@@ -146,11 +146,11 @@ class RequestRun implements Dispatcher.DispatchHandler, EventSink {
     };
   }
 
-  private now(): number {
+  protected now(): number {
     return Math.round((performance.now() - this.record.originMs) * 1000);
   }
 
-  start(client: Client): void {
+  start(client: Dispatcher): void {
     this.record.startUs = this.now();
     this.timer = setTimeout(() => {
       this.abort(new ProbeError('request_timeout', `no complete response within ${this.spec.requestTimeoutMs} ms`));
@@ -159,6 +159,8 @@ class RequestRun implements Dispatcher.DispatchHandler, EventSink {
     try {
       client.dispatch(
         {
+          // An Agent (load-client.ts) routes by origin; a Client ignores it.
+          origin: url.origin,
           path: url.pathname + url.search,
           method: this.spec.method as Dispatcher.HttpMethod,
           headers: this.spec.headers,

@@ -38,6 +38,7 @@ export function renderConfiguration(c: ReportConfiguration): string {
     `requests: ${c.requests.measured} measured (${c.requests.ok} ok, ${c.requests.failed} failed), ${c.requests.warmup} warmup, ` +
       `${(c.duration_ms / 1000).toFixed(2)} s`,
   );
+  if (c.load !== undefined) lines.push(describeLoad(c));
   lines.push(table.toString());
   const s = c.scalars;
   lines.push(
@@ -48,7 +49,19 @@ export function renderConfiguration(c: ReportConfiguration): string {
   if (errors.length > 0) lines.push(chalk.red('errors: ' + errors.map(([k, n]) => `${k} ${n}`).join(', ')));
   for (const w of c.warnings) lines.push(chalk.yellow(`warning: ${w}`));
   lines.push(chalk.dim('all times in ms from the intended start of each request; first_content_ms is the first event with payload'));
+  if (c.load?.model === 'open') lines.push(chalk.dim('service_* metrics: the same times from the actual start (what the server alone took)'));
   return lines.join('\n') + '\n';
+}
+
+/** `load: open model, 50/s poisson, …`: how the run generated load, and what its connections did. */
+function describeLoad(c: ReportConfiguration): string {
+  const l = c.load!;
+  const model =
+    l.model === 'closed'
+      ? `closed model, ${l.concurrency ?? '?'} at once`
+      : `open model, ${l.rate ?? '?'}/s ${l.arrival ?? ''}, at most ${l.max_in_flight ?? '?'} in flight`;
+  const runs = l.runs > 1 ? `, ${l.runs} runs merged` : '';
+  return `load: ${model}, ${l.connections} connections max (${l.connections_opened} opened, ${l.requests_on_reused_connections} requests reused one)${runs}`;
 }
 
 /** Every configuration of a report, one table each. */

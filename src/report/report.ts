@@ -62,6 +62,33 @@ export interface ReportConfiguration {
   metrics: Record<string, MetricStats>;
   warnings: string[];
   timelines: KeptTimeline[];
+  /** Totals behind the rates, so `merge` recomputes them exactly (absent in older reports). */
+  totals?: { events: number; bytes: number };
+  /** How the load was generated (bench -c / --rate); absent in older reports. */
+  load?: LoadFacts;
+}
+
+/** The load model of a run and what its connections did. */
+export interface LoadFacts {
+  model: 'closed' | 'open';
+  /** Closed model: streams at once (summed by `merge`). */
+  concurrency: number | null;
+  /** Open model: intended requests per second (summed by `merge`), arrival process, in-flight cap. */
+  rate: number | null;
+  arrival: 'constant' | 'poisson' | null;
+  max_in_flight: number | null;
+  /** The Agent's socket cap. */
+  connections: number;
+  /** Connections opened, and requests sent on a connection an earlier request opened. */
+  connections_opened: number;
+  requests_on_reused_connections: number;
+  /** The run was bounded by `-n` (requests) or `-d` (seconds). */
+  planned_requests: number | null;
+  planned_duration_s: number | null;
+  /** Loop delay or CPU say the client, not the server, limited the run (see warnings). */
+  client_bottleneck: boolean;
+  /** Runs combined into this one (1 unless merged). */
+  runs: number;
 }
 
 export interface MachineFacts {
@@ -82,4 +109,15 @@ export interface Report {
   /** The command line after `notebook-stream`. */
   args: string[];
   configurations: ReportConfiguration[];
+  /** Set by `merge`: the reports combined, with the machine each ran on. */
+  merged_from?: MergedSource[];
+}
+
+export interface MergedSource {
+  file: string;
+  created_at: string;
+  command: string;
+  machine: MachineFacts;
+  node: { version: string };
+  args: string[];
 }

@@ -1,6 +1,6 @@
 import { UsageError } from '../../errors.js';
 import { bench } from '../../probe/bench.js';
-import type { StreamRecord } from '../../probe/record.js';
+import { attachProgressLine } from '../progress-line.js';
 import { renderTable } from '../../report/render-table.js';
 import { reportErrors } from '../../report/validate-report.js';
 import { defaultReportPath, serializeReport, writeReport } from '../../report/write-report.js';
@@ -9,15 +9,8 @@ import type { BenchFlags } from './bench.js';
 /** Runs `bench`, writes the report, prints the table or JSON. Resolves to 0 or 3. */
 export async function runBenchCommand(url: string | undefined, flags: BenchFlags, args: readonly string[]): Promise<number> {
   if (flags.serverTime !== undefined && flags.serverTime.trim() === '') throw new UsageError('--server-time: empty path');
+  // Progress only on a terminal and not --quiet (CONTRACT.md): the runner emits, the line listens.
   const progress = flags.quiet !== true && process.stderr.isTTY === true;
-  const onRecord = progress
-    ? (r: StreamRecord, done: number, total: number) => {
-        const fc = r.firstContentUs === null ? '–' : (r.firstContentUs / 1000).toFixed(1);
-        const status = r.error === null ? `first_content ${fc} ms` : r.error.kind;
-        process.stderr.write(`\r\x1b[K${done}/${total} ${status}`);
-        if (done === total) process.stderr.write('\r\x1b[K');
-      }
-    : undefined;
   // First Ctrl-C: stop after aborting the request in flight, and still report what was measured.
   // A second one gets Node's default (exit at once).
   const interrupt = new AbortController();
@@ -33,9 +26,14 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
       {
         ...flags,
         ...(url !== undefined ? { url } : {}),
+        requests: flags.duration !== undefined ? null : flags.requests,
+        durationMs: flags.duration ?? null,
+        rate: flags.rate ?? null,
+        maxInFlight: flags.maxInFlight ?? null,
+        connections: flags.connections ?? null,
         args,
       },
-      onRecord,
+      progress ? (runner) => attachProgressLine(runner, process.stderr) : undefined,
       interrupt.signal,
     );
   } finally {

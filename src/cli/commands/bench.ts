@@ -2,12 +2,19 @@ import { Option, type Command } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
 import { FLUSH_POLICY_NAMES } from '../../flush-presets.js';
 import type { CliContext } from '../context.js';
-import { intIn, oneOf, collect } from '../options.js';
+import { intIn, numberIn, oneOf, collect } from '../options.js';
+import { parseDuration } from '../duration.js';
 
 /** Flags as commander hands them to the action. */
 interface BenchFlags {
   requests: number;
   warmup: number;
+  concurrency: number;
+  duration?: number;
+  rate?: number;
+  arrival: 'constant' | 'poisson';
+  maxInFlight?: number;
+  connections?: number;
   method?: string;
   header?: string[];
   body?: string;
@@ -38,11 +45,19 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .command('bench')
     .summary('time every event of a stream: first content, gaps, reads, lag (HDR histograms)')
     .description(
-      'Send requests one after another and time every event of each response stream.\n' +
+      'Send requests and time every event of each response stream: one after another, -c N at once\n' +
+        '(closed model), or --rate R a second whatever the server does (open model; latencies count\n' +
+        'from the intended start, service_* from the actual one).\n' +
         'With no URL, start the embedded server in a child process on a free port and measure it.',
     )
     .argument('[url]', 'stream endpoint (a URL ending in /send_operation gets the guide\'s ping operation)')
-    .option('-n, --requests <n>', 'measured requests, one after another', intIn(1, 10_000_000), 20)
+    .option('-n, --requests <n>', 'measured requests in all (default 20 unless -d)', intIn(1, 100_000_000), 20)
+    .option('-d, --duration <time>', 'run for this long instead of -n: 30s, 2m, 1h, 500ms', parseDuration)
+    .option('-c, --concurrency <n>', 'closed model: streams at once, each sending its next when it ends', intIn(1, 1_000_000), 1)
+    .option('--rate <r>', 'open model: requests a second, on schedule whatever the responses do', numberIn(0.001, 10_000_000))
+    .addOption(new Option('--arrival <process>', 'open model: evenly spaced, or a Poisson process').choices(['constant', 'poisson']).default('constant'))
+    .option('--max-in-flight <n>', 'open model: a request due while this many are in flight is dropped and counted (default 10 × rate)', intIn(1, 10_000_000))
+    .option('--connections <n>', 'socket cap of the connection pool (default -c, or --max-in-flight)', intIn(1, 10_000_000))
     .option('--warmup <n>', 'requests before them, left out of the statistics', intIn(0, 1_000_000), 0)
     .option('-X, --method <method>', 'HTTP method (default POST with a body, else GET)')
     .option('-H, --header <header>', "request header 'Name: value' (repeatable)", collect)
@@ -73,12 +88,22 @@ export function registerBench(program: Command, ctx: CliContext): void {
       '\nExamples:\n' +
         '  $ notebook-stream bench                                   # embedded server, adaptive policy\n' +
         '  $ notebook-stream bench --flush-policy guide-before -n 50\n' +
+        '  $ notebook-stream bench -c 100 -d 30s                     # closed model, 100 streams at once\n' +
+        '  $ notebook-stream bench --rate 50 --arrival poisson -d 2m  # open model, no coordinated omission\n' +
         '  $ notebook-stream bench http://127.0.0.1:18600/send_operation --json\n' +
         "  $ notebook-stream bench https://api.example.com/v1/chat/completions -H 'Authorization: Bearer …' --body-file req.json",
     )
     .action(async (url: string | undefined, flags: BenchFlags, command: Command) => {
       if (url !== undefined && command.getOptionValueSource('flushPolicy') === 'cli') {
         throw new UsageError('--flush-policy: only without a URL (it picks the embedded server\'s policy)');
+      }
+      const given = (flag: string) => command.getOptionValueSource(flag) === 'cli';
+      if (given('requests') && flags.duration !== undefined) throw new UsageError('-n/--requests and -d/--duration: give one of them, not both');
+      if (flags.rate !== undefined && given('concurrency')) {
+        throw new UsageError('-c/--concurrency and --rate: -c is the closed model, --rate the open one; give one of them');
+      }
+      if (flags.rate === undefined && (given('arrival') || flags.maxInFlight !== undefined)) {
+        throw new UsageError(`${given('arrival') ? '--arrival' : '--max-in-flight'}: only with --rate (the open model)`);
       }
       // Lazy: --help and --version never load undici.
       const { runBenchCommand } = await import('./bench-action.js');

@@ -1,0 +1,225 @@
+import type { Histogram } from 'hdr-histogram-js';
+import { UsageError } from '../errors.js';
+import { decodeHistogram, newHistogram } from '../probe/metric-histogram.js';
+import { metricStats } from '../probe/summarize-run.js';
+import { buildReport } from './build-report.js';
+import type { KeptTimeline, LoadFacts, MetricStats, Report, ReportConfiguration } from './report.js';
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+export interface MergeOptions {
+  /** `kept` timelines to keep beyond the typical and the worst: a number, or every one. */
+  keepTimelines: number | 'all';
+  /**
+   * `sum`: warnings that differ only in whole numbers are one warning with the numbers added (the
+   * batches of one run). `distinct`: each different warning once (reports from several machines).
+   */
+  warnings: 'sum' | 'distinct';
+}
+
+/** Adds histograms of one metric; the statistics are recomputed from the sum. */
+function mergeMetric(parts: readonly MetricStats[]): MetricStats {
+  const sum: Histogram = newHistogram();
+  for (const p of parts) sum.add(decodeHistogram(p.histogram));
+  return metricStats(sum, parts[0]!.unit);
+}
+
+/** The totals behind a configuration's rates; older reports without `totals` give them back from the rates. */
+export function totalsOf(c: ReportConfiguration): { events: number; bytes: number } {
+  if (c.totals !== undefined) return c.totals;
+  const s = c.duration_ms / 1000;
+  return { events: Math.round((c.scalars['events_per_s'] ?? 0) * s), bytes: Math.round((c.scalars['bytes_per_s'] ?? 0) * s) };
+}
+
+function mergeWarnings(lists: readonly string[][], mode: MergeOptions['warnings']): string[] {
+  const out = new Map<string, number[] | null>();
+  for (const list of lists) {
+    for (const w of list) {
+      // Only whole numbers are summed: a warning with a decimal (a p99, a percentage) is kept as is.
+      const key = mode === 'sum' && !/\d\.\d/.test(w) ? w.replace(/\d+/g, '#') : w;
+      const nums = key === w ? null : (w.match(/\d+/g) ?? []).map(Number);
+      const prev = out.get(key);
+      if (prev === undefined) out.set(key, nums);
+      else if (prev !== null && nums !== null) out.set(key, prev.map((n, i) => n + (nums[i] ?? 0)));
+    }
+  }
+  return [...out].map(([key, nums]) => (nums === null ? key : key.replace(/#/g, () => String(nums.shift()))));
+}
+
+function mergeLoad(parts: readonly (LoadFacts | undefined)[]): LoadFacts | undefined {
+  const defined = parts.filter((p): p is LoadFacts => p !== undefined);
+  const first = defined[0];
+  if (first === undefined) return undefined;
+  const sum = (f: (l: LoadFacts) => number | null) =>
+    defined.every((l) => f(l) !== null) ? round3(defined.reduce((n, l) => n + f(l)!, 0)) : null;
+  return {
+    model: first.model,
+    concurrency: sum((l) => l.concurrency),
+    rate: sum((l) => l.rate),
+    arrival: first.arrival,
+    max_in_flight: sum((l) => l.max_in_flight),
+    connections: sum((l) => l.connections)!,
+    connections_opened: sum((l) => l.connections_opened)!,
+    requests_on_reused_connections: sum((l) => l.requests_on_reused_connections)!,
+    planned_requests: sum((l) => l.planned_requests),
+    planned_duration_s: defined.every((l) => l.planned_duration_s !== null) ? Math.max(...defined.map((l) => l.planned_duration_s!)) : null,
+    client_bottleneck: defined.some((l) => l.client_bottleneck),
+    runs: defined.reduce((n, l) => n + l.runs, 0),
+  };
+}
+
+/**
+ * The typical stream is the candidate closest to the merged median first_content_ms, the worst
+ * the largest; the inputs' `kept` ones follow in order. Exact for the worst; the typical is the
+ * nearest stream any input kept.
+ */
+function mergeTimelines(parts: readonly ReportConfiguration[], medianMs: number | null, keep: MergeOptions['keepTimelines']): KeptTimeline[] {
+  const all = parts.flatMap((p) => p.timelines);
+  const ranked = all.filter((t) => t.first_content_ms !== null);
+  const out: KeptTimeline[] = [];
+  const used = new Set<KeptTimeline>();
+  if (ranked.length > 0 && medianMs !== null) {
+    let typical = ranked[0]!;
+    for (const t of ranked) if (Math.abs(t.first_content_ms! - medianMs) < Math.abs(typical.first_content_ms! - medianMs)) typical = t;
+    let worst = ranked[0]!;
+    for (const t of ranked) if (t.first_content_ms! > worst.first_content_ms!) worst = t;
+    out.push({ ...typical, role: 'typical' });
+    used.add(typical);
+    if (!used.has(worst)) {
+      out.push({ ...worst, role: 'worst' });
+      used.add(worst);
+    }
+  }
+  const limit = keep === 'all' ? Infinity : keep;
+  let kept = 0;
+  for (const t of all) {
+    if (kept >= limit) break;
+    if (t.role !== 'kept' || used.has(t)) continue;
+    out.push(t);
+    kept++;
+  }
+  return out;
+}
+
+/**
+ * Merges configurations exactly: histograms add, counts add, the duration spans the earliest start
+ * to the latest end (runs on several machines run side by side), and every rate is recomputed
+ * from the totals over that span. `client_cpu_pct` is the largest input's (each client on its own).
+ */
+export function mergeConfigurations(parts: readonly ReportConfiguration[], options: MergeOptions): ReportConfiguration {
+  const first = parts[0];
+  if (first === undefined) throw new Error('mergeConfigurations: nothing to merge');
+  const names = new Set<string>();
+  for (const p of parts) for (const m of Object.keys(p.metrics)) names.add(m);
+  const metrics: Record<string, MetricStats> = {};
+  for (const m of names) metrics[m] = mergeMetric(parts.flatMap((p) => (p.metrics[m] === undefined ? [] : [p.metrics[m]!])));
+
+  const starts = parts.map((p) => Date.parse(p.started_at));
+  const start = Math.min(...starts);
+  const durationMs = round3(Math.max(...parts.map((p, i) => starts[i]! - start + p.duration_ms)));
+  const requests = { measured: 0, warmup: 0, ok: 0, failed: 0 };
+  const errors: Record<string, number> = {};
+  const totals = { events: 0, bytes: 0 };
+  for (const p of parts) {
+    requests.measured += p.requests.measured;
+    requests.warmup += p.requests.warmup;
+    requests.ok += p.requests.ok;
+    requests.failed += p.requests.failed;
+    for (const [k, n] of Object.entries(p.errors)) errors[k] = (errors[k] ?? 0) + n;
+    const t = totalsOf(p);
+    totals.events += t.events;
+    totals.bytes += t.bytes;
+  }
+  const s = durationMs / 1000;
+  const scalars: Record<string, number> = {
+    error_rate: requests.measured === 0 ? 0 : round3(requests.failed / requests.measured),
+    requests_per_s: s > 0 ? round3(requests.measured / s) : 0,
+    events_per_s: s > 0 ? round3(totals.events / s) : 0,
+    bytes_per_s: s > 0 ? round3(totals.bytes / s) : 0,
+    client_cpu_pct: Math.max(...parts.map((p) => p.scalars['client_cpu_pct'] ?? 0)),
+  };
+  // Scalars this code does not know (a later probe's) are kept when the inputs agree on them.
+  for (const [k, v] of Object.entries(first.scalars)) {
+    if (k in scalars || k.startsWith('errors.')) continue;
+    if (parts.every((p) => p.scalars[k] === v)) scalars[k] = v;
+  }
+  for (const [kind, n] of Object.entries(errors)) scalars[`errors.${kind}`] = n;
+
+  const parsedAs = new Set(parts.flatMap((p) => p.target.parsed_as));
+  const median = metrics['first_content_ms']?.p50 ?? null;
+  const load = mergeLoad(parts.map((p) => p.load));
+  return {
+    name: first.name,
+    target: { ...first.target, parsed_as: [...parsedAs], http_version: parts.find((p) => p.target.http_version !== null)?.target.http_version ?? null },
+    started_at: new Date(start).toISOString(),
+    duration_ms: durationMs,
+    requests,
+    errors,
+    scalars,
+    metrics,
+    warnings: mergeWarnings(
+      parts.map((p) => p.warnings),
+      options.warnings,
+    ),
+    timelines: mergeTimelines(parts, median, options.keepTimelines),
+    totals,
+    ...(load !== undefined ? { load } : {}),
+  };
+}
+
+/** What makes two configurations measure the same thing. */
+function targetKey(c: ReportConfiguration): string {
+  return `${c.target.method} ${c.target.url}`;
+}
+
+export interface ReportInput {
+  file: string;
+  report: Report;
+}
+
+/**
+ * `notebook-stream merge`: configurations with the same name merge across the reports (a report
+ * holds one or more). Different schema versions or different targets for one name are refused
+ * (exit 2) unless `force`.
+ */
+export function mergeReports(inputs: readonly ReportInput[], args: readonly string[], force: boolean): Report {
+  if (inputs.length === 0) throw new UsageError('merge: give at least one report');
+  const versions = new Set(inputs.map((i) => (i.report as { schemaVersion: unknown }).schemaVersion));
+  if (versions.size > 1 && !force) {
+    const list = inputs.map((i) => `${i.file} (schemaVersion ${String((i.report as { schemaVersion: unknown }).schemaVersion)})`).join(', ');
+    throw new UsageError(`merge: reports of different schema versions: ${list}; rerun with --force to merge anyway`);
+  }
+  const byName = new Map<string, Array<{ file: string; c: ReportConfiguration }>>();
+  for (const { file, report } of inputs) {
+    for (const c of report.configurations) {
+      const list = byName.get(c.name) ?? [];
+      list.push({ file, c });
+      byName.set(c.name, list);
+    }
+  }
+  if (!force) {
+    for (const [name, list] of byName) {
+      const keys = new Set(list.map((x) => targetKey(x.c)));
+      if (keys.size > 1) {
+        const seen = list.map((x) => `${x.file}: ${targetKey(x.c)}`).join('; ');
+        throw new UsageError(`merge: configuration '${name}' has different targets (${seen}); rerun with --force to merge anyway`);
+      }
+    }
+  }
+  const configurations = [...byName.values()].map((list) =>
+    mergeConfigurations(
+      list.map((x) => x.c),
+      { keepTimelines: 'all', warnings: 'distinct' },
+    ),
+  );
+  const report = buildReport('merge', args, configurations);
+  report.merged_from = inputs.map(({ file, report: r }) => ({
+    file,
+    created_at: r.created_at,
+    command: r.command,
+    machine: r.machine,
+    node: r.node,
+    args: r.args,
+  }));
+  return report;
+}
