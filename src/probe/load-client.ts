@@ -12,7 +12,8 @@ const sendHeadersChannel = diagnostics.channel('undici:client:sendHeaders');
 interface SocketInfo {
   /** 1-based, in the order the connections opened. */
   id: number;
-  /** `performance.now()` when TCP (and TLS) completed. */
+  /** `performance.now()` when the connection attempt began, and when TCP (and TLS) completed. */
+  connectingAtMs: number;
   connectedAtMs: number;
   version: '1.1' | '2';
   /** Requests sent on it so far. */
@@ -66,12 +67,14 @@ export class LoadClient {
       rejectUnauthorized: !spec.insecure,
       ...(spec.ca !== null ? { ca: spec.ca } : {}),
     } as buildConnector.BuildOptions);
-    const connector: buildConnector.connector = (options, callback) =>
-      base(options, (err, socket) => {
+    const connector: buildConnector.connector = (options, callback) => {
+      const connectingAtMs = performance.now();
+      return base(options, (err, socket) => {
         if (socket !== null && socket !== undefined) {
           const alpn = (socket as { alpnProtocol?: string | false }).alpnProtocol;
           this.sockets.set(socket, {
             id: ++this.opened,
+            connectingAtMs,
             connectedAtMs: performance.now(),
             version: h2c || alpn === 'h2' ? '2' : '1.1',
             requests: 0,
@@ -79,6 +82,7 @@ export class LoadClient {
         }
         (callback as (e: Error | null, s: unknown) => void)(err, socket);
       });
+    };
     this.agent = new Agent({
       connect: connector,
       allowH2: spec.http2,
@@ -146,8 +150,15 @@ class LoadRequestRun extends RequestRun {
     super.onRequestStart(controller);
   }
 
+  /**
+   * Called as the request goes on the wire. Its actual start (`startUs`, what the `service_…`
+   * metrics count from) is now for a kept-alive connection, and when its connection began
+   * connecting for a new one: time spent queued for a free connection is not service time.
+   */
   onSocket(info: SocketInfo): void {
     const r = this.record;
+    const toUs = (ms: number) => Math.round((ms - r.originMs) * 1000);
+    r.startUs = info.requests > 0 ? this.now() : Math.max(r.startUs, toUs(info.connectingAtMs));
     r.connection = info.id;
     r.httpVersion = info.version;
     r.reusedConnection = info.requests > 0;
