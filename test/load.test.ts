@@ -184,8 +184,9 @@ test('merge of two reports equals one run with the same samples; batches merge e
   assert.equal(m.timelines.find((x) => x.role === 'worst')!.first_content_ms, whole.timelines.find((x) => x.role === 'worst')!.first_content_ms);
   assert.equal(merged.merged_from!.length, 2);
 
-  // The runner's batches (here 4 records each) give what one batch gives, lag_ms included.
-  const small = new LoadSummary('x', TARGET, 2, false, 4);
+  // The runner's batches (here 2 records each, so its parts are compacted too) give what one batch
+  // gives, lag_ms included.
+  const small = new LoadSummary('x', TARGET, 2, false, 2);
   const big = new LoadSummary('x', TARGET, 2, false, 1000);
   for (const r of records) {
     small.add(r);

@@ -21,6 +21,9 @@ export const CLIENT_CPU_PCT = 90;
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
+/** Batch summaries kept before they are merged into one. */
+const MAX_PARTS = 16;
+
 /** What the runner measured besides the records. */
 export interface LoadRunFacts {
   startedAt: Date;
@@ -43,7 +46,10 @@ export interface LoadRunFacts {
  */
 export class LoadSummary {
   private batch: StreamRecord[] = [];
-  private total: ReportConfiguration | null = null;
+  /** Timeline entries held by the batch: long streams flush sooner. */
+  private batchEvents = 0;
+  /** Summaries of the batches so far, merged (and so compacted) every `MAX_PARTS`. */
+  private parts: ReportConfiguration[] = [];
   private readonly service: Map<string, Histogram> | null;
   private events = 0;
   private bytes = 0;
@@ -57,7 +63,8 @@ export class LoadSummary {
     private readonly target: ReportTarget,
     private readonly keepTimelines: number,
     openModel: boolean,
-    private readonly batchSize = 1000,
+    private readonly batchSize = 20_000,
+    private readonly batchEventsMax = 200_000,
   ) {
     this.service = openModel ? new Map(FROM_START.map(([m]) => [`service_${m}`, newHistogram()])) : null;
   }
@@ -84,15 +91,25 @@ export class LoadSummary {
       }
     }
     this.batch.push(r);
-    if (this.batch.length >= this.batchSize) this.flush();
+    this.batchEvents += r.timeline.length;
+    if (this.batch.length >= this.batchSize || this.batchEvents >= this.batchEventsMax) this.flush();
   }
 
+  /**
+   * Summarising costs the event loop a few ms per metric (the statistics walk the histograms), so
+   * batches are large (bounded by records and by timeline entries) and parts are merged rarely.
+   */
   private flush(): void {
-    if (this.batch.length === 0 && this.total !== null) return;
+    if (this.batch.length === 0 && this.parts.length > 0) return;
     const empty = { startedAt: new Date(), wallMs: 0, cpuUs: 0, loopDelay: newHistogram() };
-    const part = summarizeRun(this.name, this.target, { ...empty, records: this.batch }, this.keepTimelines);
+    this.parts.push(summarizeRun(this.name, this.target, { ...empty, records: this.batch }, this.keepTimelines));
     this.batch = [];
-    this.total = this.total === null ? part : mergeConfigurations([this.total, part], { keepTimelines: this.keepTimelines, warnings: 'sum' });
+    this.batchEvents = 0;
+    if (this.parts.length >= MAX_PARTS) this.parts = [this.merged()];
+  }
+
+  private merged(): ReportConfiguration {
+    return this.parts.length === 1 ? this.parts[0]! : mergeConfigurations(this.parts, { keepTimelines: this.keepTimelines, warnings: 'sum' });
   }
 
   /** lag_ms over the whole run: each difference minus the run's smallest (histograms shifted bucket by bucket). */
@@ -114,7 +131,7 @@ export class LoadSummary {
 
   finish(run: LoadRunFacts): ReportConfiguration {
     this.flush();
-    const c = this.total!;
+    const c = this.merged();
     const metrics: Record<string, MetricStats> = {};
     for (const [m, stats] of Object.entries(c.metrics)) {
       if (m === 'lag_ms') metrics[m] = this.lagRef === null ? stats : this.lag();

@@ -70,8 +70,8 @@ function mergeLoad(parts: readonly (LoadFacts | undefined)[]): LoadFacts | undef
 
 /**
  * The typical stream is the candidate closest to the merged median first_content_ms, the worst
- * the largest; the inputs' `kept` ones follow in order. Exact for the worst; the typical is the
- * nearest stream any input kept.
+ * the largest; the other candidates follow as `kept`, in run order, up to `keep`. Exact for the
+ * worst; the typical is the nearest stream any input kept.
  */
 function mergeTimelines(parts: readonly ReportConfiguration[], medianMs: number | null, keep: MergeOptions['keepTimelines']): KeptTimeline[] {
   const all = parts.flatMap((p) => p.timelines);
@@ -90,14 +90,11 @@ function mergeTimelines(parts: readonly ReportConfiguration[], medianMs: number 
       used.add(worst);
     }
   }
+  // The rest, in run order, as `kept`: an input's typical or worst that lost here is a stream it
+  // kept all the same (a batch of one run may have had no room for `kept` ones of its own).
   const limit = keep === 'all' ? Infinity : keep;
-  let kept = 0;
-  for (const t of all) {
-    if (kept >= limit) break;
-    if (t.role !== 'kept' || used.has(t)) continue;
-    out.push(t);
-    kept++;
-  }
+  const rest = all.filter((t) => !used.has(t)).sort((a, b) => a.request - b.request);
+  for (const t of rest.slice(0, limit)) out.push({ ...t, role: 'kept' });
   return out;
 }
 
