@@ -36,3 +36,8 @@ export type { Payload, SourceContext, SourceDefinition } from './server/source.j
 export { packageVersion } from './version.js';
 export { startUpstream, type Upstream, type UpstreamOptions, type UpstreamStats } from './upstream/server.js';
 export { resolveLlmConfig, describeLlmConfig, type LlmConfig, type LlmFlags } from './server/sources/llm-config.js';
+export { LoadRunner, type LoadPlan, type LoadProgress, type LoadRunResult } from './probe/load-runner.js';
+export { LoadSummary } from './probe/load-summary.js';
+export { arrivalSchedule, type Arrival } from './probe/arrival-schedule.js';
+export { checkOpenFileLimit, hardOpenFileLimit } from './probe/open-file-limit.js';
+export { mergeReports, mergeConfigurations } from './report/merge-reports.js';
