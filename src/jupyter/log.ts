@@ -53,8 +53,8 @@ export function jupyterLog(level: JupyterLogLevel, line: string): void {
 let routed = false;
 
 /**
- * Sends `console.log`, `console.info` and `console.debug` (which Node writes to stdout) to the
- * Jupyter log instead. Called once when the Jupyter client is first used: @jupyterlab/services
+ * Sends `console.log`, `console.info` and `console.debug` (which Node writes to stdout), and
+ * `console.warn`/`console.error`, to the Jupyter log instead. Called once when the Jupyter client is first used: @jupyterlab/services
  * logs through the global console and offers no logger option, so the console itself is routed.
  * Nothing else in notebook-stream prints through `console` (the CLI writes to process.stdout).
  */
@@ -64,4 +64,7 @@ export function routeConsoleToJupyterLog(): void {
   console.debug = (...args: unknown[]) => jupyterLog('debug', format(...args));
   console.log = (...args: unknown[]) => jupyterLog('info', format(...args));
   console.info = (...args: unknown[]) => jupyterLog('info', format(...args));
+  // Its warnings and errors (`Connection lost, reconnecting…`, websocket errors) are redacted too.
+  console.warn = (...args: unknown[]) => jupyterLog('warn', format(...args));
+  console.error = (...args: unknown[]) => jupyterLog('warn', format(...args));
 }
