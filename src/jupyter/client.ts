@@ -15,7 +15,8 @@ export interface JupyterClient {
   readonly kernels: KernelManager;
   /** Kernel spec names the server offers (cached for 30 s). */
   kernelSpecNames(): Promise<string[]>;
-  dispose(): void;
+  /** Stops the manager's polling; resolves once no timer of it is left. */
+  dispose(): Promise<void>;
 }
 
 export function createJupyterClient(handle: JupyterHandle): JupyterClient {
@@ -40,7 +41,14 @@ export function createJupyterClient(handle: JupyterHandle): JupyterClient {
       specs = { names: Object.keys(models.kernelspecs), at: performance.now() };
       return specs.names;
     },
-    dispose() {
+    async dispose() {
+      // The manager polls the kernel list with a @lumino/polling Poll whose dispose() does not
+      // clear its pending timer (up to 10 s, longer after errors): the process would linger that
+      // long. Poll.stop() does clear it (schedules NEVER), but the manager keeps the poll private.
+      const poll = (kernels as unknown as { _pollModels?: { stop?: () => Promise<void>; isDisposed?: boolean } })._pollModels;
+      if (poll?.stop !== undefined && poll.isDisposed !== true) {
+        await poll.stop().catch(() => undefined);
+      }
       kernels.dispose();
     },
   };

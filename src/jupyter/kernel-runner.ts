@@ -109,7 +109,7 @@ export function createKernelRunner(getJupyter: () => Promise<JupyterHandle>, opt
         return;
       }
       await conn.pool.close();
-      conn.client.dispose();
+      await conn.client.dispose();
     },
   };
 }

@@ -181,6 +181,6 @@ export async function measureJupyter(options: MeasureJupyterOptions): Promise<Ju
       }
       if (!kernel.isDisposed) kernel.dispose();
     }
-    client.dispose();
+    await client.dispose();
   }
 }

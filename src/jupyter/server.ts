@@ -93,6 +93,8 @@ function freePort(): Promise<number> {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** A bound in a race: must not keep the process alive once the race is decided. */
+const unrefSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 /** `GET /api/status` (authenticated, unlike `/api`) with the token: resolves to the HTTP status, or throws on a network error. */
 async function apiStatus(url: string, token: string, timeoutMs: number): Promise<number> {
@@ -287,10 +289,10 @@ function makeHandle(parts: ManagedParts): JupyterHandle {
       const gone = new Promise<void>((r) => child.once('exit', () => r()));
       // SIGTERM: jupyter_server shuts its kernels down, then exits.
       kill(-pid, 'SIGTERM');
-      const inTime = await Promise.race([gone.then(() => true), sleep(8000).then(() => false)]);
+      const inTime = await Promise.race([gone.then(() => true), unrefSleep(8000).then(() => false)]);
       if (!inTime) {
         kill(-pid, 'SIGKILL');
-        await Promise.race([gone, sleep(2000)]);
+        await Promise.race([gone, unrefSleep(2000)]);
       }
     }
     // Kernels run in their own sessions (jupyter_client starts them with start_new_session): find

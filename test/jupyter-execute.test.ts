@@ -1,0 +1,306 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { flushSettings, type FlushPolicyName } from '../src/flush-presets.js';
+import { setJupyterLogSink } from '../src/jupyter/log.js';
+import { classifyJupyter, measureJupyter, median } from '../src/jupyter/measure.js';
+import { connectJupyter, findJupyterCommand, startJupyter, type JupyterHandle } from '../src/jupyter/server.js';
+import { RequestError } from '../src/server/request-error.js';
+import { createExecuteSource, type ExecuteSource } from '../src/server/sources/execute.js';
+import type { Payload } from '../src/server/source.js';
+
+/**
+ * The execute source against a real Jupyter Server and ipykernel (Debian's jupyter-server 1.23 and
+ * python3-ipykernel 6.17 on the test machines). Skipped with a reason when Jupyter Server is not
+ * installed; in CI (CI=true) a missing Jupyter is a failure, never a skip.
+ */
+const command = findJupyterCommand();
+const skip = command === undefined ? 'Jupyter Server not found (apt install jupyter-server python3-ipykernel)' : false;
+if (skip !== false && process.env['CI'] === 'true') {
+  test('Jupyter Server is installed (required in CI)', () => {
+    assert.fail('CI=true but no jupyter-server was found on PATH or at /usr/bin/jupyter-server');
+  });
+}
+
+const logLines: string[] = [];
+
+interface RunResult {
+  payloads: Payload[];
+  result: Extract<Payload, { type: 'result' }> | undefined;
+  text: string;
+  firstPayloadMs: number | undefined;
+}
+
+/** Runs one cell through the source like the server would, bounded by `boundMs`. */
+async function run(
+  ex: ExecuteSource,
+  code: string,
+  opts: { notebookId?: string; policy?: FlushPolicyName; timeoutS?: number; abort?: AbortController; boundMs?: number } = {},
+): Promise<RunResult> {
+  const ac = opts.abort ?? new AbortController();
+  const bound = setTimeout(() => ac.abort(), opts.boundMs ?? 20_000);
+  try {
+    const op = ex.source.validate({ type: 'execute', code, ...(opts.timeoutS === undefined ? {} : { timeout_s: opts.timeoutS }) }, 'en');
+    const t0 = performance.now();
+    const iterable = await ex.source.open(op, {
+      signal: ac.signal,
+      settings: flushSettings(opts.policy ?? 'adaptive'),
+      notebookId: opts.notebookId ?? 'nb-1',
+      lang: 'en',
+    });
+    const payloads: Payload[] = [];
+    let firstPayloadMs: number | undefined;
+    for await (const p of iterable) {
+      if (p.type !== 'result' && firstPayloadMs === undefined) firstPayloadMs = performance.now() - t0;
+      payloads.push(p);
+    }
+    const result = payloads.findLast((p) => p.type === 'result') as RunResult['result'];
+    const text = payloads.map((p) => (p.type === 'stdout' || p.type === 'stderr' ? p.text : '')).join('');
+    return { payloads, result, text, firstPayloadMs };
+  } finally {
+    clearTimeout(bound);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Pids whose command line contains `needle` (from /proc: the process table). */
+function processesMentioning(needle: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(needle)) out.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+test('execute source on a real Jupyter Server', { skip, timeout: 150_000 }, async (t) => {
+  setJupyterLogSink((level, line) => logLines.push(`${level} ${line}`));
+  const fixed = await startJupyter({ tuning: 'fixed' });
+  const stock = await startJupyter({ tuning: 'stock' });
+  const exFixed = createExecuteSource(async () => fixed);
+  const exStock = createExecuteSource(async () => stock);
+  const kernelIds = new Set<string>();
+  const noteKernels = (ex: ExecuteSource) => {
+    for (const k of ex.stats()?.kernels ?? []) kernelIds.add(k.id);
+  };
+  let stopped = false;
+  t.after(async () => {
+    if (!stopped) {
+      await Promise.allSettled([exFixed.close(), exStock.close()]);
+      await Promise.allSettled([fixed.stop(), stock.stop()]);
+    }
+    setJupyterLogSink(undefined);
+  });
+
+  await t.test('the token travels in the environment, never on the command line', () => {
+    assert.ok(fixed.pid !== undefined);
+    const cmdline = readFileSync(`/proc/${fixed.pid}/cmdline`, 'utf8');
+    assert.ok(!cmdline.includes(fixed.token), 'token on the command line');
+    assert.ok(cmdline.includes('--ServerApp.port_retries=0'));
+    assert.ok(cmdline.includes('--ServerApp.ip=127.0.0.1'));
+    assert.ok(readFileSync(`/proc/${fixed.pid}/environ`, 'utf8').includes(`JUPYTER_TOKEN=${fixed.token}`));
+    assert.ok(logLines.some((l) => l.includes('TCP_NODELAY set in open() of ZMQChannelsHandler')), 'fixed tuning config loaded');
+  });
+
+  await t.test('validation fails before any stream', async () => {
+    assert.throws(() => exFixed.source.validate({ type: 'execute' }, 'en'), (e: unknown) => e instanceof RequestError && e.code === 'NBS_INVALID_BODY' && /operation\.code/.test(e.message));
+    assert.throws(() => exFixed.source.validate({ type: 'execute', code: 42 }, 'en'), (e: unknown) => e instanceof RequestError && e.code === 'NBS_INVALID_BODY');
+    assert.throws(() => exFixed.source.validate({ type: 'execute', code: 'x', timeout_s: -1 }, 'en'), (e: unknown) => e instanceof RequestError && /timeout_s/.test(e.message));
+    assert.throws(() => exFixed.source.validate({ type: 'execute', code: 'x', kernel: 'no such/kernel' }, 'en'), (e: unknown) => e instanceof RequestError && e.code === 'NBS_UNKNOWN_KERNEL');
+    const op = exFixed.source.validate({ type: 'execute', code: '1', kernel: 'cobol85' }, 'en');
+    await assert.rejects(
+      exFixed.source.open(op, { signal: new AbortController().signal, settings: flushSettings('adaptive'), notebookId: 'nb-1', lang: 'en' }),
+      (e: unknown) => e instanceof RequestError && e.code === 'NBS_UNKNOWN_KERNEL' && e.statusCode === 400 && /python3/.test(e.message),
+    );
+  });
+
+  await t.test('streams arrive in order and the result carries the execution count', async () => {
+    const r = await run(exFixed, 'import sys\nfor i in range(20):\n    print(i, flush=True)\nsys.stdout.flush()\nprint("oops", file=sys.stderr)');
+    assert.equal(r.result?.status, 'ok');
+    assert.equal(typeof r.result?.execution_count, 'number');
+    const stdout = r.payloads.filter((p) => p.type === 'stdout').map((p) => (p as { text: string }).text).join('');
+    assert.equal(stdout, Array.from({ length: 20 }, (_, i) => `${i}\n`).join(''));
+    const stderr = r.payloads.filter((p) => p.type === 'stderr').map((p) => (p as { text: string }).text).join('');
+    assert.equal(stderr, 'oops\n');
+    noteKernels(exFixed);
+  });
+
+  const loop = 'import time\nfor i in range(8):\n    print(i, flush=False)\n    time.sleep(0.05)';
+  await t.test('a printing loop arrives line by line with fixed tuning, in lumps with stock', async () => {
+    const f = await run(exFixed, loop);
+    const s = await run(exStock, loop);
+    noteKernels(exStock);
+    const fCount = f.payloads.filter((p) => p.type === 'stdout').length;
+    const sCount = s.payloads.filter((p) => p.type === 'stdout').length;
+    t.diagnostic(`printing loop: fixed ${fCount} stdout payloads, stock ${sCount}`);
+    assert.equal(f.text, '0\n1\n2\n3\n4\n5\n6\n7\n');
+    assert.equal(s.text, '0\n1\n2\n3\n4\n5\n6\n7\n');
+    assert.ok(fCount >= 7, `fixed: ${fCount} payloads for 8 lines`);
+    assert.ok(sCount <= 4, `stock: ${sCount} payloads for 8 lines`);
+  });
+
+  await t.test('rich display data and display updates', async () => {
+    const r = await run(
+      exFixed,
+      'from IPython.display import display, HTML\nh = display(HTML("<b>a</b>"), display_id=True)\nh.update(HTML("<b>b</b>"))\n6 * 7',
+    );
+    const displays = r.payloads.filter((p) => p.type === 'display');
+    assert.deepEqual(
+      displays.map((p) => p.kind),
+      ['display', 'update', 'execute_result'],
+    );
+    assert.equal(displays[0]?.data['text/html'], '<b>a</b>');
+    assert.equal(displays[1]?.data['text/html'], '<b>b</b>');
+    assert.equal(displays[0]?.transient?.['display_id'], displays[1]?.transient?.['display_id']);
+    assert.equal(displays[2]?.data['text/plain'], '42');
+    const cleared = await run(exFixed, 'from IPython.display import clear_output\nprint("x")\nclear_output(wait=True)');
+    assert.ok(cleared.payloads.some((p) => p.type === 'display' && p.kind === 'clear_output' && p.metadata['wait'] === true));
+  });
+
+  await t.test('an exception becomes an error payload with its traceback', async () => {
+    const r = await run(exFixed, 'def f():\n    return 1 / 0\nf()');
+    const err = r.payloads.find((p) => p.type === 'error');
+    assert.ok(err !== undefined && err.type === 'error');
+    assert.equal(err.ename, 'ZeroDivisionError');
+    assert.equal(err.evalue, 'division by zero');
+    assert.ok((err.traceback?.length ?? 0) >= 2 && err.traceback?.join('\n').includes('ZeroDivisionError'));
+    assert.equal(r.result?.status, 'error');
+  });
+
+  await t.test('kernels are reused per notebook_id', async () => {
+    await run(exFixed, 'x = 41', { notebookId: 'nb-reuse' });
+    const same = await run(exFixed, 'print(x + 1)', { notebookId: 'nb-reuse' });
+    assert.equal(same.text, '42\n');
+    const other = await run(exFixed, 'print(x + 1)', { notebookId: 'nb-other' });
+    assert.ok(other.payloads.some((p) => p.type === 'error' && p.ename === 'NameError'));
+    noteKernels(exFixed);
+  });
+
+  await t.test('abort interrupts a while-True cell and the kernel stays usable', async () => {
+    const ac = new AbortController();
+    const started = performance.now();
+    const pending = run(exFixed, 'import time\nprint("started", flush=True)\nwhile True:\n    time.sleep(0.01)', { abort: ac, notebookId: 'nb-abort' });
+    // Abort once the cell is surely running (first output arrives in ~10 ms on a warm kernel; a new kernel takes ~1 s).
+    const poll = setInterval(() => {
+      if ((exFixed.stats()?.kernels ?? []).some((k) => k.notebookId === 'nb-abort' && k.busy)) {
+        clearInterval(poll);
+        setTimeout(() => ac.abort(), 300);
+      }
+    }, 20);
+    const r = await pending;
+    clearInterval(poll);
+    assert.equal(r.result?.status, 'aborted');
+    assert.ok(performance.now() - started < 10_000);
+    const after = await run(exFixed, 'print("still here")', { notebookId: 'nb-abort', boundMs: 10_000 });
+    assert.equal(after.text, 'still here\n');
+    assert.equal(after.result?.status, 'ok');
+  });
+
+  await t.test('timeout_s interrupts the cell: status timeout, kernel usable', async () => {
+    const r = await run(exFixed, 'import time\nwhile True:\n    time.sleep(0.01)', { timeoutS: 0.5, notebookId: 'nb-abort' });
+    assert.equal(r.result?.status, 'timeout');
+    assert.ok(!r.payloads.some((p) => p.type === 'error'), 'the KeyboardInterrupt of our own interrupt is not reported');
+    const after = await run(exFixed, 'print("ok")', { notebookId: 'nb-abort' });
+    assert.equal(after.text, 'ok\n');
+  });
+
+  await t.test('a dead kernel is an error payload and the next cell gets a new kernel', async () => {
+    await run(exFixed, 'y = 1', { notebookId: 'nb-die' });
+    const r = await run(exFixed, 'import os; os._exit(1)', { notebookId: 'nb-die' });
+    assert.ok(r.payloads.some((p) => p.type === 'error' && p.code === 'NBS_KERNEL_DIED'), JSON.stringify(r.payloads));
+    assert.equal(r.result?.status, 'error');
+    const next = await run(exFixed, 'print("y" in globals())', { notebookId: 'nb-die' });
+    assert.equal(next.text, 'False\n');
+    noteKernels(exFixed);
+  });
+
+  await t.test("the guide's poller: kernelWaitMs sleeps when no message is ready", async () => {
+    await run(exFixed, 'pass', { notebookId: 'nb-poll' }); // kernel started and warm
+    const adaptive = await run(exFixed, 'print("x")', { notebookId: 'nb-poll' });
+    const before = await run(exFixed, 'print("x")', { notebookId: 'nb-poll', policy: 'guide-before' });
+    t.diagnostic(`first output: adaptive ${adaptive.firstPayloadMs?.toFixed(1)} ms, guide-before (1000 ms wait) ${before.firstPayloadMs?.toFixed(1)} ms`);
+    assert.ok((before.firstPayloadMs ?? 0) >= 990, `guide-before first output at ${before.firstPayloadMs} ms`);
+    assert.ok((adaptive.firstPayloadMs ?? Infinity) < 900);
+  });
+
+  await t.test('--max-kernels: past the limit a 503 NBS_TOO_MANY_KERNELS with Retry-After', async () => {
+    const limited = createExecuteSource(async () => fixed, { maxKernels: 1 });
+    try {
+      await run(limited, 'pass', { notebookId: 'lim-1' });
+      noteKernels(limited);
+      const op = limited.source.validate({ type: 'execute', code: 'pass' }, 'en');
+      await assert.rejects(
+        limited.source.open(op, { signal: new AbortController().signal, settings: flushSettings('adaptive'), notebookId: 'lim-2', lang: 'en' }),
+        (e: unknown) => e instanceof RequestError && e.code === 'NBS_TOO_MANY_KERNELS' && e.statusCode === 503 && (e.retryAfterS ?? 0) > 0,
+      );
+    } finally {
+      await limited.close();
+    }
+  });
+
+  await t.test('no Jupyter: NBS_JUPYTER_UNAVAILABLE before the stream; a wrong token is named', async () => {
+    const unavailable = createExecuteSource(async () => {
+      throw new Error('no Jupyter Server found');
+    });
+    const op = unavailable.source.validate({ type: 'execute', code: '1' }, 'en');
+    await assert.rejects(
+      unavailable.source.open(op, { signal: new AbortController().signal, settings: flushSettings('adaptive'), notebookId: 'x', lang: 'en' }),
+      (e: unknown) => e instanceof RequestError && e.code === 'NBS_JUPYTER_UNAVAILABLE' && e.statusCode === 503 && /no Jupyter/.test(e.message),
+    );
+    await unavailable.close();
+    await assert.rejects(connectJupyter({ url: fixed.url, token: 'wrong' }), /refused the token/);
+    const ok = await connectJupyter({ url: fixed.url, token: fixed.token });
+    assert.equal(ok.managed, false);
+  });
+
+  await t.test('measureJupyter names the Nagle delay on stock and nothing on fixed with a tuned kernel', async () => {
+    const s = await measureJupyter({ url: stock.url, token: stock.token, samples: 12, idleSamples: 2 });
+    const f = await measureJupyter({ url: fixed.url, token: fixed.token, samples: 12, idleSamples: 2, tuneKernel: true });
+    t.diagnostic(
+      `back-to-back first output median: stock ${median(s.backToBackFirstOutputMs).toFixed(1)} ms, fixed ${median(f.backToBackFirstOutputMs).toFixed(1)} ms; ` +
+        `loop messages: stock ${s.loop.messages}, fixed ${f.loop.messages}`,
+    );
+    assert.deepEqual(classifyJupyter(s).causes, ['NAGLE_DELAY', 'FLUSH_INTERVAL']);
+    assert.equal(classifyJupyter(f).verdict, 'OK');
+  });
+
+  await t.test('clean shutdown leaves no jupyter or kernel process, and the token is in no log line', async () => {
+    assert.ok(kernelIds.size >= 3, `kernels seen: ${kernelIds.size}`);
+    await Promise.all([exFixed.close(), exStock.close()]);
+    await Promise.all([fixed.stop(), stock.stop()]);
+    stopped = true;
+    for (const pid of [fixed.pid, stock.pid]) assert.ok(pid !== undefined && !alive(pid), `server ${pid} still running`);
+    for (const id of kernelIds) assert.deepEqual(processesMentioning(`kernel-${id}.json`), [], `kernel ${id} still running`);
+    assert.ok(logLines.length > 10);
+    for (const token of [fixed.token, stock.token]) {
+      assert.ok(!logLines.some((l) => l.includes(token)), 'a log line carries the token');
+    }
+  });
+});
+
+test('classifyJupyter thresholds', () => {
+  const base = { idleFirstOutputMs: [8, 9, 10], kernelStartMs: 900, loop: { lines: 8, intervalMs: 50, messages: 8, arrivalsMs: [] } };
+  assert.equal(classifyJupyter({ ...base, backToBackFirstOutputMs: [5, 6, 4] }).verdict, 'OK');
+  assert.equal(classifyJupyter({ ...base, backToBackFirstOutputMs: [47, 48, 49] }).verdict, 'NAGLE_DELAY');
+  // Slow everywhere is not Nagle: the delay must show on back-to-back requests only.
+  assert.equal(classifyJupyter({ ...base, idleFirstOutputMs: [40, 41], backToBackFirstOutputMs: [47, 48, 49] }).verdict, 'OK');
+  const lumped = classifyJupyter({ ...base, backToBackFirstOutputMs: [5], loop: { ...base.loop, messages: 2 } });
+  assert.deepEqual(lumped.causes, ['FLUSH_INTERVAL']);
+  assert.equal(lumped.fixes.length, 1);
+  const both = classifyJupyter({ ...base, backToBackFirstOutputMs: [48], loop: { ...base.loop, messages: 3 } });
+  assert.deepEqual(both.causes, ['NAGLE_DELAY', 'FLUSH_INTERVAL']);
+  assert.equal(both.verdict, 'NAGLE_DELAY');
+  assert.equal(median([3, 1, 2, 4]), 2.5);
+});
