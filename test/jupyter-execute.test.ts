@@ -186,6 +186,10 @@ test('execute source on a real Jupyter Server', { skip, timeout: 150_000 }, asyn
     const other = await run(exFixed, 'print(x + 1)', { notebookId: 'nb-other' });
     assert.ok(other.payloads.some((p) => p.type === 'error' && p.ename === 'NameError'));
     noteKernels(exFixed);
+    const stats = exFixed.stats();
+    const reused = stats?.kernels.find((k) => k.notebookId === 'nb-reuse');
+    assert.ok(reused !== undefined && (reused.rssBytes ?? 0) > 10_000_000, `kernel RSS from /proc: ${reused?.rssBytes}`);
+    assert.ok(reused.startMs > 0 && (stats?.recentStartMs.length ?? 0) >= 2);
   });
 
   await t.test('abort interrupts a while-True cell and the kernel stays usable', async () => {

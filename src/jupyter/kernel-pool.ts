@@ -1,5 +1,6 @@
 import type { Kernel } from '@jupyterlab/services';
 import type { JupyterClient } from './client.js';
+import { kernelRssBytes } from './kernel-process.js';
 import { jupyterLog } from './log.js';
 import { FLUSH_INTERVAL_CELL } from './tuning.js';
 
@@ -76,7 +77,7 @@ export interface KernelPoolStats {
   maxKernels: number;
   /** Start times (ms) of the last up to 100 kernel starts. */
   recentStartMs: number[];
-  kernels: { id: string; notebookId: string; name: string; busy: boolean }[];
+  kernels: { id: string; notebookId: string; name: string; busy: boolean; startMs: number; rssBytes: number | undefined }[];
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -246,13 +247,23 @@ export class KernelPool {
     if (!kernel.isDisposed) kernel.dispose();
   }
 
+  /** For /metrics: live kernels, recent start times, per-kernel RSS (from /proc, when the kernel runs on this machine). */
   stats(): KernelPoolStats {
+    const entries = [...this.entries.values()];
+    const rss = kernelRssBytes(entries.map((e) => e.kernel.id));
     return {
       live: this.entries.size,
       starting: this.starting.size,
       maxKernels: this.maxKernels,
       recentStartMs: [...this.recentStartMs],
-      kernels: [...this.entries.values()].map((e) => ({ id: e.kernel.id, notebookId: e.notebookId, name: e.kernelName, busy: e.busy > 0 })),
+      kernels: entries.map((e) => ({
+        id: e.kernel.id,
+        notebookId: e.notebookId,
+        name: e.kernelName,
+        busy: e.busy > 0,
+        startMs: e.startMs,
+        rssBytes: rss.get(e.kernel.id),
+      })),
     };
   }
 

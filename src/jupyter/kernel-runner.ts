@@ -73,7 +73,17 @@ export function createKernelRunner(getJupyter: () => Promise<JupyterHandle>, opt
       try {
         names = await conn.client.kernelSpecNames();
       } catch (err) {
-        throw new CellStartError('NBS_JUPYTER_UNAVAILABLE', `cannot list kernel specs: ${err instanceof Error ? err.message : String(err)}`, { cause: err, retryAfterS: 5 });
+        // The server went away or refuses us now: forget this connection, so the next execute
+        // calls getJupyter() again (which may start a new managed server).
+        if (state !== undefined && current === conn) {
+          state = undefined;
+          current = undefined;
+          void conn.pool.close().then(() => conn.client.dispose());
+        }
+        throw new CellStartError('NBS_JUPYTER_UNAVAILABLE', `Jupyter Server at ${conn.client.handle.url} does not answer: ${err instanceof Error ? err.message : String(err)}`, {
+          cause: err,
+          retryAfterS: 5,
+        });
       }
       if (!names.includes(request.kernelName)) {
         throw new CellStartError('NBS_UNKNOWN_KERNEL', `unknown kernel spec "${request.kernelName}" (the server has: ${names.join(', ') || 'none'})`);
