@@ -148,7 +148,8 @@ test('execute source on a real Jupyter Server', { skip, timeout: 150_000 }, asyn
     assert.equal(f.text, '0\n1\n2\n3\n4\n5\n6\n7\n');
     assert.equal(s.text, '0\n1\n2\n3\n4\n5\n6\n7\n');
     assert.ok(fCount >= 7, `fixed: ${fCount} payloads for 8 lines`);
-    assert.ok(sCount <= 4, `stock: ${sCount} payloads for 8 lines`);
+    // Stock: lumps at the 200 ms flush interval, measured 2–5 messages (a lump sometimes splits).
+    assert.ok(sCount <= 5, `stock: ${sCount} payloads for 8 lines`);
   });
 
   await t.test('rich display data and display updates', async () => {
@@ -195,7 +196,7 @@ test('execute source on a real Jupyter Server', { skip, timeout: 150_000 }, asyn
   await t.test('abort interrupts a while-True cell and the kernel stays usable', async () => {
     const ac = new AbortController();
     const started = performance.now();
-    const pending = run(exFixed, 'import time\nprint("started", flush=True)\nwhile True:\n    time.sleep(0.01)', { abort: ac, notebookId: 'nb-abort' });
+    const pending = run(exFixed, 'import time\nz = 5\nprint("started", flush=True)\nwhile True:\n    time.sleep(0.01)', { abort: ac, notebookId: 'nb-abort' });
     // Abort once the cell is surely running (first output arrives in ~10 ms on a warm kernel; a new kernel takes ~1 s).
     const poll = setInterval(() => {
       if ((exFixed.stats()?.kernels ?? []).some((k) => k.notebookId === 'nb-abort' && k.busy)) {
@@ -207,8 +208,9 @@ test('execute source on a real Jupyter Server', { skip, timeout: 150_000 }, asyn
     clearInterval(poll);
     assert.equal(r.result?.status, 'aborted');
     assert.ok(performance.now() - started < 10_000);
-    const after = await run(exFixed, 'print("still here")', { notebookId: 'nb-abort', boundMs: 10_000 });
-    assert.equal(after.text, 'still here\n');
+    // The same kernel (z survives), not a replacement: the interrupt stopped the loop.
+    const after = await run(exFixed, 'print("still here", z)', { notebookId: 'nb-abort', boundMs: 10_000 });
+    assert.equal(after.text, 'still here 5\n');
     assert.equal(after.result?.status, 'ok');
   });
 
@@ -216,8 +218,8 @@ test('execute source on a real Jupyter Server', { skip, timeout: 150_000 }, asyn
     const r = await run(exFixed, 'import time\nwhile True:\n    time.sleep(0.01)', { timeoutS: 0.5, notebookId: 'nb-abort' });
     assert.equal(r.result?.status, 'timeout');
     assert.ok(!r.payloads.some((p) => p.type === 'error'), 'the KeyboardInterrupt of our own interrupt is not reported');
-    const after = await run(exFixed, 'print("ok")', { notebookId: 'nb-abort' });
-    assert.equal(after.text, 'ok\n');
+    const after = await run(exFixed, 'print("ok", z)', { notebookId: 'nb-abort' });
+    assert.equal(after.text, 'ok 5\n');
   });
 
   await t.test('a dead kernel is an error payload and the next cell gets a new kernel', async () => {
@@ -306,5 +308,10 @@ test('classifyJupyter thresholds', () => {
   const both = classifyJupyter({ ...base, backToBackFirstOutputMs: [48], loop: { ...base.loop, messages: 3 } });
   assert.deepEqual(both.causes, ['NAGLE_DELAY', 'FLUSH_INTERVAL']);
   assert.equal(both.verdict, 'NAGLE_DELAY');
+  // A lump split into 5 messages is still a lump: the first line came 200 ms late.
+  const split = classifyJupyter({ ...base, backToBackFirstOutputMs: [5], loop: { ...base.loop, messages: 5, arrivalsMs: [201, 204, 402, 405, 410] } });
+  assert.deepEqual(split.causes, ['FLUSH_INTERVAL']);
+  const lineByLine = classifyJupyter({ ...base, backToBackFirstOutputMs: [5], loop: { ...base.loop, messages: 8, arrivalsMs: [6, 57, 108, 158, 209, 259, 310, 361] } });
+  assert.equal(lineByLine.verdict, 'OK');
   assert.equal(median([3, 1, 2, 4]), 2.5);
 });

@@ -51,6 +51,12 @@ export const NAGLE_EXCESS_MS = 15;
  * 2 messages for 8 lines, flush_interval 0.01 gives 8.
  */
 export const FLUSH_LUMP_SHARE = 0.5;
+/**
+ * ... or whose first line (printed at once) arrives this many print intervals late: stock lumps
+ * arrive at ~200 ms (the flush interval), line-by-line output at ~5–10 ms (+40 ms at most with
+ * the Nagle delay), so 3 × 50 ms separates them even when a lump splits into several messages.
+ */
+export const FLUSH_FIRST_LINE_INTERVALS = 3;
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -80,9 +86,13 @@ export function classifyJupyter(m: JupyterMeasurement): JupyterDiagnosis {
     }
   }
   if (m.loop.lines > 0) {
-    const lumped = m.loop.messages <= m.loop.lines * FLUSH_LUMP_SHARE;
+    const firstMs = m.loop.arrivalsMs[0];
+    const lateFirst = firstMs !== undefined && firstMs >= m.loop.intervalMs * FLUSH_FIRST_LINE_INTERVALS;
+    const lumped = m.loop.messages <= m.loop.lines * FLUSH_LUMP_SHARE || lateFirst;
     reasons.push(
-      `${m.loop.lines} prints ${m.loop.intervalMs} ms apart arrived as ${m.loop.messages} stream messages; flush-interval lumps when ≤ ${m.loop.lines * FLUSH_LUMP_SHARE}`,
+      `${m.loop.lines} prints ${m.loop.intervalMs} ms apart arrived as ${m.loop.messages} stream messages, the first after ` +
+        `${firstMs === undefined ? 'n/a' : `${firstMs.toFixed(1)} ms`}; flush-interval lumps when ≤ ${m.loop.lines * FLUSH_LUMP_SHARE} messages ` +
+        `or the first after ≥ ${m.loop.intervalMs * FLUSH_FIRST_LINE_INTERVALS} ms`,
     );
     if (lumped) {
       causes.push('FLUSH_INTERVAL');
