@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { flushSettings, type FlushPolicyName } from '../src/flush-presets.js';
 import { setJupyterLogSink } from '../src/jupyter/log.js';
 import { classifyJupyter, measureJupyter, median } from '../src/jupyter/measure.js';
 import { connectJupyter, findJupyterCommand, startJupyter, type JupyterHandle } from '../src/jupyter/server.js';
+import { NODELAY_SERVER_CONFIG } from '../src/jupyter/tuning.js';
 import { RequestError } from '../src/server/request-error.js';
 import { createExecuteSource, type ExecuteSource } from '../src/server/sources/execute.js';
 import type { Payload } from '../src/server/source.js';
@@ -314,4 +318,30 @@ test('classifyJupyter thresholds', () => {
   const lineByLine = classifyJupyter({ ...base, backToBackFirstOutputMs: [5], loop: { ...base.loop, messages: 8, arrivalsMs: [6, 57, 108, 158, 209, 259, 310, 361] } });
   assert.equal(lineByLine.verdict, 'OK');
   assert.equal(median([3, 1, 2, 4]), 2.5);
+});
+
+/**
+ * The TCP_NODELAY config against Jupyter Server 2.x's handler shape (KernelWebsocketHandler with an
+ * async open(), no ZMQChannelsHandler), with a stand-in package: the test machines have 1.23 only.
+ */
+test('the nodelay config wraps a 2.x-style async KernelWebsocketHandler.open', { skip: skip === false ? false : skip }, (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'nbs-js2-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const pkg = join(dir, 'jupyter_server', 'services', 'kernels');
+  mkdirSync(pkg, { recursive: true });
+  for (const d of ['jupyter_server', 'jupyter_server/services', 'jupyter_server/services/kernels']) writeFileSync(join(dir, d, '__init__.py'), '');
+  writeFileSync(
+    join(pkg, 'websocket.py'),
+    'class KernelWebsocketHandler:\n    calls = []\n    def set_nodelay(self, value):\n        self.calls.append(("nodelay", value))\n' +
+      '    async def open(self, kernel_id, *args, **kwargs):\n        self.calls.append(("open", kernel_id))\n        return "opened"\n',
+  );
+  writeFileSync(join(dir, 'jupyter_server_config.py'), NODELAY_SERVER_CONFIG);
+  const probe =
+    'import asyncio, runpy\nrunpy.run_path("jupyter_server_config.py")\nrunpy.run_path("jupyter_server_config.py")  # twice: no double wrap\n' +
+    'from jupyter_server.services.kernels.websocket import KernelWebsocketHandler as H\n' +
+    'h = H()\nprint(asyncio.run(h.open("k1")), H.calls)\n';
+  const r = spawnSync('/usr/bin/python3', ['-c', probe], { cwd: dir, env: { ...process.env, PYTHONPATH: dir }, encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), "opened [('nodelay', True), ('open', 'k1')]");
+  assert.match(r.stderr, /TCP_NODELAY set in open\(\) of KernelWebsocketHandler/);
 });

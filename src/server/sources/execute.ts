@@ -33,6 +33,14 @@ export interface ExecuteSource {
   stats(): KernelPoolStats | undefined;
 }
 
+const ZH_LEAD: Record<CellStartError['code'], string> = {
+  NBS_JUPYTER_UNAVAILABLE: 'Jupyter 服务不可用',
+  NBS_UNKNOWN_KERNEL: '未知的内核',
+  NBS_TOO_MANY_KERNELS: '运行中的内核已达上限',
+  NBS_KERNEL_START_FAILED: '内核启动失败',
+  NBS_SHUTTING_DOWN: '服务正在关闭',
+};
+
 function invalid(lang: Lang, en: string, zh: string): RequestError {
   return new RequestError('NBS_INVALID_BODY', say(lang, en, zh));
 }
@@ -94,7 +102,9 @@ export function createExecuteSource(getJupyter: () => Promise<JupyterHandle>, op
         });
       } catch (err) {
         if (err instanceof CellStartError) {
-          throw new RequestError(err.code, err.message, err.retryAfterS === undefined ? { cause: err } : { cause: err, retryAfterS: err.retryAfterS });
+          // The detail (server URL, spec names, counts) stays as Jupyter reported it; zh gets a lead-in.
+          const message = say(ctx.lang, err.message, `${ZH_LEAD[err.code]}：${err.message}`);
+          throw new RequestError(err.code, message, err.retryAfterS === undefined ? { cause: err } : { cause: err, retryAfterS: err.retryAfterS });
         }
         throw err;
       }
