@@ -105,13 +105,22 @@ export async function* runCell(pool: KernelPool, entry: KernelEntry, options: Ru
     entry.onDeath.add(onDeath);
     signal.addEventListener('abort', onAbort, { once: true });
     if (signal.aborted) push({ kind: 'abort' });
-    future = entry.kernel.requestExecute({
-      code: options.code,
-      silent: false,
-      store_history: true,
-      allow_stdin: false,
-      stop_on_error: true,
-    });
+    try {
+      future = entry.kernel.requestExecute({
+        code: options.code,
+        silent: false,
+        store_history: true,
+        allow_stdin: false,
+        stop_on_error: true,
+      });
+    } catch (err) {
+      // "Kernel is dead" / disposed connection: the kernel went away between acquire and now.
+      finished = true;
+      if (!entry.dead) pool.drop(entry, 'requestExecute failed');
+      yield { type: 'error', code: 'NBS_KERNEL_DIED', message: `the kernel is gone (${err instanceof Error ? err.message : String(err)}); the next cell starts a new kernel` };
+      yield { type: 'result', status: 'error', reason: 'kernel died' };
+      return;
+    }
     future.onIOPub = (msg) => push({ kind: 'iopub', msg });
     future.done.then(
       (msg) => push({ kind: 'reply', msg }),
