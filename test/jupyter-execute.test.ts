@@ -345,3 +345,45 @@ test('the nodelay config wraps a 2.x-style async KernelWebsocketHandler.open', {
   assert.equal(r.stdout.trim(), "opened [('nodelay', True), ('open', 'k1')]");
   assert.match(r.stderr, /TCP_NODELAY set in open\(\) of KernelWebsocketHandler/);
 });
+
+/**
+ * In a child process, as serve would run it: start, run a cell, close, stop. stdout stays empty
+ * (the client library's console.debug lines go to the Jupyter log on stderr), the token is in no
+ * stderr line even with debug logging on, and the process exits by itself right after stop().
+ */
+test('a serve-like process: nothing on stdout, no token on stderr, exits after stop()', { skip, timeout: 60_000 }, () => {
+  const src = (rel: string) => new URL(`../src/${rel}`, import.meta.url).href;
+  const script = `
+    import { startJupyter } from ${JSON.stringify(src('jupyter/server.js'))};
+    import { createExecuteSource } from ${JSON.stringify(src('server/sources/execute.js'))};
+    import { flushSettings } from ${JSON.stringify(src('flush-presets.js'))};
+    const j = await startJupyter({ tuning: 'fixed' });
+    process.stderr.write('TOKEN=' + Buffer.from(j.token).toString('base64') + '\\n');
+    const ex = createExecuteSource(async () => j);
+    const op = ex.source.validate({ type: 'execute', code: 'print("hello")' }, 'en');
+    let text = '';
+    for await (const p of await ex.source.open(op, { signal: new AbortController().signal, settings: flushSettings('adaptive'), notebookId: 'n', lang: 'en' })) {
+      if (p.type === 'stdout') text += p.text;
+    }
+    await ex.close();
+    await j.stop();
+    process.stderr.write('RESULT=' + JSON.stringify(text) + ' STOPPED=' + performance.now().toFixed(0) + '\\n');
+    process.on('exit', () => process.stderr.write('EXIT=' + performance.now().toFixed(0) + '\\n'));
+  `;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, NOTEBOOK_STREAM_DEBUG: '1' },
+    encoding: 'utf8',
+    timeout: 45_000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, '', 'stdout must stay empty');
+  const token = Buffer.from(/TOKEN=(\S+)/.exec(r.stderr)?.[1] ?? '', 'base64').toString();
+  assert.ok(token.length >= 32);
+  const logLines = r.stderr.split('\n').filter((l) => !l.startsWith('TOKEN='));
+  assert.ok(logLines.some((l) => l.includes('Starting WebSocket')), 'the library\'s console.debug reached the Jupyter log');
+  assert.ok(!logLines.some((l) => l.includes(token)), 'token in a log line');
+  assert.match(r.stderr, /RESULT="hello\\n"/);
+  const stopped = Number(/STOPPED=(\d+)/.exec(r.stderr)?.[1]);
+  const exited = Number(/EXIT=(\d+)/.exec(r.stderr)?.[1]);
+  assert.ok(exited - stopped < 1000, `the process lingered ${exited - stopped} ms after stop()`);
+});
