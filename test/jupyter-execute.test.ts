@@ -387,3 +387,52 @@ test('a serve-like process: nothing on stdout, no token on stderr, exits after s
   const exited = Number(/EXIT=(\d+)/.exec(r.stderr)?.[1]);
   assert.ok(exited - stopped < 1000, `the process lingered ${exited - stopped} ms after stop()`);
 });
+
+/**
+ * Run in a child process: after a server crash, @jupyterlab/services' kernel connection schedules
+ * an uncancellable 10–30 s model re-fetch timer (kernel/default.js getKernelModel), which would
+ * keep this test file's process alive that long. The child reports and exits explicitly.
+ */
+test('a managed server that died is replaced on the next execute', { skip, timeout: 60_000 }, () => {
+  const src = (rel: string) => new URL(`../src/${rel}`, import.meta.url).href;
+  const script = `
+    import { startJupyter } from ${JSON.stringify(src('jupyter/server.js'))};
+    import { setJupyterLogSink } from ${JSON.stringify(src('jupyter/log.js'))};
+    import { createExecuteSource } from ${JSON.stringify(src('server/sources/execute.js'))};
+    import { flushSettings } from ${JSON.stringify(src('flush-presets.js'))};
+    setJupyterLogSink(() => {});
+    const handles = [];
+    const ex = createExecuteSource(async () => {
+      const h = await startJupyter({ tuning: 'stock' });
+      handles.push(h);
+      return h;
+    });
+    const run = async (code) => {
+      const op = ex.source.validate({ type: 'execute', code }, 'en');
+      let text = '';
+      for await (const p of await ex.source.open(op, { signal: AbortSignal.timeout(20000), settings: flushSettings('adaptive'), notebookId: 'n', lang: 'en' })) {
+        if (p.type === 'stdout') text += p.text;
+      }
+      return text;
+    };
+    const out = { first: await run('print(1)') };
+    process.kill(-handles[0].pid, 'SIGKILL'); // the server's process group: started by this script
+    for (let i = 0; i < 100 && handles[0].alive(); i++) await new Promise((r) => setTimeout(r, 50));
+    out.aliveAfterKill = handles[0].alive();
+    out.second = await run('print(2)');
+    out.servers = handles.length;
+    await ex.close();
+    await Promise.all(handles.map((h) => h.stop()));
+    out.pids = handles.map((h) => h.pid);
+    process.stdout.write(JSON.stringify(out));
+    process.exit(0);
+  `;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 50_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { first: string; aliveAfterKill: boolean; second: string; servers: number; pids: number[] };
+  assert.equal(out.first, '1\n');
+  assert.equal(out.aliveAfterKill, false);
+  assert.equal(out.second, '2\n');
+  assert.equal(out.servers, 2);
+  for (const pid of out.pids) assert.ok(!alive(pid), `server ${pid} still running`);
+});

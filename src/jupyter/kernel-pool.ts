@@ -267,6 +267,21 @@ export class KernelPool {
     };
   }
 
+  /**
+   * The server is gone: dispose every kernel connection without asking it anything (its kernels
+   * die with it: they watch their parent, and the managed server's stop() ends the rest). A
+   * connection left alone would keep retrying its websocket on timers for minutes.
+   */
+  abandon(): void {
+    this.closed = true;
+    for (const e of this.entries.values()) {
+      e.dead = true;
+      if (e.idleTimer !== undefined) clearTimeout(e.idleTimer);
+      if (!e.kernel.isDisposed) e.kernel.dispose();
+    }
+    this.entries.clear();
+  }
+
   /** Shuts every kernel down; later acquire() calls fail with `closed`. */
   async close(): Promise<void> {
     this.closed = true;

@@ -65,6 +65,14 @@ export function createKernelRunner(getJupyter: () => Promise<JupyterHandle>, opt
       let conn: { client: JupyterClient; pool: KernelPool };
       try {
         conn = await connect();
+        if (!conn.client.handle.alive()) {
+          // The managed server exited under us: drop the connection and ask for a (new) server.
+          if (current === conn) current = undefined;
+          state = undefined;
+          conn.pool.abandon();
+          void conn.client.dispose();
+          conn = await connect();
+        }
         current = conn;
       } catch (err) {
         throw new CellStartError('NBS_JUPYTER_UNAVAILABLE', err instanceof Error ? err.message : String(err), { cause: err, retryAfterS: 5 });
@@ -78,7 +86,8 @@ export function createKernelRunner(getJupyter: () => Promise<JupyterHandle>, opt
         if (state !== undefined && current === conn) {
           state = undefined;
           current = undefined;
-          void conn.pool.close().then(() => conn.client.dispose());
+          conn.pool.abandon();
+          void conn.client.dispose();
         }
         throw new CellStartError('NBS_JUPYTER_UNAVAILABLE', `Jupyter Server at ${conn.client.handle.url} does not answer: ${err instanceof Error ? err.message : String(err)}`, {
           cause: err,
@@ -118,7 +127,8 @@ export function createKernelRunner(getJupyter: () => Promise<JupyterHandle>, opt
       } catch {
         return;
       }
-      await conn.pool.close();
+      if (conn.client.handle.alive()) await conn.pool.close();
+      else conn.pool.abandon(); // nobody to ask: do not wait on requests to a dead server
       await conn.client.dispose();
     },
   };

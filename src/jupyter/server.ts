@@ -21,6 +21,8 @@ export interface JupyterHandle {
   readonly managed: boolean;
   /** Process id of the managed server (undefined for an existing server). */
   readonly pid: number | undefined;
+  /** Managed: false once the child exited or stop() was called; existing: always true (see connectJupyter). */
+  alive(): boolean;
   /** Managed: shuts kernels and server down and leaves no process; existing: nothing to do. */
   stop(): Promise<void>;
 }
@@ -317,6 +319,7 @@ function makeHandle(parts: ManagedParts): JupyterHandle {
     tuning: parts.tuning,
     managed: true,
     pid,
+    alive: () => stopping === undefined && child.exitCode === null && child.signalCode === null,
     stop: () => (stopping ??= stop()),
   };
 }
@@ -356,5 +359,5 @@ export async function connectJupyter(options: ConnectJupyterOptions): Promise<Ju
     throw new JupyterUnavailableError(`Jupyter Server at ${url} refused the token (HTTP ${status}): check --jupyter-token or JUPYTER_TOKEN`);
   }
   if (status !== 200) throw new JupyterUnavailableError(`Jupyter Server at ${url} answered GET /api/status with HTTP ${status}`);
-  return { url, token, tuning: options.tuning ?? 'fixed', managed: false, pid: undefined, stop: async () => {} };
+  return { url, token, tuning: options.tuning ?? 'fixed', managed: false, pid: undefined, alive: () => true, stop: async () => {} };
 }
