@@ -199,6 +199,7 @@ export async function startJupyter(options: StartJupyterOptions = {}): Promise<J
   let lastError = '';
 
   for (let attempt = 0; attempt < 3; attempt++) {
+    addSecret(token); // again: a failed attempt's stop() removed it
     const port = await freePort();
     const args = [
       ...command.slice(1),
