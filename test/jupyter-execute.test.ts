@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { flushSettings, type FlushPolicyName } from '../src/flush-presets.js';
 import { setJupyterLogSink } from '../src/jupyter/log.js';
 import { classifyJupyter, measureJupyter, median } from '../src/jupyter/measure.js';
-import { connectJupyter, findJupyterCommand, startJupyter, type JupyterHandle } from '../src/jupyter/server.js';
+import { connectJupyter, findJupyterCommand, JupyterUnavailableError, startJupyter, type JupyterHandle } from '../src/jupyter/server.js';
 import { NODELAY_SERVER_CONFIG } from '../src/jupyter/tuning.js';
 import { RequestError } from '../src/server/request-error.js';
 import { createExecuteSource, type ExecuteSource } from '../src/server/sources/execute.js';
@@ -435,4 +435,13 @@ test('a managed server that died is replaced on the next execute', { skip, timeo
   assert.equal(out.second, '2\n');
   assert.equal(out.servers, 2);
   for (const pid of out.pids) assert.ok(!alive(pid), `server ${pid} still running`);
+});
+
+test('startJupyter names why a server could not start', async () => {
+  const before = readdirSync(tmpdir()).filter((d) => d.startsWith('nbs-jupyter-')).length;
+  await assert.rejects(startJupyter({ command: ['/bin/false'], startTimeoutMs: 5000 }), (e: unknown) => e instanceof JupyterUnavailableError && /exited \(exit code 1\)/.test(e.message));
+  await assert.rejects(startJupyter({ command: ['/nonexistent/jupyter-server'], startTimeoutMs: 5000 }), (e: unknown) => e instanceof JupyterUnavailableError && /ENOENT/.test(e.message));
+  await assert.rejects(connectJupyter({ url: 'ftp://example' }), /not an http\(s\) URL/);
+  await assert.rejects(connectJupyter({ url: 'http://127.0.0.1:9/', token: 't', timeoutMs: 2000 }), /unreachable/);
+  assert.equal(readdirSync(tmpdir()).filter((d) => d.startsWith('nbs-jupyter-')).length, before, 'private directories removed');
 });
