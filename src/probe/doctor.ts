@@ -71,6 +71,9 @@ export interface DoctorResult {
   verdict: Verdict;
   agree: number;
   of: number;
+  /** The runs' majority verdict, when a later step changed it (a steady PERIODIC_FLUSH resolved by the event-size step). */
+  runsVerdict: Verdict;
+  resolvedBy: string | null;
   /** The classification behind the verdict (a run that got the majority verdict). */
   classification: Classification;
   runs: RunSummary[];
@@ -133,7 +136,8 @@ const BUFFERING: readonly Verdict[] = ['FULLY_BUFFERED', 'SIZE_THRESHOLD', 'PERI
 export async function doctor(o: DoctorOptions, onProgress?: (line: string) => void): Promise<DoctorResult> {
   const t0 = performance.now();
   const flags: RequestFlags = { ...o };
-  const ownPing = o.body === undefined && o.bodyFile === undefined && new URL(o.url).pathname.endsWith('/send_operation');
+  // An unparsable URL is left to buildRequestSpec, whose message names it (exit 2).
+  const ownPing = o.body === undefined && o.bodyFile === undefined && URL.canParse(o.url) && new URL(o.url).pathname.endsWith('/send_operation');
   if (ownPing) flags.body = JSON.stringify(DOCTOR_PING);
   const spec = await buildRequestSpec(o.url, flags);
   const directSpec = o.direct === undefined ? null : await buildRequestSpec(o.direct, flags);
@@ -150,6 +154,8 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
       url: spec.url.href,
       direct: directSpec?.url.href ?? null,
       verdict: 'INCONCLUSIVE',
+      runsVerdict: 'INCONCLUSIVE',
+      resolvedBy: null,
       agree: 0,
       of: runs.length,
       classification: classifications[0]!,
@@ -169,6 +175,7 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
     classification = { ...classification, verdict: 'INCONCLUSIVE', reason: `runs disagree: ${classifications.map((c) => c.verdict).join(', ')}`, needed: 'more runs (--runs), or a longer, steadier stream' };
   }
   let verdict = majority.verdict;
+  let resolvedBy: string | null = null;
 
   const attribution: AttributionStep[] = [];
   const overBudget = () => performance.now() - t0 > o.budgetS * 1000;
@@ -215,6 +222,7 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
       await step('event-size', `ping tokens of ${LARGE_TOKEN_BYTES} bytes (was ${JSON.stringify((ping['operation'] as Record<string, unknown>)['token'] ?? 'tok ')})`, { ...spec, body: JSON.stringify(large) }, (c) => {
         const resolved = resolveSteadyBySize(classification, c);
         if (resolved.classification !== classification) {
+          if (resolved.classification.verdict !== verdict) resolvedBy = `event-size step: ${resolved.note}`;
           classification = resolved.classification;
           verdict = classification.verdict;
         }
@@ -239,6 +247,8 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
     url: spec.url.href,
     direct: directSpec?.url.href ?? null,
     verdict,
+    runsVerdict: majority.verdict,
+    resolvedBy,
     agree: majority.agree,
     of: majority.of,
     classification,
