@@ -59,12 +59,9 @@ export const FIXES = {
   },
   proxyBufferingOff: {
     id: 'proxy-buffering-off',
-    title: 'nginx: proxy_buffering off for the stream (or X-Accel-Buffering: no from the backend)',
+    title: 'nginx: proxy_buffering off in the stream\'s location',
     snippets: {
       nginx: 'location /send_operation {\n    proxy_pass http://backend;\n    proxy_buffering off;\n    proxy_cache off;\n}',
-      fastify: "reply.raw.setHeader('x-accel-buffering', 'no');",
-      express: "res.set('X-Accel-Buffering', 'no');",
-      starlette: 'headers={"X-Accel-Buffering": "no"}',
     },
   },
   xAccelBuffering: {
