@@ -29,7 +29,7 @@ export function renderCheckHeaders(r: CheckHeadersResult): string {
   if (r.direct !== null) lines.push(`backend judged directly: ${r.direct}`);
   const table = new Table({
     head: ['', 'rule', 'severity', 'seen', 'why'],
-    colWidths: [6, 28, 9, 36, 52],
+    colWidths: [6, 28, 10, 36, 52],
     wordWrap: true,
     style: { head: chalk.level > 0 ? ['cyan'] : [], border: chalk.level > 0 ? ['grey'] : [] },
   });
