@@ -10,7 +10,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerServe } from './commands/serve.js';
 
 /** Each command file registers itself; its action lazy-imports the library it drives. */
-const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [registerServe, registerBench, registerConfig, registerCheckHeaders, registerDoctor];
+const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [registerServe, registerConfig, registerBench, registerCheckHeaders, registerDoctor];
 
 export function isDebug(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): boolean {
   const on = (v: string | undefined) => v !== undefined && v !== '' && v !== '0' && v !== 'false';
