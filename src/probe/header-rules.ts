@@ -180,7 +180,7 @@ export function checkHeaderRules(o: HeaderObservation): Finding[] {
   const cc = (h('cache-control') ?? '').toLowerCase();
   const dirs = new Set(cc.split(',').map((d) => d.trim().split('=')[0]!));
   out.push(
-    dirs.has('no-cache') || dirs.has('no-store')
+    dirs.has('no-cache')
       ? finding('cache-control-no-cache', 'error', 'pass', `Cache-Control: ${h('cache-control')}`, 'RFC 9111 §5.2.2.4: caches must revalidate, so no cache replays a recorded stream')
       : finding(
           'cache-control-no-cache',
