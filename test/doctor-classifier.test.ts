@@ -76,13 +76,16 @@ test('FULLY_BUFFERED without stamps when the lump comes late', () => {
   assert.equal(c.evidence.stamps, 'none');
 });
 
-test('SIZE_THRESHOLD: a 4 KiB byte buffer over events of varying size', () => {
+test('SIZE_THRESHOLD: a 4 KiB byte buffer over a bursty source of varying sizes', () => {
   const N = 4096;
   const size = (i: number) => 60 + ((i * 131) % 400);
+  // Fast and slow phases (2 ms and 12 ms apart), as tokens come from a model: releases follow bytes, not time.
+  const prod: number[] = [10];
+  for (let i = 1; i < 200; i++) prod.push(prod[i - 1]! + (Math.floor(i / 25) % 2 === 0 ? 2 : 12));
   const c = classifyArrivals(
     synth({
       n: 200,
-      prodMs: steady(10),
+      prodMs: (i) => prod[i]!,
       size,
       release: (i, p, sizes) => {
         // Released when the cumulative bytes cross the next multiple of N (the event that crossed it waits for the next release).

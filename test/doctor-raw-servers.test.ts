@@ -96,7 +96,8 @@ test('a server that releases every 4 KiB: SIZE_THRESHOLD ~4 KiB', async (t) => {
   const gap = (i: number) => (Math.floor(i / 25) % 2 === 0 ? 2 : 12);
   const url = await bufferingServer(t, { kind: 'bytes', n: 4096 }, 240, gap, (i) => 60 + ((i * 131) % 400));
   const r = await doctor(opts(url));
-  assert.equal(r.verdict, 'SIZE_THRESHOLD', `${r.reason} ${JSON.stringify(r.classification.evidence)}`);
+  t.diagnostic(JSON.stringify(r.classification.evidence));
+  assert.equal(r.verdict, "SIZE_THRESHOLD", `${r.reason} ${JSON.stringify(r.classification.evidence)}`);
   assert.ok(r.classification.thresholdKiB! >= 3.5 && r.classification.thresholdKiB! <= 4.5, `~${r.classification.thresholdKiB} KiB`);
 });
 
@@ -213,8 +214,11 @@ test('check-headers: headers withheld until a late first event, and a healthy st
   assert.equal(r.findings.find((f) => f.id === 'headers-withheld')?.outcome, 'fail', JSON.stringify(r.response));
   const serve = await startServeProcess([]);
   t.after(() => serve.stop());
-  const ok = await runCli(['check-headers', `${serve.url}/send_operation`, '--strict']);
+  // The first event 300 ms late, so the headers rule is judged (and passes: serve sends headers at once).
+  const late300 = JSON.stringify({ notebook_id: 'n1', operation: { type: 'ping', count: 5, first_delay_ms: 300 }, lang: 'en' });
+  const ok = await runCli(['check-headers', `${serve.url}/send_operation`, '--strict', '--body', late300]);
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
   assert.match(ok.stdout, /no failing rule/);
+  assert.match(ok.stdout, /ok\s+│ headers-withheld/);
 });
 
