@@ -146,6 +146,15 @@ test('serve --flush-policy guide-before: PERIODIC_FLUSH ~100 ms; large events pa
   assert.equal(r.fixes[0]?.id, 'flush-per-event');
 });
 
+test('serve --flush-policy guide-after: PERIODIC_FLUSH ~50 ms', async (t) => {
+  const serve = await startServeProcess(['--flush-policy', 'guide-after']);
+  t.after(() => serve.stop());
+  const r = await doctor(opts(`${serve.url}/send_operation`, { runs: 1 }));
+  assert.equal(r.verdict, 'PERIODIC_FLUSH', `${r.reason} ${JSON.stringify(r.classification.evidence)}`);
+  const T = r.classification.flushIntervalMs!;
+  assert.ok(T >= 40 && T <= 100, `interval ${T} ms`);
+});
+
 test('doctor CLI: exit 1 on a buffering verdict, JSON on stdout; exit 3 when nothing answers; 2 on a bad flag', async (t) => {
   const url = await bufferingServer(t, { kind: 'end' }, 30, () => 15, () => 30);
   const r = await runCli(['doctor', url, '--runs', '1', '--budget-s', '1', '--json'], 60_000);
