@@ -231,3 +231,46 @@ test('check-headers: headers withheld until a late first event, and a healthy st
   assert.match(ok.stdout, /ok\s+│ headers-withheld/);
 });
 
+
+test('doctor: too few events is INCONCLUSIVE, exit 0, and 1 with --strict', async (t) => {
+  const srv = await startServer((_req, res) => {
+    res.writeHead(200, SSE_HEADERS);
+    res.end(sse(0, 5) + done(1));
+  });
+  t.after(() => srv.close());
+  const r = await doctor(opts(`${srv.url}/s`));
+  assert.equal(r.verdict, 'INCONCLUSIVE');
+  assert.match(r.classification.needed ?? '', /at least 6 events/);
+  const plain = await runCli(['doctor', `${srv.url}/s`, '--runs', '1', '--budget-s', '1']);
+  assert.equal(plain.code, 0, plain.stdout);
+  assert.match(plain.stdout, /to be conclusive/);
+  const strict = await runCli(['doctor', `${srv.url}/s`, '--runs', '1', '--budget-s', '1', '--strict']);
+  assert.equal(strict.code, 1, strict.stdout);
+});
+
+test('check-headers: a stream idle past --idle-window-s warns without heartbeats and passes with them', async (t) => {
+  const idle = (heartbeat: boolean) =>
+    startServer((_req, res) => {
+      res.writeHead(200, SSE_HEADERS);
+      res.write(sse(0, 5));
+      const hb = heartbeat ? setInterval(() => res.write(': hb\n\n'), 300) : null;
+      const timer = setTimeout(() => {
+        if (hb !== null) clearInterval(hb);
+        res.end(sse(1, 5) + done(2));
+      }, 1600);
+      res.on('close', () => {
+        clearTimeout(timer);
+        if (hb !== null) clearInterval(hb);
+      });
+    });
+  const silent = await idle(false);
+  t.after(() => silent.close());
+  const beating = await idle(true);
+  t.after(() => beating.close());
+  const a = await checkHeaders({ ...FLAGS, url: `${silent.url}/s`, idleWindowS: 1, strict: false });
+  assert.equal(a.findings.find((f) => f.id === 'heartbeat')?.outcome, 'fail');
+  const b = await checkHeaders({ ...FLAGS, url: `${beating.url}/s`, idleWindowS: 1, strict: false });
+  assert.equal(b.findings.find((f) => f.id === 'heartbeat')?.outcome, 'pass', JSON.stringify(b.findings.find((f) => f.id === 'heartbeat')));
+  const skipped = await checkHeaders({ ...FLAGS, url: `${silent.url}/s`, idleWindowS: 20, strict: false });
+  assert.equal(skipped.findings.find((f) => f.id === 'heartbeat')?.outcome, 'skip');
+});
