@@ -8,9 +8,17 @@ import { registerCheckHeaders } from './commands/check-headers.js';
 import { registerConfig } from './commands/config.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerServe } from './commands/serve.js';
+import { registerUpstream } from './commands/upstream.js';
 
 /** Each command file registers itself; its action lazy-imports the library it drives. */
-const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [registerServe, registerConfig, registerBench, registerCheckHeaders, registerDoctor];
+const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [
+  registerServe,
+  registerBench,
+  registerConfig,
+  registerUpstream,
+  registerCheckHeaders,
+  registerDoctor,
+];
 
 export function isDebug(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): boolean {
   const on = (v: string | undefined) => v !== undefined && v !== '' && v !== '0' && v !== 'false';
