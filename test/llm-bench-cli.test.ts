@@ -39,7 +39,7 @@ test('bench --openai --json: exit 0, a valid report with LLM metrics, the key no
   assert.deepEqual(reportErrors(report), []);
   const c = report.configurations[0]!;
   assert.equal(c.name, model);
-  assert.ok(c.metrics['ttft_ms']!.min! >= 99 && c.metrics['ttft_ms']!.max! < 600, `ttft ${c.metrics['ttft_ms']!.min}`);
+  assert.ok(c.metrics['ttft_ms']!.min! >= 99 && c.metrics['ttft_ms']!.max! < 1000, `ttft ${c.metrics['ttft_ms']!.min}`);
   assert.equal(c.llm?.output_tokens, 10);
   assert.ok(!stdout.includes(KEY) && !stderr.includes(KEY));
 });

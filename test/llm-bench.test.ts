@@ -58,18 +58,19 @@ test('bench --openai: TTFT close to the profile ttft_ms; ITL and TPOT close to 1
 
   const ttft = c.metrics['ttft_ms']!;
   assert.equal(ttft.count, 4);
-  assert.ok(ttft.min! >= 149 && ttft.max! < 600, `ttft ${ttft.min}…${ttft.max} ms for a profile ttft_ms=150`);
+  assert.ok(ttft.min! >= 149 && ttft.max! < 1000, `ttft ${ttft.min}…${ttft.max} ms for a profile ttft_ms=150`);
   assert.deepEqual([ttft.min, ttft.max], [c.metrics['first_content_ms']!.min, c.metrics['first_content_ms']!.max]);
   // The role chunk comes with the headers: the first event is far earlier than the first token.
-  assert.ok(c.metrics['first_event_ms']!.max! < 100, `first_event_ms ${c.metrics['first_event_ms']!.max}`);
+  const firstEvent = c.metrics['first_event_ms']!.p50!;
+  assert.ok(firstEvent < ttft.p50! - 50, `first_event_ms p50 ${firstEvent} vs ttft_ms p50 ${ttft.p50}`);
 
   const itl = c.metrics['itl_ms']!;
   assert.equal(itl.count, 4 * 11, 'k content events give k − 1 gaps a stream');
-  assert.ok(itl.p50! >= 10 && itl.p50! <= 40, `itl p50 ${itl.p50} ms for 1000/50 = 20 ms`);
+  assert.ok(itl.p50! >= 10 && itl.p50! <= 60, `itl p50 ${itl.p50} ms for 1000/50 = 20 ms`);
   const tpot = c.metrics['tpot_ms']!;
   assert.equal(tpot.count, 4);
   // TPOT spans 11 intervals of 20 ms; timers fire late, never early, so the mean is ≥ ~20.
-  assert.ok(tpot.mean! >= 19 && tpot.mean! <= 45, `tpot mean ${tpot.mean} ms for 20 ms`);
+  assert.ok(tpot.mean! >= 19 && tpot.mean! <= 60, `tpot mean ${tpot.mean} ms for 20 ms`);
 
   assert.deepEqual(c.llm, { streams: 4, output_tokens: 48, token_source: 'usage', usage_streams: 4, stream_errors: 0 });
   assert.equal(c.metrics['tokens_per_event']!.count, 48);
@@ -78,7 +79,7 @@ test('bench --openai: TTFT close to the profile ttft_ms; ITL and TPOT close to 1
   assert.ok(rate > 0 && rate <= 48 / ((4 * (150 + 11 * 20)) / 1000) + 1, `output_tokens_per_s ${rate}`);
 });
 
-test('role-only, finish, usage-only chunks and [DONE] are not content; the upstream saw stream_options.include_usage', async (t) => {
+test('role-only, finish, usage-only chunks and [DONE] are not content; usage comes because include_usage was asked for', async (t) => {
   const up = await upstreamFor(t);
   const outcome = await openAiBench(up.url, 'synthetic?ttft_ms=60&tps=100&tokens=3', { requests: 1, warmup: 0 });
   const c = config(outcome);
@@ -121,8 +122,10 @@ test('token counts: usage when sent (bundled deltas give tokens_per_event > 1), 
   assert.equal(tpe.mean, 2.333);
   // TPOT = (last − first content) / (7 − 1): two 30 ms gaps over 6 tokens ≈ 10 ms.
   const tpot = a.metrics['tpot_ms']!;
-  assert.ok(tpot.min! >= 9.5 && tpot.max! < 25, `tpot ${tpot.min}…${tpot.max}`);
-  assert.ok(a.metrics['itl_ms']!.min! >= 29, 'ITL is the gap between content events');
+  assert.ok(tpot.min! >= 9 && tpot.max! < 40, `tpot ${tpot.min}…${tpot.max}`);
+  // Two gaps a stream between its three content events; the role chunk's gap is not one of them.
+  assert.equal(a.metrics['itl_ms']!.count, 4);
+  assert.ok(a.metrics['itl_ms']!.p50! >= 15, `itl ${a.metrics['itl_ms']!.p50}`);
 
   const noUsage = await startServer(scripted(steps.filter((s) => !String(s.data).includes('usage'))));
   t.after(() => noUsage.close());
