@@ -67,7 +67,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--json', 'print the report (JSON) on stdout and nothing else')
     .option('--out <file>', 'write the report here (default reports/bench-<timestamp>.json)')
     .option('--no-out', 'write no report file')
-    .option('--name <name>', 'configuration name in the report (default: bench, or the flush policy)')
+    .option('--name <name>', 'configuration name in the report (default: bench, the flush policy, or the --openai model)')
     .option('-q, --quiet', 'no progress on stderr')
     .addHelpText(
       'after',
