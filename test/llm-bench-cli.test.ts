@@ -44,6 +44,15 @@ test('bench --openai --json: exit 0, a valid report with LLM metrics, the key no
   assert.ok(!stdout.includes(KEY) && !stderr.includes(KEY));
 });
 
+test('a key given by hand with -H reaches no output: the report args show it redacted', async (t) => {
+  const up = await upstreamFor(t);
+  const args = ['bench', '--openai', up.url, '--model', 'synthetic?ttft_ms=5&tps=500&tokens=2', '-n', '1', '-H', `Authorization: Bearer ${KEY}`, '--json', '--no-out'];
+  const { code, stdout, stderr } = await cli(args);
+  assert.equal(code, 0, stderr);
+  assert.ok(!stdout.includes(KEY) && !stderr.includes(KEY));
+  assert.ok((JSON.parse(stdout) as Report).args.includes('Authorization: [redacted]'));
+});
+
 test('the table shows the LLM rows and says where token counts came from', async (t) => {
   const up = await upstreamFor(t);
   const { code, stdout, stderr } = await cli(['bench', '--openai', up.url, '--model', 'synthetic?ttft_ms=20&tps=200&tokens=4', '-n', '2', '--no-out']);

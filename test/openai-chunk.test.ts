@@ -39,3 +39,11 @@ test('chatCompletionsUrl appends /chat/completions once', () => {
   assert.equal(chatCompletionsUrl('https://h/openai/v1/chat/completions').href, 'https://h/openai/v1/chat/completions');
   assert.throws(() => chatCompletionsUrl('h:1/v1'), /--openai/);
 });
+
+test('report args: credential headers given with -H are redacted, everything else is kept', async () => {
+  const { redactArgs } = await import('../src/cli/redact-args.js');
+  assert.deepEqual(
+    redactArgs(['bench', 'https://x/v1/chat/completions', '-H', 'Authorization: Bearer sk-1', '--header=x-api-key: k2', '-HCookie: a=b', '-H', 'Accept: text/event-stream', '--body', 'Authorization: not a header']),
+    ['bench', 'https://x/v1/chat/completions', '-H', 'Authorization: [redacted]', '--header=x-api-key: [redacted]', '-HCookie: [redacted]', '-H', 'Accept: text/event-stream', '--body', 'Authorization: not a header'],
+  );
+});

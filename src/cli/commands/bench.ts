@@ -4,6 +4,7 @@ import { FLUSH_POLICY_NAMES } from '../../flush-presets.js';
 import type { CliContext } from '../context.js';
 import { addOpenAiOptions, type OpenAiFlags } from '../openai-options.js';
 import { intIn, oneOf, collect } from '../options.js';
+import { redactArgs } from '../redact-args.js';
 
 /** Flags as commander hands them to the action. */
 interface BenchFlags extends OpenAiFlags {
@@ -84,7 +85,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
       }
       // Lazy: --help and --version never load undici.
       const { runBenchCommand } = await import('./bench-action.js');
-      const code = await runBenchCommand(url, flags, ((command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? []).slice(2));
+      const code = await runBenchCommand(url, flags, redactArgs(((command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? []).slice(2)));
       ctx.setExitCode(code === 3 ? ExitCode.NOTHING_MEASURED : ExitCode.OK);
     });
   addOpenAiOptions(bench);
