@@ -1,6 +1,7 @@
 import { UsageError } from '../../errors.js';
 import { bench } from '../../probe/bench.js';
 import type { StreamRecord } from '../../probe/record.js';
+import { openAiOptionsFrom } from '../openai-options.js';
 import { renderTable } from '../../report/render-table.js';
 import { reportErrors } from '../../report/validate-report.js';
 import { defaultReportPath, serializeReport, writeReport } from '../../report/write-report.js';
@@ -9,6 +10,8 @@ import type { BenchFlags } from './bench.js';
 /** Runs `bench`, writes the report, prints the table or JSON. Resolves to 0 or 3. */
 export async function runBenchCommand(url: string | undefined, flags: BenchFlags, args: readonly string[]): Promise<number> {
   if (flags.serverTime !== undefined && flags.serverTime.trim() === '') throw new UsageError('--server-time: empty path');
+  const openai = openAiOptionsFrom(url, flags);
+  const { openai: _openaiBaseUrl, ...benchFlags } = flags;
   const progress = flags.quiet !== true && process.stderr.isTTY === true;
   const onRecord = progress
     ? (r: StreamRecord, done: number, total: number) => {
@@ -31,8 +34,9 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
   try {
     outcome = await bench(
       {
-        ...flags,
+        ...benchFlags,
         ...(url !== undefined ? { url } : {}),
+        ...(openai !== undefined ? { openai } : {}),
         args,
       },
       onRecord,
