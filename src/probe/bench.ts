@@ -6,6 +6,7 @@ import { buildRequestSpec, type RequestFlags } from './build-request-spec.js';
 import { LoadRunner, type LoadPlan } from './load-runner.js';
 import { LoadSummary } from './load-summary.js';
 import { checkOpenFileLimit } from './open-file-limit.js';
+import { buildOpenAiSpec, type OpenAiOptions } from './openai-request.js';
 import { startServeChild, type ServeChild } from './serve-child.js';
 
 export interface BenchOptions extends RequestFlags {
@@ -13,21 +14,23 @@ export interface BenchOptions extends RequestFlags {
   url?: string;
   /** Measured requests (`-n`), or null to run for `durationMs` (`-d`). */
   requests: number | null;
-  durationMs: number | null;
+  durationMs?: number | null;
   warmup: number;
-  /** Closed model: streams at once (`-c`). */
-  concurrency: number;
+  /** Closed model: streams at once (`-c`, default 1: one request after another). */
+  concurrency?: number;
   /** Open model when set: requests a second (`--rate`), their arrival, the in-flight cap. */
-  rate: number | null;
-  arrival: Arrival;
-  maxInFlight: number | null;
+  rate?: number | null;
+  arrival?: Arrival;
+  maxInFlight?: number | null;
   /** The Agent's socket cap (default: `concurrency`, or the in-flight cap in the open model). */
-  connections: number | null;
+  connections?: number | null;
   keepTimelines: number;
   flushPolicy: string;
   name?: string;
   /** The command line, recorded in the report. */
   args: readonly string[];
+  /** `--openai`: streaming chat completions to this API base instead of `url`. */
+  openai?: OpenAiOptions;
 }
 
 export interface BenchOutcome {
@@ -42,17 +45,18 @@ export interface BenchOutcome {
 
 /** The load plan the options describe; throws a usage error (exit 2) when there are not enough file descriptors. */
 export function loadPlan(o: BenchOptions): LoadPlan {
-  const open = o.rate !== null;
-  const maxInFlight = o.maxInFlight ?? (open ? Math.max(1, Math.ceil(10 * o.rate!)) : o.concurrency);
-  const connections = o.connections ?? (open ? maxInFlight : o.concurrency);
-  checkOpenFileLimit(connections, o.connections !== null ? '--connections' : open ? '--max-in-flight' : '-c/--concurrency');
+  const rate = o.rate ?? null;
+  const concurrency = o.concurrency ?? 1;
+  const maxInFlight = o.maxInFlight ?? (rate !== null ? Math.max(1, Math.ceil(10 * rate)) : concurrency);
+  const connections = o.connections ?? (rate !== null ? maxInFlight : concurrency);
+  checkOpenFileLimit(connections, o.connections != null ? '--connections' : rate !== null ? '--max-in-flight' : '-c/--concurrency');
   return {
-    model: open ? 'open' : 'closed',
-    concurrency: o.concurrency,
-    rate: o.rate ?? 0,
-    arrival: o.arrival,
+    model: rate !== null ? 'open' : 'closed',
+    concurrency,
+    rate: rate ?? 0,
+    arrival: o.arrival ?? 'constant',
     requests: o.requests,
-    durationMs: o.durationMs,
+    durationMs: o.durationMs ?? null,
     warmup: o.warmup,
     maxInFlight,
     connections,
@@ -67,13 +71,14 @@ export async function bench(o: BenchOptions, observe?: (runner: LoadRunner) => v
   const plan = loadPlan(o);
   let server: ServeChild | null = null;
   let url = o.url;
-  if (url === undefined) {
+  if (url === undefined && o.openai === undefined) {
     server = await startServeChild(o.flushPolicy);
     url = `${server.url.replace(/\/$/, '')}/send_operation`;
   }
   try {
-    const spec = await buildRequestSpec(url, o);
-    const name = o.name ?? (server !== null ? o.flushPolicy : 'bench');
+    const openai = o.openai !== undefined ? await buildOpenAiSpec(o.openai, o) : null;
+    const spec = openai?.spec ?? (await buildRequestSpec(url ?? '', o));
+    const name = o.name ?? openai?.model ?? (server !== null ? o.flushPolicy : 'bench');
     const summary = new LoadSummary(
       name,
       {

@@ -243,6 +243,8 @@ function droppedRecord(index: number, warmup: boolean, originMs: number, maxInFl
     reads: 0,
     eventsPerRead: [],
     serverStats: null,
+    llm: false,
+    outputTokens: null,
     invalidUtf8: 0,
     timeline: new Timeline(),
     error: { kind: 'dropped', message: `not sent: ${maxInFlight} requests were in flight (--max-in-flight)` },

@@ -149,6 +149,7 @@ export class LoadSummary {
       bytes_per_s: seconds > 0 ? round3(this.bytes / seconds) : 0,
       client_cpu_pct: cpuPct,
     };
+    if (c.llm !== undefined) scalars['output_tokens_per_s'] = seconds > 0 ? round3(c.llm.output_tokens / seconds) : 0;
 
     const warnings = [...c.warnings];
     const loopP99 = metrics['client_loop_delay_ms']?.p99 ?? null;

@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js';
 import { decodeHistogram, newHistogram } from '../probe/metric-histogram.js';
 import { metricStats } from '../probe/summarize-run.js';
 import { buildReport } from './build-report.js';
-import type { KeptTimeline, LoadFacts, MetricStats, Report, ReportConfiguration } from './report.js';
+import type { KeptTimeline, LlmSummary, LoadFacts, MetricStats, Report, ReportConfiguration } from './report.js';
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
@@ -44,6 +44,21 @@ function mergeWarnings(lists: readonly string[][], mode: MergeOptions['warnings'
     }
   }
   return [...out].map(([key, nums]) => (nums === null ? key : key.replace(/#/g, () => String(nums.shift()))));
+}
+
+/** LLM summaries add; the token source is `mixed` unless every input agrees. */
+function mergeLlm(parts: readonly (LlmSummary | undefined)[]): LlmSummary | undefined {
+  const defined = parts.filter((p): p is LlmSummary => p !== undefined);
+  const first = defined[0];
+  if (first === undefined) return undefined;
+  const sum = (f: (l: LlmSummary) => number) => defined.reduce((n, l) => n + f(l), 0);
+  return {
+    streams: sum((l) => l.streams),
+    output_tokens: sum((l) => l.output_tokens),
+    token_source: defined.every((l) => l.token_source === first.token_source) ? first.token_source : 'mixed',
+    usage_streams: sum((l) => l.usage_streams),
+    stream_errors: sum((l) => l.stream_errors),
+  };
 }
 
 function mergeLoad(parts: readonly (LoadFacts | undefined)[]): LoadFacts | undefined {
@@ -140,6 +155,8 @@ export function mergeConfigurations(parts: readonly ReportConfiguration[], optio
     if (k in scalars || k.startsWith('errors.')) continue;
     if (parts.every((p) => p.scalars[k] === v)) scalars[k] = v;
   }
+  const llm = mergeLlm(parts.map((p) => p.llm));
+  if (llm !== undefined) scalars['output_tokens_per_s'] = s > 0 ? round3(llm.output_tokens / s) : 0;
   for (const [kind, n] of Object.entries(errors)) scalars[`errors.${kind}`] = n;
 
   const parsedAs = new Set(parts.flatMap((p) => p.target.parsed_as));
@@ -161,6 +178,7 @@ export function mergeConfigurations(parts: readonly ReportConfiguration[], optio
     timelines: mergeTimelines(parts, median, options.keepTimelines),
     totals,
     ...(load !== undefined ? { load } : {}),
+    ...(llm !== undefined ? { llm } : {}),
   };
 }
 

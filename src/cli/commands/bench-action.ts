@@ -1,5 +1,6 @@
 import { UsageError } from '../../errors.js';
 import { bench } from '../../probe/bench.js';
+import { openAiOptionsFrom } from '../openai-options.js';
 import { attachProgressLine } from '../progress-line.js';
 import { renderTable } from '../../report/render-table.js';
 import { reportErrors } from '../../report/validate-report.js';
@@ -9,6 +10,8 @@ import type { BenchFlags } from './bench.js';
 /** Runs `bench`, writes the report, prints the table or JSON. Resolves to 0 or 3. */
 export async function runBenchCommand(url: string | undefined, flags: BenchFlags, args: readonly string[]): Promise<number> {
   if (flags.serverTime !== undefined && flags.serverTime.trim() === '') throw new UsageError('--server-time: empty path');
+  const openai = openAiOptionsFrom(url, flags);
+  const { openai: _openaiBaseUrl, ...benchFlags } = flags;
   // Progress only on a terminal and not --quiet (CONTRACT.md): the runner emits, the line listens.
   const progress = flags.quiet !== true && process.stderr.isTTY === true;
   // First Ctrl-C: stop after aborting the request in flight, and still report what was measured.
@@ -24,8 +27,9 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
   try {
     outcome = await bench(
       {
-        ...flags,
+        ...benchFlags,
         ...(url !== undefined ? { url } : {}),
+        ...(openai !== undefined ? { openai } : {}),
         requests: flags.duration !== undefined ? null : flags.requests,
         durationMs: flags.duration ?? null,
         rate: flags.rate ?? null,

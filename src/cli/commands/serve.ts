@@ -2,10 +2,12 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { FLUSH_POLICY_NAMES, type CustomFlushOverrides, type FlushPolicyName } from '../../flush-presets.js';
 import type { CliContext } from '../context.js';
+import type { LlmFlags } from '../../server/sources/llm-config.js';
+import { addLlmOptions } from '../llm-options.js';
 import { collect, intIn, numberIn } from '../options.js';
 
 /** Commander's parsed flags; the custom-policy flags share CustomFlushOverrides' names. */
-interface ServeFlags extends CustomFlushOverrides {
+interface ServeFlags extends CustomFlushOverrides, LlmFlags {
   host: string;
   port: number;
   flushPolicy: FlushPolicyName;
@@ -26,6 +28,11 @@ interface ServeFlags extends CustomFlushOverrides {
   tlsCert?: string;
   tlsKey?: string;
   http2?: boolean;
+  jupyter: 'lazy' | 'eager' | 'off';
+  jupyterUrl?: string;
+  jupyterToken?: string;
+  jupyterTuning: 'fixed' | 'stock';
+  maxKernels: number;
 }
 
 const CUSTOM_FLAGS: ReadonlyArray<[keyof CustomFlushOverrides, string]> = [
@@ -38,7 +45,7 @@ const CUSTOM_FLAGS: ReadonlyArray<[keyof CustomFlushOverrides, string]> = [
 ];
 
 export function registerServe(program: Command, ctx: CliContext): void {
-  program
+  const cmd = program
     .command('serve')
     .summary('run the embedded streaming server (POST /send_operation)')
     .description(
@@ -80,7 +87,22 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option('--cors-credentials', 'with --cors-origin: allow credentials')
     .option('--tls-cert <file>', 'PEM certificate: serve HTTPS with HTTP/1.1 and HTTP/2 (ALPN)')
     .option('--tls-key <file>', 'PEM private key for --tls-cert')
-    .option('--http2', 'serve cleartext HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1')
+    .option('--http2', 'serve cleartext HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1');
+  cmd
+    .addOption(
+      new Option('--jupyter <mode>', 'execute operations: start the managed Jupyter Server on first use, at start-up (exit 3 if it cannot), or never')
+        .choices(['lazy', 'eager', 'off'])
+        .default('lazy'),
+    )
+    .option('--jupyter-url <url>', 'use this existing Jupyter Server instead of a managed one')
+    .option('--jupyter-token <token>', 'its token (else JUPYTER_TOKEN)')
+    .addOption(
+      new Option('--jupyter-tuning <t>', 'fixed: TCP_NODELAY and a 10 ms kernel flush interval; stock: Jupyter as shipped')
+        .choices(['fixed', 'stock'])
+        .default('fixed'),
+    )
+    .option('--max-kernels <n>', 'live kernels at most; past it 503 NBS_TOO_MANY_KERNELS', intIn(1, 1000), 8);
+  addLlmOptions(cmd)
     .addHelpText(
       'after',
       '\nFlush policies (CONTRACT.md):\n' +
@@ -94,6 +116,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         '  $ notebook-stream serve --flush-policy custom --flush-interval-ms 10 --min-chars 1\n' +
         '  $ notebook-stream serve --host 0.0.0.0 --token-file /run/secrets/nbs-token\n' +
         '  $ notebook-stream serve --tls-cert cert.pem --tls-key key.pem --port 8443\n' +
+        '  $ notebook-stream serve --jupyter eager --jupyter-tuning stock   # reproduce Jupyter\'s delays\n' +
         '  $ curl -N -X POST http://127.0.0.1:18600/send_operation -H \'Content-Type: application/json\' \\\n' +
         '      -d \'{"notebook_id":"n1","operation":{"type":"ping"},"lang":"en"}\'',
     )
@@ -107,6 +130,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
       }
       const { runServe, readServeSecrets } = await import('../run-serve.js');
       const secrets = readServeSecrets(flags, process.env);
+      const { resolveLlmConfig } = await import('../../server/sources/llm-config.js');
+      const llm = resolveLlmConfig(flags, process.env);
       await runServe(
         {
           ...secrets,
@@ -126,6 +151,14 @@ export function registerServe(program: Command, ctx: CliContext): void {
           corsOrigins: flags.corsOrigin ?? [],
           corsCredentials: flags.corsCredentials === true,
           http2: flags.http2 === true,
+          llm,
+          jupyter: {
+            mode: flags.jupyter,
+            tuning: flags.jupyterTuning,
+            maxKernels: flags.maxKernels,
+            ...(flags.jupyterUrl === undefined ? {} : { url: flags.jupyterUrl }),
+            ...(flags.jupyterToken === undefined ? {} : { token: flags.jupyterToken }),
+          },
         },
         flags.logFile,
         ctx,
