@@ -51,6 +51,7 @@ export class LoadSummary {
   /** Summaries of the batches so far, merged (and so compacted) every `MAX_PARTS`. */
   private parts: ReportConfiguration[] = [];
   private readonly service: Map<string, Histogram> | null;
+  private readonly serviceTtft = newHistogram();
   private events = 0;
   private bytes = 0;
   /** arrival − stamp, µs, relative to the run's first such difference: at or above it, and below it. */
@@ -78,6 +79,8 @@ export class LoadSummary {
           const v = r[key];
           if (v !== null) recordClamped(this.service.get(`service_${m}`)!, v - r.startUs);
         }
+        // ttft_ms is the first content event of an LLM stream (llm-metrics.ts): its service time too.
+        if (r.llm && r.firstContentUs !== null) recordClamped(this.serviceTtft, r.firstContentUs - r.startUs);
       }
       const tl = r.timeline;
       const epochMs = performance.timeOrigin + r.originMs;
@@ -139,6 +142,7 @@ export class LoadSummary {
       else metrics[m] = stats;
     }
     if (this.service !== null) for (const [m, h] of this.service) metrics[m] = metricStats(h, 'ms');
+    if (this.serviceTtft.totalCount > 0) metrics['service_ttft_ms'] = metricStats(this.serviceTtft, 'ms');
 
     const seconds = run.wallMs / 1000;
     const cpuPct = run.wallMs > 0 ? round3((run.cpuUs / 1000 / run.wallMs) * 100) : 0;
