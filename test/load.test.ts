@@ -212,3 +212,25 @@ test('merge refuses different targets or schema versions (usage error) unless fo
   const v2 = { file: 'v2.json', report: { ...a.report, schemaVersion: 2 as unknown as 1 } };
   assert.throws(() => mergeReports([a, v2], [], false), (e: Error & { exitCode?: number }) => e.exitCode === 2 && /schema versions/.test(e.message));
 });
+
+test('warmup runs first and is flagged; an abort ends the open model at once, in-flight requests as aborted', async (t) => {
+  const srv = await startLoadServer((n) => (n < 6 ? 10 : 5000));
+  t.after(() => srv.close());
+  const { records } = await runAll(srv.url, { concurrency: 2, requests: 4, warmup: 2, connections: 2 });
+  assert.deepEqual(records.map((r) => r.warmup).sort(), [false, false, false, false, true, true]);
+  assert.ok(records.filter((r) => r.warmup).every((r) => r.index < 2));
+
+  const got: StreamRecord[] = [];
+  const runner = new LoadRunner(await specFor(srv.url), { ...PLAN, model: 'open', rate: 20, requests: null, durationMs: 60_000, maxInFlight: 100, connections: 100 }, (r) => got.push(r));
+  const ticks: number[] = [];
+  runner.on('tick', (p) => ticks.push(p.inFlight));
+  const stop = new AbortController();
+  setTimeout(() => stop.abort(), 600);
+  const t0 = performance.now();
+  const run = await runner.run(stop.signal);
+  assert.ok(performance.now() - t0 < 3000, 'stopped well before the 60 s schedule or the 5 s responses');
+  assert.equal(run.interrupted, true);
+  assert.ok(got.length >= 8, `${got.length} requests`);
+  assert.ok(got.every((r) => r.error?.kind === 'aborted'), JSON.stringify(got.map((r) => r.error?.kind)));
+  assert.ok(ticks.some((n) => n > 0), 'tick events reported requests in flight');
+});

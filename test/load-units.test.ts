@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { formatProgress } from '../src/cli/progress-line.js';
+import { parseDuration } from '../src/cli/duration.js';
+import { arrivalSchedule } from '../src/probe/arrival-schedule.js';
+import { checkOpenFileLimit } from '../src/probe/open-file-limit.js';
+
+test('arrival schedules: constant is evenly spaced; poisson has the rate on average', () => {
+  const constant = arrivalSchedule(4, 'constant');
+  assert.deepEqual([constant(), constant(), constant(), constant()], [0, 250, 500, 750]);
+  // A fixed pseudo-random sequence: the mean gap of 20,000 exponential gaps is 1/rate within 3 %.
+  let seed = 42;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const poisson = arrivalSchedule(50, 'poisson', random);
+  let last = poisson();
+  assert.equal(last, 0);
+  const gaps: number[] = [];
+  for (let i = 0; i < 20_000; i++) {
+    const at = poisson();
+    gaps.push(at - last);
+    last = at;
+  }
+  const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
+  assert.ok(Math.abs(mean - 20) < 0.6, `mean gap ${mean} ms for 50/s`);
+  assert.ok(gaps.every((g) => g >= 0 && Number.isFinite(g)));
+  // Exponential: about 1/e of the gaps exceed the mean.
+  const over = gaps.filter((g) => g > 20).length / gaps.length;
+  assert.ok(Math.abs(over - Math.exp(-1)) < 0.02, `${over} of the gaps exceed the mean`);
+});
+
+test('-d durations, and the open-file check against a given hard limit', () => {
+  assert.equal(parseDuration('30s'), 30_000);
+  assert.equal(parseDuration('2m'), 120_000);
+  assert.equal(parseDuration('1m30s'), 90_000);
+  assert.equal(parseDuration('500ms'), 500);
+  assert.equal(parseDuration('1.5'), 1500);
+  assert.throws(() => parseDuration('soon'));
+  assert.throws(() => parseDuration('0s'));
+  assert.doesNotThrow(() => checkOpenFileLimit(100, '-c', 164));
+  assert.throws(() => checkOpenFileLimit(101, '-c', 164), /hard open-file limit is 164/);
+  assert.doesNotThrow(() => checkOpenFileLimit(1_000_000, '-c', Infinity));
+  assert.doesNotThrow(() => checkOpenFileLimit(1_000_000, '-c', null));
+});
+
+test('the progress line: done/total with ETA, or elapsed/duration; dropped only when there are some', () => {
+  const base = { phase: 'measure' as const, inFlight: 3, errors: 1, dropped: 0, ratePerS: 40 };
+  assert.equal(formatProgress({ ...base, elapsedMs: 2000, done: 20, total: 100, durationMs: null }), '20/100  40 req/s  3 in flight  1 errors  ETA 8.0s');
+  assert.equal(
+    formatProgress({ ...base, elapsedMs: 15_000, done: 600, total: null, durationMs: 120_000, dropped: 4 }),
+    '15.0s/2m00s  600 done  40 req/s  3 in flight  1 errors  4 dropped  ETA 1m45s',
+  );
+  assert.match(formatProgress({ ...base, phase: 'warmup', elapsedMs: 0, done: 0, total: 5, durationMs: null }), /^warmup  0\/5/);
+});
