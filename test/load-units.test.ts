@@ -51,3 +51,20 @@ test('the progress line: done/total with ETA, or elapsed/duration; dropped only 
   );
   assert.match(formatProgress({ ...base, phase: 'warmup', elapsedMs: 0, done: 0, total: 5, durationMs: null }), /^warmup  0\/5/);
 });
+
+test('histogramMoments gives exactly hdr-histogram-js mean and stdDeviation', async () => {
+  const { histogramMoments } = await import('../src/probe/histogram-moments.js');
+  const { newHistogram, recordClamped, decodeHistogram, encodeHistogram } = await import('../src/probe/metric-histogram.js');
+  let seed = 7;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (const spread of [1, 50, 5000, 3_000_000, 3_600_000_000]) {
+    const live = newHistogram();
+    for (let i = 0; i < 3000; i++) recordClamped(live, random() * spread);
+    for (const h of [live, decodeHistogram(encodeHistogram(live))]) {
+      const m = histogramMoments(h);
+      assert.equal(m.mean, h.mean, `mean, spread ${spread}`);
+      assert.equal(m.stdev, h.stdDeviation, `stdev, spread ${spread}`);
+    }
+  }
+  assert.deepEqual(histogramMoments(newHistogram()), { mean: 0, stdev: 0 });
+});

@@ -2,7 +2,7 @@ import type { Histogram } from 'hdr-histogram-js';
 import type { LlmSummary, MetricStats } from '../report/report.js';
 import { newHistogram, recordClamped } from './metric-histogram.js';
 import type { StreamRecord } from './record.js';
-import { metricStats } from './summarize-run.js';
+import { metricStats, type StatsOf } from './summarize-run.js';
 
 /** LLM latencies (µs histograms, reported in ms) and counts; docs/metrics.md defines each. */
 export const LLM_LATENCY_METRICS = ['ttft_ms', 'itl_ms', 'tpot_ms'] as const;
@@ -38,7 +38,7 @@ export function outputTokensOf(r: StreamRecord): { tokens: number; fromUsage: bo
  *   ⌈N/k⌉, the rest ⌊N/k⌋): the mean is exact, the spread within one stream is not measured;
  * - `output_tokens_per_s`: Σ N over the run's wall time.
  */
-export function summarizeLlm(ok: readonly StreamRecord[], wallMs: number): LlmResult | null {
+export function summarizeLlm(ok: readonly StreamRecord[], wallMs: number, statsOf: StatsOf = metricStats): LlmResult | null {
   const llm = ok.filter((r) => r.llm);
   if (llm.length === 0) return null;
   const h: Record<string, Histogram> = {};
@@ -74,8 +74,8 @@ export function summarizeLlm(ok: readonly StreamRecord[], wallMs: number): LlmRe
     if (events - extra > 0) h['tokens_per_event']!.recordValueWithCount(base, events - extra);
   }
   const metrics: Record<string, MetricStats> = {};
-  for (const m of LLM_LATENCY_METRICS) metrics[m] = metricStats(h[m]!, 'ms');
-  for (const m of LLM_COUNT_METRICS) metrics[m] = metricStats(h[m]!, 'count');
+  for (const m of LLM_LATENCY_METRICS) metrics[m] = statsOf(h[m]!, 'ms');
+  for (const m of LLM_COUNT_METRICS) metrics[m] = statsOf(h[m]!, 'count');
   const tokenSource = usageStreams === llm.length ? 'usage' : usageStreams === 0 ? 'content_events' : 'mixed';
   const warnings: string[] = [];
   if (tokenSource === 'mixed') {

@@ -1,9 +1,9 @@
 import type { Histogram } from 'hdr-histogram-js';
-import { mergeConfigurations } from '../report/merge-reports.js';
-import type { LoadFacts, MetricStats, ReportConfiguration, ReportTarget } from '../report/report.js';
+import { chooseAmong, mergeConfigurations } from '../report/merge-reports.js';
+import type { KeptTimeline, LoadFacts, MetricStats, ReportConfiguration, ReportTarget } from '../report/report.js';
 import { newHistogram, recordClamped } from './metric-histogram.js';
 import type { StreamRecord } from './record.js';
-import { metricStats, summarizeRun } from './summarize-run.js';
+import { metricStats, summarizeRun, type StatsOf } from './summarize-run.js';
 
 /** Latencies that count from the start; in the open model each also as service time (`service_…`). */
 const FROM_START = [
@@ -21,8 +21,8 @@ export const CLIENT_CPU_PCT = 90;
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
-/** Batch summaries kept before they are merged into one. */
-const MAX_PARTS = 16;
+/** Candidates for the typical stream kept between batches (those nearest the running median). */
+const CANDIDATES = 32;
 
 /** What the runner measured besides the records. */
 export interface LoadRunFacts {
@@ -34,11 +34,11 @@ export interface LoadRunFacts {
 }
 
 /**
- * Summarises a run of any size in bounded memory. Records come in as they finish; every `batch`
- * of them is summarised by `summarizeRun` (so each metric it knows is computed the one way) and
- * merged into the total through the encoded histograms, exactly as `merge` adds reports; then the
- * records, and their timelines, are dropped. Only the candidates for the typical, the worst and
- * `--keep-timelines` streams survive a batch.
+ * Summarises a run of any size in bounded memory. Records come in as they finish; every batch of
+ * them is summarised by `summarizeRun` (so each metric it knows is computed the one way) and its
+ * histograms are added to the run's, as `merge` adds reports; then the records, and their
+ * timelines, are dropped. Only the candidates for the typical, the worst and `--keep-timelines`
+ * streams survive a batch. Statistics are computed once, at the end.
  *
  * Two things cannot be added batch by batch and are kept here for the whole run: `lag_ms` (relative
  * to the smallest arrival − stamp difference of the *run*) and, in the open model, the `service_…`
@@ -48,8 +48,19 @@ export class LoadSummary {
   private batch: StreamRecord[] = [];
   /** Timeline entries held by the batch: long streams flush sooner. */
   private batchEvents = 0;
-  /** Summaries of the batches so far, merged (and so compacted) every `MAX_PARTS`. */
-  private parts: ReportConfiguration[] = [];
+  /** Everything of the batches so far but metrics and timelines (requests, errors, warnings, …). */
+  private rest: ReportConfiguration | null = null;
+  /** The run's histograms, one per metric, batches added as they are summarised. */
+  private readonly running = new Map<string, { unit: MetricStats['unit']; h: Histogram }>();
+  /** Timelines the batches kept: candidates for the typical, the worst and `kept` (pruned). */
+  private candidates: KeptTimeline[] = [];
+  /** The live histogram behind each deferred statistic `summarizeRun` hands back. */
+  private readonly live = new WeakMap<MetricStats, Histogram>();
+  private readonly deferred: StatsOf = (h, unit) => {
+    const stats: MetricStats = { unit, count: h.totalCount, p50: null, p90: null, p99: null, 'p99.9': null, min: null, max: null, mean: null, stdev: null, histogram: '' };
+    this.live.set(stats, h);
+    return stats;
+  };
   private readonly service: Map<string, Histogram> | null;
   private readonly serviceTtft = newHistogram();
   private events = 0;
@@ -64,8 +75,8 @@ export class LoadSummary {
     private readonly target: ReportTarget,
     private readonly keepTimelines: number,
     openModel: boolean,
-    private readonly batchSize = 20_000,
-    private readonly batchEventsMax = 200_000,
+    private readonly batchSize = 2000,
+    private readonly batchEventsMax = 10_000,
   ) {
     this.service = openModel ? new Map(FROM_START.map(([m]) => [`service_${m}`, newHistogram()])) : null;
   }
@@ -99,20 +110,42 @@ export class LoadSummary {
   }
 
   /**
-   * Summarising costs the event loop a few ms per metric (the statistics walk the histograms), so
-   * batches are large (bounded by records and by timeline entries) and parts are merged rarely.
+   * A batch is summarised by `summarizeRun` with its statistics deferred (computing them walks
+   * every histogram: tens of ms, which would delay every stamp taken meanwhile); its histograms are
+   * added to the run's, the rest merged, and the timelines kept as candidates.
    */
   private flush(): void {
-    if (this.batch.length === 0 && this.parts.length > 0) return;
+    if (this.batch.length === 0 && this.rest !== null) return;
     const empty = { startedAt: new Date(), wallMs: 0, cpuUs: 0, loopDelay: newHistogram() };
-    this.parts.push(summarizeRun(this.name, this.target, { ...empty, records: this.batch }, this.keepTimelines));
+    const part = summarizeRun(this.name, this.target, { ...empty, records: this.batch }, this.keepTimelines, this.deferred);
     this.batch = [];
     this.batchEvents = 0;
-    if (this.parts.length >= MAX_PARTS) this.parts = [this.merged()];
+    for (const [m, stats] of Object.entries(part.metrics)) {
+      let r = this.running.get(m);
+      if (r === undefined) this.running.set(m, (r = { unit: stats.unit, h: newHistogram() }));
+      r.h.add(this.live.get(stats)!);
+    }
+    this.candidates.push(...part.timelines);
+    const light: ReportConfiguration = { ...part, metrics: {}, timelines: [] };
+    this.rest = this.rest === null ? light : mergeConfigurations([this.rest, light], { keepTimelines: 0, warnings: 'sum' });
+    this.pruneCandidates();
   }
 
-  private merged(): ReportConfiguration {
-    return this.parts.length === 1 ? this.parts[0]! : mergeConfigurations(this.parts, { keepTimelines: this.keepTimelines, warnings: 'sum' });
+  /** Keeps the worst, the first `keep` in run order, and the CANDIDATES nearest the running median. */
+  private pruneCandidates(): void {
+    const limit = CANDIDATES + 1 + this.keepTimelines;
+    if (this.candidates.length <= limit) return;
+    const fc = this.running.get('first_content_ms')?.h;
+    const median = fc === undefined || fc.totalCount === 0 ? 0 : fc.getValueAtPercentile(50) / 1000;
+    const withContent = this.candidates.filter((t) => t.first_content_ms !== null);
+    const keep = new Set<KeptTimeline>();
+    let worst: KeptTimeline | undefined;
+    for (const t of withContent) if (worst === undefined || t.first_content_ms! > worst.first_content_ms!) worst = t;
+    if (worst !== undefined) keep.add(worst);
+    for (const t of [...this.candidates].sort((a, b) => a.request - b.request).slice(0, this.keepTimelines)) keep.add(t);
+    const near = withContent.filter((t) => !keep.has(t)).sort((a, b) => Math.abs(a.first_content_ms! - median) - Math.abs(b.first_content_ms! - median));
+    for (const t of near.slice(0, CANDIDATES)) keep.add(t);
+    this.candidates = this.candidates.filter((t) => keep.has(t));
   }
 
   /** lag_ms over the whole run: each difference minus the run's smallest (histograms shifted bucket by bucket). */
@@ -134,12 +167,12 @@ export class LoadSummary {
 
   finish(run: LoadRunFacts): ReportConfiguration {
     this.flush();
-    const c = this.merged();
+    const c = this.rest!;
     const metrics: Record<string, MetricStats> = {};
-    for (const [m, stats] of Object.entries(c.metrics)) {
-      if (m === 'lag_ms') metrics[m] = this.lagRef === null ? stats : this.lag();
+    for (const [m, { unit, h }] of this.running) {
+      if (m === 'lag_ms' && this.lagRef !== null) metrics[m] = this.lag();
       else if (m === 'client_loop_delay_ms') metrics[m] = metricStats(run.loopDelay, 'ms');
-      else metrics[m] = stats;
+      else metrics[m] = metricStats(h, unit);
     }
     if (this.service !== null) for (const [m, h] of this.service) metrics[m] = metricStats(h, 'ms');
     if (this.serviceTtft.totalCount > 0) metrics['service_ttft_ms'] = metricStats(this.serviceTtft, 'ms');
@@ -169,8 +202,10 @@ export class LoadSummary {
           'Use fewer streams per process, or run one bench per machine and merge the reports (docs/distributed.md)',
       );
     }
+    const fc = metrics['first_content_ms'];
     return {
       ...c,
+      timelines: chooseAmong(this.candidates, fc === undefined || fc.count === 0 ? null : fc.p50, this.keepTimelines),
       started_at: run.startedAt.toISOString(),
       duration_ms: round3(run.wallMs),
       scalars,

@@ -1,6 +1,7 @@
 import type { Histogram } from 'hdr-histogram-js';
 import type { KeptTimeline, MetricStats, ReportConfiguration, ReportTarget } from '../report/report.js';
 import { summarizeLlm } from './llm-metrics.js';
+import { histogramMoments } from './histogram-moments.js';
 import { decodeHistogram, encodeHistogram, newHistogram, recordClamped } from './metric-histogram.js';
 import type { StreamRecord } from './record.js';
 
@@ -46,6 +47,7 @@ export function metricStats(live: Histogram, unit: 'ms' | 'count'): MetricStats 
   // hdr reports a bucket's highest equivalent value: clamp so no percentile exceeds the max.
   const max = h.maxValue;
   const v = (x: number) => (n === 0 ? null : round3(Math.min(x, max) * scale));
+  const { mean, stdev } = histogramMoments(h);
   return {
     unit,
     count: n,
@@ -55,8 +57,8 @@ export function metricStats(live: Histogram, unit: 'ms' | 'count'): MetricStats 
     'p99.9': v(h.getValueAtPercentile(99.9)),
     min: v(minValue(h)),
     max: v(h.maxValue),
-    mean: v(h.mean),
-    stdev: v(h.stdDeviation),
+    mean: v(mean),
+    stdev: v(stdev),
     histogram,
   };
 }
@@ -75,7 +77,10 @@ function minValue(h: Histogram): number {
  * Turns the records of one run into a report configuration. Latencies come from successful
  * requests only (a failure is counted by kind, and its partial times would mix two populations).
  */
-export function summarizeRun(name: string, target: ReportTarget, run: RunResult, keepTimelines: number): ReportConfiguration {
+/** How a histogram becomes its statistics; the load runner defers it to the end of the run (load-summary.ts). */
+export type StatsOf = (h: Histogram, unit: 'ms' | 'count') => MetricStats;
+
+export function summarizeRun(name: string, target: ReportTarget, run: RunResult, keepTimelines: number, statsOf: StatsOf = metricStats): ReportConfiguration {
   const h: Record<string, Histogram> = {};
   for (const m of BENCH_METRICS) h[m] = newHistogram();
   const measured = run.records.filter((r) => !r.warmup);
@@ -134,8 +139,8 @@ export function summarizeRun(name: string, target: ReportTarget, run: RunResult,
   h['client_loop_delay_ms']!.add(loop);
 
   const metrics: Record<string, MetricStats> = {};
-  for (const m of LATENCY_METRICS) metrics[m] = metricStats(h[m]!, 'ms');
-  for (const m of COUNT_METRICS) metrics[m] = metricStats(h[m]!, 'count');
+  for (const m of LATENCY_METRICS) metrics[m] = statsOf(h[m]!, 'ms');
+  for (const m of COUNT_METRICS) metrics[m] = statsOf(h[m]!, 'count');
 
   const seconds = run.wallMs / 1000;
   const failed = measured.length - ok.length;
@@ -155,7 +160,7 @@ export function summarizeRun(name: string, target: ReportTarget, run: RunResult,
     warnings.push(`${ok.length - firstContent.length} successful streams carried no content event`);
   }
   // LLM streams add ttft/itl/tpot, tokens_per_event and output_tokens_per_s (llm-metrics.ts).
-  const llm = summarizeLlm(ok, run.wallMs);
+  const llm = summarizeLlm(ok, run.wallMs, statsOf);
   if (llm !== null) {
     Object.assign(metrics, llm.metrics);
     Object.assign(scalars, llm.scalars);

@@ -89,7 +89,15 @@ function mergeLoad(parts: readonly (LoadFacts | undefined)[]): LoadFacts | undef
  * worst; the typical is the nearest stream any input kept.
  */
 function mergeTimelines(parts: readonly ReportConfiguration[], medianMs: number | null, keep: MergeOptions['keepTimelines']): KeptTimeline[] {
-  const all = parts.flatMap((p) => p.timelines);
+  return chooseAmong(
+    parts.flatMap((p) => p.timelines),
+    medianMs,
+    keep,
+  );
+}
+
+/** The typical, the worst and `keep` more, chosen again among timelines kept before (see mergeTimelines). */
+export function chooseAmong(all: readonly KeptTimeline[], medianMs: number | null, keep: MergeOptions['keepTimelines']): KeptTimeline[] {
   const ranked = all.filter((t) => t.first_content_ms !== null);
   const out: KeptTimeline[] = [];
   const used = new Set<KeptTimeline>();
