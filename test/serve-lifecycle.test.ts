@@ -9,7 +9,7 @@ import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { startServer } from '../src/server/serve.js';
-import { pendingPingTimers } from '../src/server/sources/ping.js';
+import { pendingSourceTimers } from '../src/server/sources/sleep.js';
 import { JSON_HEADERS, parseSseBody, pingBody, rawRequest } from './helpers/raw-http.js';
 import { BIN, runCli, startServeProcess } from './helpers/serve-process.js';
 
@@ -26,7 +26,7 @@ test('a client that disconnects cancels the source at once: its timer is cleared
   logs.on('data', (d: Buffer) => (logText += d.toString()));
   const server = await startServer({ port: 0, logLevel: 'info', logStream: logs });
   t.after(() => server.shutdown(0));
-  const before = pendingPingTimers();
+  const before = pendingSourceTimers();
   // A token every 60 s: the source sits in its timer; the client hangs up after the headers.
   await rawRequest(server.url, {
     path: '/send_operation',
@@ -35,7 +35,7 @@ test('a client that disconnects cancels the source at once: its timer is cleared
     onHeaders: () => true,
   });
   await until(() => server.app.state.activeStreams === 0, 'the stream to close');
-  assert.equal(pendingPingTimers(), before, 'the ping timer was cleared');
+  assert.equal(pendingSourceTimers(), before, 'the ping timer was cleared');
   assert.equal(server.app.state.outcomes.client_closed, 1);
   await until(() => logText.includes('client_closed'), 'the stream log line');
   const line = JSON.parse(logText.split('\n').find((l) => l.includes('client_closed')) ?? '{}') as Record<string, unknown>;

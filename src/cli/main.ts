@@ -3,12 +3,12 @@ import { CliError, ExitCode } from '../errors.js';
 import { packageVersion } from '../version.js';
 import { configureColor } from './color.js';
 import type { CliContext } from './context.js';
-// (command modules are imported here, one line each)
 import { registerBench } from './commands/bench.js';
+import { registerConfig } from './commands/config.js';
 import { registerServe } from './commands/serve.js';
 
 /** Each command file registers itself; its action lazy-imports the library it drives. */
-const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [registerServe, registerBench];
+const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [registerServe, registerBench, registerConfig];
 
 export function isDebug(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): boolean {
   const on = (v: string | undefined) => v !== undefined && v !== '' && v !== '0' && v !== 'false';
@@ -68,10 +68,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 function reportError(err: unknown, debug: boolean): number {
   if (err instanceof CommanderError) {
     // commander has already printed its message (it names the unknown flag or command).
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
-      return ExitCode.OK;
-    }
-    return ExitCode.USAGE;
+    // --help and --version exit 0; help shown because a subcommand is missing is a usage error.
+    return err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
   }
   if (err instanceof CliError) {
     process.stderr.write(`notebook-stream: ${err.message}\n`);

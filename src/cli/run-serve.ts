@@ -1,13 +1,59 @@
+import { createWriteStream, readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { UsageError } from '../errors.js';
 import { startServer } from '../server/serve.js';
 import type { ServerOptions } from '../server/server-options.js';
 import type { CliContext } from './context.js';
+
+function readFlagFile(flag: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new UsageError(`${flag} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** Token and TLS material from flags, files and NOTEBOOK_STREAM_TOKEN; bad files are usage errors. */
+export function readServeSecrets(
+  flags: { token?: string; tokenFile?: string; tlsCert?: string; tlsKey?: string },
+  env: NodeJS.ProcessEnv,
+): Pick<ServerOptions, 'token' | 'tls'> {
+  const out: Pick<ServerOptions, 'token' | 'tls'> = {};
+  let token: string | undefined;
+  if (flags.tokenFile !== undefined) token = readFlagFile('--token-file', flags.tokenFile).toString('utf8').trim();
+  else if (flags.token !== undefined) token = flags.token;
+  else if (env['NOTEBOOK_STREAM_TOKEN'] !== undefined && env['NOTEBOOK_STREAM_TOKEN'] !== '') token = env['NOTEBOOK_STREAM_TOKEN'];
+  if (token !== undefined) {
+    if (token.length < 8) throw new UsageError('the token (--token, --token-file or NOTEBOOK_STREAM_TOKEN) must be at least 8 characters');
+    out.token = token;
+  }
+  if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) {
+    throw new UsageError(flags.tlsCert === undefined ? '--tls-key needs --tls-cert' : '--tls-cert needs --tls-key');
+  }
+  if (flags.tlsCert !== undefined && flags.tlsKey !== undefined) {
+    out.tls = { cert: readFlagFile('--tls-cert', flags.tlsCert), key: readFlagFile('--tls-key', flags.tlsKey) };
+  }
+  return out;
+}
+
+/** stderr and, with --log-file, an appended file: pino writes each line once to this tee. */
+function logTee(path: string): Writable {
+  const file = createWriteStream(path, { flags: 'a' });
+  file.on('error', (err) => process.stderr.write(`notebook-stream: --log-file ${path}: ${err.message}\n`));
+  return new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      process.stderr.write(chunk);
+      file.write(chunk, cb);
+    },
+  });
+}
 
 /**
  * `serve` as a process: start, print the URL (the one stdout line scripts read), and stop
  * gracefully on the first SIGINT/SIGTERM (a second one cuts the grace period short).
  */
-export async function runServe(options: ServerOptions, _ctx: CliContext): Promise<void> {
-  const server = await startServer(options);
+export async function runServe(options: ServerOptions, logFile: string | undefined, _ctx: CliContext): Promise<void> {
+  const server = await startServer(logFile === undefined ? options : { ...options, logStream: logTee(logFile) });
   process.stdout.write(`${server.url}\n`);
   await new Promise<void>((resolve, reject) => {
     let signals = 0;

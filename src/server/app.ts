@@ -1,16 +1,20 @@
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { flushSettings } from '../flush-presets.js';
 import type { ErrorBody, NbsErrorCode } from '../protocol.js';
 import { packageVersion } from '../version.js';
 import { monoNow } from './clock.js';
+import { AccessGuard, CORS_ALLOW_HEADERS, corsHeaders } from './access.js';
+import { ServerMetrics } from './metrics.js';
 import { RequestError } from './request-error.js';
 import { BODY_LIMIT_BYTES, type ServerOptions } from './server-options.js';
 import { ServerState } from './server-state.js';
-import { makeStreamHandler } from './stream-route.js';
+import { makeStreamHandler, warmSources } from './stream-route.js';
+import { createFastify } from './transport.js';
 
 export interface App {
   fastify: FastifyInstance;
   state: ServerState;
+  metrics: ServerMetrics;
 }
 
 function sendError(reply: FastifyReply, status: number, code: NbsErrorCode, message: string, retryAfterS?: number): void {
@@ -45,47 +49,73 @@ function mapFastifyError(err: FastifyError): { status: number; code: NbsErrorCod
 /** The fastify application of `serve`, not yet listening. */
 export function buildApp(opts: ServerOptions): App {
   const state = new ServerState();
+  const metrics = new ServerMetrics(() => state.bufferedBytes());
+  const guard = new AccessGuard({ boundHost: opts.host, allowedHosts: opts.allowedHosts, ...(opts.token === undefined ? {} : { token: opts.token }) });
+  const cors = { origins: opts.corsOrigins, credentials: opts.corsCredentials };
   const base = flushSettings(opts.flushPolicy, opts.custom);
-  const fastify = Fastify({
-    // stdout carries only the URL (CONTRACT.md): pino writes JSON lines to stderr.
-    logger: { level: opts.logLevel, stream: opts.logStream ?? process.stderr },
-    // One log line per stream, written by the stream route; no per-request access log.
-    logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: BODY_LIMIT_BYTES,
-    keepAliveTimeout: opts.keepAliveS * 1000,
-    // Streams end themselves on shutdown; idle keep-alive sockets are closed by fastify.
-    forceCloseConnections: 'idle',
-    return503OnClosing: true,
-  });
+  const fastify = createFastify(opts);
 
   // Only JSON bodies: a text/plain body is a 415, not a string handed to validation.
   fastify.removeContentTypeParser('text/plain');
 
+  const refuse = (reply: FastifyReply, status: number, code: NbsErrorCode, message: string, retryAfterS?: number) => {
+    metrics.errors.inc({ code });
+    sendError(reply, status, code, message, retryAfterS);
+    return reply;
+  };
+
   fastify.addHook('onRequest', async (request, reply) => {
     (request as FastifyRequest & { nbsStart?: number }).nbsStart = monoNow();
-    if (state.shuttingDown && request.url !== '/healthz') {
-      void reply.header('connection', 'close');
-      sendError(reply, 503, 'NBS_SHUTTING_DOWN', 'the server is shutting down', 1);
+    const path = request.url.split('?')[0];
+    const isHealth = path === '/healthz' && request.method === 'GET';
+    if (state.shuttingDown && !isHealth) {
+      // Connection-specific headers are forbidden on HTTP/2 (RFC 9113 §8.2.2).
+      if (request.raw.httpVersionMajor === 1) void reply.header('connection', 'close');
+      return refuse(reply, 503, 'NBS_SHUTTING_DOWN', 'the server is shutting down', 1);
+    }
+    const allow = corsHeaders(request.headers.origin, cors);
+    if (allow !== null) void reply.headers(allow);
+    // A CORS preflight never carries credentials (Fetch standard, CORS-preflight request).
+    if (request.method === 'OPTIONS' && allow !== null && request.headers['access-control-request-method'] !== undefined) {
+      void reply
+        .code(204)
+        .headers({ 'access-control-allow-methods': 'GET, POST, OPTIONS', 'access-control-allow-headers': CORS_ALLOW_HEADERS, 'access-control-max-age': '600' })
+        .send();
       return reply;
+    }
+    if (isHealth) return undefined;
+    if (guard.hasToken) {
+      if (!guard.tokenMatches(request.headers.authorization)) {
+        void reply.header('www-authenticate', 'Bearer');
+        return refuse(reply, 401, 'NBS_UNAUTHORIZED', 'missing or wrong token: send Authorization: Bearer TOKEN');
+      }
+    } else if (!guard.hostAllowed(request.headers.host ?? (request.headers[':authority'] as string | undefined))) {
+      return refuse(reply, 403, 'NBS_HOST_NOT_ALLOWED', 'Host not allowed: use a loopback name, the bound address, or start serve with --allowed-host NAME (or a token)');
     }
     return undefined;
   });
 
   fastify.setErrorHandler((err: FastifyError | RequestError, request, reply) => {
     if (err instanceof RequestError) {
-      sendError(reply, err.statusCode, err.code, err.message, err.retryAfterS);
+      refuse(reply, err.statusCode, err.code, err.message, err.retryAfterS);
       return;
     }
     const mapped = mapFastifyError(err);
     if (mapped.status >= 500) request.log.error({ err }, 'request failed');
-    sendError(reply, mapped.status, mapped.code, mapped.message);
+    refuse(reply, mapped.status, mapped.code, mapped.message);
   });
 
   fastify.setNotFoundHandler((request, reply) => {
-    sendError(reply, 404, 'NBS_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}; see docs/protocol.md`);
+    refuse(reply, 404, 'NBS_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}; see docs/protocol.md`);
   });
 
-  fastify.post('/send_operation', makeStreamHandler(opts, state, base));
+  fastify.post('/send_operation', makeStreamHandler(opts, state, base, metrics));
+
+  fastify.get('/metrics', async (_request, reply) => {
+    metrics.activeStreams.set(state.activeStreams);
+    void reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
 
   fastify.get('/healthz', async () => ({
     status: state.shuttingDown ? 'shutting_down' : 'ok',
@@ -93,6 +123,8 @@ export function buildApp(opts: ServerOptions): App {
     policy: base.policy,
     settings: base,
     policy_override: opts.allowPolicyOverride,
+    auth: guard.hasToken ? 'token' : 'host-check',
+    protocol: opts.tls !== undefined ? 'https (HTTP/1.1, h2)' : opts.http2 ? 'h2c' : 'http/1.1',
     streams: { active: state.activeStreams, max: opts.maxStreams, total: state.streamsTotal, outcomes: state.outcomes },
     heartbeat_s: opts.heartbeatS,
     keep_alive_s: opts.keepAliveS,
@@ -101,10 +133,7 @@ export function buildApp(opts: ServerOptions): App {
     uptime_s: Math.round(process.uptime() * 1000) / 1000,
   }));
 
-  fastify.addHook('onReady', async () => {
-    // Nagle off: a small event must not wait for the previous segment's ACK (RFC 896).
-    fastify.server.on('connection', (socket) => socket.setNoDelay(true));
-  });
+  fastify.addHook('onReady', warmSources);
 
-  return { fastify, state };
+  return { fastify, state, metrics };
 }

@@ -1,4 +1,6 @@
-import { UnavailableError } from '../errors.js';
+import type { Http2Session } from 'node:http2';
+import { UnavailableError, UsageError } from '../errors.js';
+import { isLoopbackHost } from './access.js';
 import { buildApp, type App } from './app.js';
 import { DEFAULT_SERVER_OPTIONS, type ServerOptions } from './server-options.js';
 
@@ -15,14 +17,28 @@ export interface RunningServer {
   shutdown(graceS?: number): Promise<void>;
 }
 
-export function formatUrl(host: string, port: number): string {
-  return host.includes(':') ? `http://[${host}]:${port}` : `http://${host}:${port}`;
+export function formatUrl(host: string, port: number, scheme: 'http' | 'https' = 'http'): string {
+  return host.includes(':') ? `${scheme}://[${host}]:${port}` : `${scheme}://${host}:${port}`;
 }
 
 /** Starts `serve` and resolves once it accepts connections. */
 export async function startServer(options: Partial<ServerOptions> = {}): Promise<RunningServer> {
   const opts: ServerOptions = { ...DEFAULT_SERVER_OPTIONS, ...options };
+  if (!isLoopbackHost(opts.host) && opts.token === undefined && !opts.insecureNoAuth) {
+    throw new UsageError(
+      `refusing to listen on ${opts.host} without a token: sources run code and spend API money. ` +
+        'Pass --token-file FILE (or NOTEBOOK_STREAM_TOKEN), or --insecure-no-auth if something else guards this port',
+    );
+  }
   const app = buildApp(opts);
+  // HTTP/2 sessions outlive server.close() on Node 20: close them ourselves on shutdown.
+  const sessions = new Set<Http2Session>();
+  if (opts.http2 || opts.tls !== undefined) {
+    app.fastify.server.on('session', (session: Http2Session) => {
+      sessions.add(session);
+      session.once('close', () => sessions.delete(session));
+    });
+  }
   try {
     await app.fastify.listen({ host: opts.host, port: opts.port, listenTextResolver: (address) => `listening on ${address}` });
   } catch (err) {
@@ -54,12 +70,17 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
       clearTimeout(timer);
       if (result === 'grace') {
         app.fastify.log.warn({ active_streams: app.state.activeStreams }, `grace period of ${graceS} s over: closing open streams`);
-        app.fastify.server.closeAllConnections();
+        const server = app.fastify.server as { closeAllConnections?: () => void };
+        server.closeAllConnections?.();
+        for (const s of sessions) s.destroy();
       }
-      await app.fastify.close();
+      const closed = app.fastify.close();
+      // GOAWAY to every HTTP/2 session: finished streams are done, open ones were cut above.
+      for (const s of sessions) s.close();
+      await closed;
     })();
     return closing;
   };
 
-  return { url: formatUrl(host, port), host, port, app, shutdown };
+  return { url: formatUrl(host, port, opts.tls !== undefined ? 'https' : 'http'), host, port, app, shutdown };
 }

@@ -23,6 +23,20 @@ export interface ServerOptions {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Where pino's JSON lines go (default stderr: stdout carries only the URL). */
   logStream?: NodeJS.WritableStream;
+  /** Bearer token every request but GET /healthz must carry (never logged). */
+  token?: string;
+  /** Start on a non-loopback address without a token (explicitly unsafe). */
+  insecureNoAuth: boolean;
+  /** Host names accepted besides loopback names and the bound address when no token is set. */
+  allowedHosts: string[];
+  /** Origins that get CORS headers; empty: CORS off. */
+  corsOrigins: string[];
+  /** Send Access-Control-Allow-Credentials: true to the listed origins. */
+  corsCredentials: boolean;
+  /** PEM certificate and key: HTTPS with HTTP/1.1 and HTTP/2 by ALPN. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Cleartext HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1. */
+  http2: boolean;
 }
 
 export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
@@ -36,6 +50,11 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   stallTimeoutS: 30,
   allowPolicyOverride: false,
   logLevel: 'info',
+  insecureNoAuth: false,
+  allowedHosts: [],
+  corsOrigins: [],
+  corsCredentials: false,
+  http2: false,
 };
 
 /** Body limit for POST /send_operation (413 NBS_BODY_TOO_LARGE above it). */

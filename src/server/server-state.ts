@@ -1,4 +1,5 @@
 import type { DoneStatus } from '../protocol.js';
+import type { StreamWriter } from './stream-writer.js';
 
 /** Live counters of one server: /healthz reads them, shutdown waits on them. */
 export class ServerState {
@@ -16,6 +17,14 @@ export class ServerState {
     client_closed: 0,
   };
   private idleWaiters: Array<() => void> = [];
+  /** Open streams' writers: /metrics sums what they hold for slow readers. */
+  readonly writers = new Set<StreamWriter>();
+
+  bufferedBytes(): number {
+    let n = 0;
+    for (const w of this.writers) n += w.bufferedBytes;
+    return n;
+  }
 
   streamOpened(): void {
     this.activeStreams++;

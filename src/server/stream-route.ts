@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { flushSettings, isFlushPolicyName, type FlushSettings } from '../flush-presets.js';
 import type { DoneStatus } from '../protocol.js';
 import { monoNow } from './clock.js';
+import type { ServerMetrics } from './metrics.js';
 import { RequestError, say } from './request-error.js';
 import type { ServerOptions } from './server-options.js';
 import type { ServerState } from './server-state.js';
@@ -33,6 +34,11 @@ async function loadSource(type: string, lang: 'en' | 'zh'): Promise<SourceDefini
   return def;
 }
 
+/** Loads the sources that need no SDK ahead of the first request, so it is not timed with an import. */
+export async function warmSources(): Promise<void> {
+  await Promise.all(['ping', 'replay'].map((type) => loadSource(type, 'en')));
+}
+
 function streamSettings(request: FastifyRequest, opts: ServerOptions, base: FlushSettings): FlushSettings {
   const header = request.headers[POLICY_HEADER];
   if (!opts.allowPolicyOverride || header === undefined) return base;
@@ -48,7 +54,7 @@ function streamSettings(request: FastifyRequest, opts: ServerOptions, base: Flus
  * then hijack the reply and pump payloads through the stream writer until the source ends, the
  * client goes away, the server shuts down or the client stops reading.
  */
-export function makeStreamHandler(opts: ServerOptions, state: ServerState, base: FlushSettings) {
+export function makeStreamHandler(opts: ServerOptions, state: ServerState, base: FlushSettings, metrics: ServerMetrics) {
   const heartbeatMs = opts.heartbeatS * 1000;
   const stallMs = opts.stallTimeoutS * 1000;
   return async function sendOperation(request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -79,6 +85,7 @@ export function makeStreamHandler(opts: ServerOptions, state: ServerState, base:
     };
     res.once('close', onClose);
     state.streamOpened();
+    const cleanup: Array<() => void> = [];
     let outcome: DoneStatus | 'client_closed' = 'error';
     try {
       let source: AsyncIterable<Payload>;
@@ -89,16 +96,22 @@ export function makeStreamHandler(opts: ServerOptions, state: ServerState, base:
         throw new RequestError('NBS_SOURCE_FAILED', `the ${env.operation.type} source failed to start: ${(err as Error).message}`, { cause: err });
       }
       reply.hijack();
+      const hold = metrics.hold.labels(settings.policy);
       const writer = new StreamWriter(res, {
         format: prefersNdjson(request.headers.accept) ? 'ndjson' : 'sse',
         settings,
         requestStart,
         heartbeatMs,
+        extraHeaders: headersOf(reply),
+        onHold: (ms) => hold.observe(ms / 1000),
       });
       writer.start();
+      state.writers.add(writer);
+      cleanup.push(() => state.writers.delete(writer));
       let failure: ErrorPayload | undefined;
       try {
         for await (const payload of source) {
+          if (payload.type === 'error') metrics.errors.inc({ code: payload.code });
           writer.push(payload);
           if (writer.backedUp && !(await drainedWithin(writer, stallMs, controller.signal))) {
             end('stall');
@@ -108,6 +121,7 @@ export function makeStreamHandler(opts: ServerOptions, state: ServerState, base:
       } catch (err) {
         if (cause === null) {
           failure = { type: 'error', code: 'NBS_SOURCE_FAILED', message: `the ${env.operation.type} source failed: ${(err as Error).message}` };
+          metrics.errors.inc({ code: failure.code });
           request.log.warn({ err }, 'stream source failed');
         }
       }
@@ -115,6 +129,7 @@ export function makeStreamHandler(opts: ServerOptions, state: ServerState, base:
       if (finalCause === 'client_closed') {
         writer.abandon();
         outcome = 'client_closed';
+        metrics.streamEnded(env.operation.type, settings.policy, outcome, writer.stats());
         logStream(request, env, settings, writer.stats(), outcome, 'client disconnected: source cancelled');
         return;
       }
@@ -126,14 +141,23 @@ export function makeStreamHandler(opts: ServerOptions, state: ServerState, base:
             : writer.finish(failure === undefined ? undefined : { status: 'error', reason: failure.message, error: failure });
       if (finalCause === 'stall') res.destroy();
       outcome = summary.status;
+      metrics.streamEnded(env.operation.type, settings.policy, outcome, summary.stats);
       logStream(request, env, settings, summary.stats, outcome, summary.reason, summary.maxHoldMs);
     } finally {
+      for (const fn of cleanup) fn();
       state.shutdown.signal.removeEventListener('abort', onShutdown);
       res.removeListener('close', onClose);
       if (!controller.signal.aborted) controller.abort('done');
       state.streamClosed(outcome);
     }
   };
+}
+
+/** Headers hooks set on the reply (CORS) that a hijacked response must still send. */
+function headersOf(reply: FastifyReply): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) out[k] = String(v);
+  return out;
 }
 
 /** Waits for the socket to drain; false when `ms` passed first (the client stopped reading). */

@@ -5,6 +5,9 @@ import { encodePayload, encodeRaw, heartbeat, type WireFormat } from './event-en
 import { FlushPolicy, type Release } from './flush-policy.js';
 import type { ErrorPayload, Payload, ResultPayload } from './source.js';
 
+/** An adaptive batch this large (UTF-16 units) is written at once instead of at the end of the turn. */
+const PENDING_FLUSH_CHARS = 64 * 1024;
+
 /** What the writer needs of a response: node:http's ServerResponse and http2's compat response. */
 export interface RawResponse {
   writeHead(status: number, headers: Record<string, string>): unknown;
@@ -14,6 +17,7 @@ export interface RawResponse {
   once(event: 'drain' | 'close', listener: () => void): unknown;
   removeListener(event: 'drain' | 'close', listener: () => void): unknown;
   readonly writableEnded: boolean;
+  readonly writableLength?: number;
   readonly destroyed?: boolean;
 }
 
@@ -24,6 +28,10 @@ export interface StreamWriterOptions {
   requestStart: MonoMs;
   /** 0 disables heartbeats. */
   heartbeatMs: number;
+  /** Headers set before the stream started (CORS), sent with the streaming headers. */
+  extraHeaders?: Record<string, string>;
+  /** Called with each event's hold time (t − t_src, ms): the server's hold-time histogram. */
+  onHold?: (ms: number) => void;
 }
 
 export interface StreamSummary {
@@ -53,6 +61,8 @@ export class StreamWriter {
   private lastWriteAt: MonoMs;
   /** Adaptive mode: releases of this event-loop turn, written together by one setImmediate. */
   private pending: Release[] = [];
+  /** Rough size of `pending` (text payloads only) to bound it when a source never yields the loop. */
+  private pendingChars = 0;
   private immediate: NodeJS.Immediate | null = null;
   private needDrain = false;
   private policyTimer: NodeJS.Timeout | null = null;
@@ -73,14 +83,20 @@ export class StreamWriter {
 
   /** Sends the status line and headers before any event (proxies and browsers see them at once). */
   start(): void {
-    const headers: Record<string, string> =
-      this.opts.format === 'ndjson'
-        ? { ...(this.opts.settings.streamingHeaders ? STREAMING_HEADERS : PLAIN_HEADERS), 'content-type': NDJSON_CONTENT_TYPE }
-        : { ...(this.opts.settings.streamingHeaders ? STREAMING_HEADERS : PLAIN_HEADERS) };
+    const headers: Record<string, string> = {
+      ...this.opts.extraHeaders,
+      ...(this.opts.settings.streamingHeaders ? STREAMING_HEADERS : PLAIN_HEADERS),
+    };
+    if (this.opts.format === 'ndjson') headers['content-type'] = NDJSON_CONTENT_TYPE;
     this.res.writeHead(200, headers);
     this.res.flushHeaders();
     this.lastWriteAt = monoNow();
     if (this.opts.heartbeatMs > 0) this.armHeartbeat(this.opts.heartbeatMs);
+  }
+
+  /** Bytes written but not yet handed to the kernel, plus the adaptive batch not yet written. */
+  get bufferedBytes(): number {
+    return (this.res.writableLength ?? 0) + this.pendingChars;
   }
 
   /** True while the socket has not drained: the pump stops pulling from the source. */
@@ -119,6 +135,7 @@ export class StreamWriter {
       const now = monoNow();
       const tail = this.pending;
       this.pending = [];
+      this.pendingChars = 0;
       for (const r of this.policy.end(now)) tail.push(r);
       if (override?.error !== undefined) {
         this.sawError = true;
@@ -146,6 +163,7 @@ export class StreamWriter {
     this.finished = true;
     this.clearTimers();
     this.pending = [];
+    this.pendingChars = 0;
     this.releaseDrainWaiters();
   }
 
@@ -162,7 +180,17 @@ export class StreamWriter {
   private emit(releases: Release[]): void {
     if (releases.length === 0) return;
     if (this.adaptive) {
-      for (const r of releases) this.pending.push(r);
+      for (const r of releases) {
+        this.pending.push(r);
+        const text = (r.payload as { text?: string }).text;
+        this.pendingChars += text === undefined ? 256 : text.length;
+      }
+      // A source that produces without ever yielding the event loop (interval 0) would grow the
+      // batch without bound before setImmediate runs: write it now, and let backpressure stop the pump.
+      if (this.pendingChars >= PENDING_FLUSH_CHARS && !this.needDrain) {
+        this.flushPending();
+        return;
+      }
       // Everything released in this event-loop turn (or while the socket is backed up) goes out in
       // one write: setImmediate runs once the current I/O callbacks are done, with no timer.
       if (this.immediate === null && !this.needDrain) this.immediate = setImmediate(this.flushPending);
@@ -174,10 +202,12 @@ export class StreamWriter {
   }
 
   private readonly flushPending = (): void => {
+    if (this.immediate !== null) clearImmediate(this.immediate);
     this.immediate = null;
     if (this.finished || this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
+    this.pendingChars = 0;
     this.write(this.encode(batch, monoNow()));
   };
 
@@ -189,6 +219,7 @@ export class StreamWriter {
       if (p.type === 'result') continue;
       const hold = now - r.srcAt;
       if (hold > this.maxHoldMs) this.maxHoldMs = hold;
+      this.opts.onHold?.(hold);
       if (this.firstContentAt === null && p.type !== 'error') this.firstContentAt = now;
       out += encodePayload(this.opts.format, p, this.seq++, t, wireTime(r.srcAt));
       this.events++;

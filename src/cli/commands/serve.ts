@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { FLUSH_POLICY_NAMES, type CustomFlushOverrides, type FlushPolicyName } from '../../flush-presets.js';
 import type { CliContext } from '../context.js';
-import { intIn, numberIn, oneOf } from '../options.js';
+import { collect, intIn, numberIn } from '../options.js';
 
 interface ServeFlags {
   host: string;
@@ -21,6 +21,16 @@ interface ServeFlags {
   stallTimeoutS: number;
   allowPolicyOverride?: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  logFile?: string;
+  token?: string;
+  tokenFile?: string;
+  insecureNoAuth?: boolean;
+  allowedHost?: string[];
+  corsOrigin?: string[];
+  corsCredentials?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  http2?: boolean;
 }
 
 const CUSTOM_FLAGS: ReadonlyArray<[keyof CustomFlushOverrides, string]> = [
@@ -66,6 +76,16 @@ export function registerServe(program: Command, ctx: CliContext): void {
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
         .default('info'),
     )
+    .option('--log-file <path>', 'also append the JSON log lines to this file')
+    .option('--token-file <path>', 'require Authorization: Bearer <token> read from this file (also NOTEBOOK_STREAM_TOKEN)')
+    .option('--token <token>', 'the same, on the command line (visible in ps: prefer --token-file)')
+    .option('--insecure-no-auth', 'allow a non-loopback --host without a token')
+    .option('--allowed-host <name>', 'accept this Host header besides loopback names (repeatable)', collect)
+    .option('--cors-origin <origin>', 'send CORS headers to this origin (repeatable)', collect)
+    .option('--cors-credentials', 'with --cors-origin: allow credentials')
+    .option('--tls-cert <file>', 'PEM certificate: serve HTTPS with HTTP/1.1 and HTTP/2 (ALPN)')
+    .option('--tls-key <file>', 'PEM private key for --tls-cert')
+    .option('--http2', 'serve cleartext HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1')
     .addHelpText(
       'after',
       '\nFlush policies (CONTRACT.md):\n' +
@@ -77,6 +97,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
         '  $ notebook-stream serve --port 0\n' +
         '  $ notebook-stream serve --flush-policy guide-before\n' +
         '  $ notebook-stream serve --flush-policy custom --flush-interval-ms 10 --min-chars 1\n' +
+        '  $ notebook-stream serve --host 0.0.0.0 --token-file /run/secrets/nbs-token\n' +
+        '  $ notebook-stream serve --tls-cert cert.pem --tls-key key.pem --port 8443\n' +
         '  $ curl -N -X POST http://127.0.0.1:18600/send_operation -H \'Content-Type: application/json\' \\\n' +
         '      -d \'{"notebook_id":"n1","operation":{"type":"ping"},"lang":"en"}\'',
     )
@@ -88,9 +110,11 @@ export function registerServe(program: Command, ctx: CliContext): void {
         if (flags.flushPolicy !== 'custom') throw new UsageError(`${flag} applies only to --flush-policy custom`);
         (custom as Record<string, unknown>)[key] = value;
       }
-      const { runServe } = await import('../run-serve.js');
+      const { runServe, readServeSecrets } = await import('../run-serve.js');
+      const secrets = readServeSecrets(flags, process.env);
       await runServe(
         {
+          ...secrets,
           host: flags.host,
           port: flags.port,
           flushPolicy: flags.flushPolicy,
@@ -102,7 +126,13 @@ export function registerServe(program: Command, ctx: CliContext): void {
           stallTimeoutS: flags.stallTimeoutS,
           allowPolicyOverride: flags.allowPolicyOverride === true,
           logLevel: flags.logLevel,
+          insecureNoAuth: flags.insecureNoAuth === true,
+          allowedHosts: flags.allowedHost ?? [],
+          corsOrigins: flags.corsOrigin ?? [],
+          corsCredentials: flags.corsCredentials === true,
+          http2: flags.http2 === true,
         },
+        flags.logFile,
         ctx,
       );
     });

@@ -6,6 +6,7 @@ import type { SourceDefinition } from '../source.js';
  */
 export const SOURCE_LOADERS: Readonly<Record<string, () => Promise<SourceDefinition<any>>>> = {
   ping: async () => (await import('./ping.js')).pingSource,
+  replay: async () => (await import('./replay.js')).replaySource,
 };
 
 export function knownOperationTypes(): string[] {

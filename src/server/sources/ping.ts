@@ -1,5 +1,6 @@
 import { RequestError, say, type Lang } from '../request-error.js';
 import type { Payload, SourceContext, SourceDefinition } from '../source.js';
+import { sleepUnlessAborted } from './sleep.js';
 
 /**
  * `ping`: a deterministic token stream, the guide's test operation. Token i is produced at
@@ -23,13 +24,6 @@ export const PING_LIMITS = {
 } as const;
 
 export const DEFAULT_PING_TOKEN = 'tok ';
-
-let pendingTimers = 0;
-
-/** Timers the ping sources hold right now: tests read it to prove a disconnect stops the source. */
-export function pendingPingTimers(): number {
-  return pendingTimers;
-}
 
 function intField(op: Record<string, unknown>, name: keyof typeof PING_LIMITS, lang: Lang): number {
   const limits = PING_LIMITS[name] as { min: number; max: number; default?: number };
@@ -68,25 +62,6 @@ function tokenField(op: Record<string, unknown>, lang: Lang): string {
   );
 }
 
-/** Resolves after `ms`, or at once (false) when the signal aborts; the timer is cleared either way. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    pendingTimers++;
-    const onAbort = () => {
-      clearTimeout(timer);
-      pendingTimers--;
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      pendingTimers--;
-      resolve(true);
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 async function* pingStream(op: PingOptions, ctx: SourceContext): AsyncGenerator<Payload> {
   const { signal } = ctx;
   const start = performance.now();
@@ -94,7 +69,7 @@ async function* pingStream(op: PingOptions, ctx: SourceContext): AsyncGenerator<
   for (let i = 0; i < op.count; i++) {
     const wait = start + op.firstDelayMs + i * op.intervalMs - performance.now();
     if (wait >= 1) {
-      if (!(await sleep(wait, signal))) return;
+      if (!(await sleepUnlessAborted(wait, signal))) return;
     } else if (signal.aborted) {
       return;
     }

@@ -1,0 +1,46 @@
+import { RequestError, say } from '../request-error.js';
+import type { Payload, SourceContext, SourceDefinition } from '../source.js';
+import { loadRecording, resolveFixture, type ReplayRecording } from './replay-fixture.js';
+import { sleepUnlessAborted } from './sleep.js';
+
+/** `replay`: a timed recording from fixtures/, at its recorded rhythm scaled by `speed`. */
+export interface ReplayOptions {
+  name: string;
+  path: string;
+  /** 1 = as recorded, 2 = twice as fast, 0 = no waiting at all. */
+  speed: number;
+}
+
+export const REPLAY_SPEED_MAX = 1000;
+
+async function* replayStream(rec: ReplayRecording, speed: number, ctx: SourceContext): AsyncGenerator<Payload> {
+  const start = performance.now();
+  for (const e of rec.events) {
+    if (speed > 0) {
+      const wait = start + e.atMs / speed - performance.now();
+      if (wait >= 1 && !(await sleepUnlessAborted(wait, ctx.signal))) return;
+    }
+    if (ctx.signal.aborted) return;
+    yield e.payload;
+  }
+  if (rec.result !== null) yield rec.result;
+}
+
+export const replaySource: SourceDefinition<ReplayOptions> = {
+  type: 'replay',
+  validate(op, lang) {
+    const name = op['fixture'];
+    if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
+      throw new RequestError('NBS_INVALID_BODY', say(lang, 'operation.fixture must be a fixture name, e.g. "llm-answer"', 'operation.fixture 必须是 fixture 名称，例如 "llm-answer"'));
+    }
+    const speed = op['speed'] ?? 1;
+    if (typeof speed !== 'number' || !Number.isFinite(speed) || speed < 0 || speed > REPLAY_SPEED_MAX) {
+      throw new RequestError('NBS_INVALID_BODY', say(lang, `operation.speed must be a number from 0 (no waiting) to ${REPLAY_SPEED_MAX}`, `operation.speed 必须是 0（不等待）到 ${REPLAY_SPEED_MAX} 之间的数`));
+    }
+    return { name, path: resolveFixture(name, lang), speed };
+  },
+  async open(op, ctx) {
+    const rec = await loadRecording(op.path, op.name, ctx.lang);
+    return replayStream(rec, op.speed, ctx);
+  },
+};
