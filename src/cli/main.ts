@@ -8,7 +8,7 @@ import { registerConfig } from './commands/config.js';
 import { registerServe } from './commands/serve.js';
 
 /** Each command file registers itself; its action lazy-imports the library it drives. */
-const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [registerServe, registerBench, registerConfig];
+const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [registerServe, registerConfig, registerBench];
 
 export function isDebug(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): boolean {
   const on = (v: string | undefined) => v !== undefined && v !== '' && v !== '0' && v !== 'false';

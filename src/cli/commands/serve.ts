@@ -4,16 +4,11 @@ import { FLUSH_POLICY_NAMES, type CustomFlushOverrides, type FlushPolicyName } f
 import type { CliContext } from '../context.js';
 import { collect, intIn, numberIn } from '../options.js';
 
-interface ServeFlags {
+/** Commander's parsed flags; the custom-policy flags share CustomFlushOverrides' names. */
+interface ServeFlags extends CustomFlushOverrides {
   host: string;
   port: number;
   flushPolicy: FlushPolicyName;
-  bufferChars?: number;
-  flushIntervalMs?: number;
-  minChars?: number;
-  releaseWaitMs?: number;
-  kernelWaitMs?: number;
-  plainHeaders?: boolean;
   keepAliveS: number;
   heartbeatS: number;
   maxStreams: number;
