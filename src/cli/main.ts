@@ -4,11 +4,13 @@ import { packageVersion } from '../version.js';
 import { configureColor } from './color.js';
 import type { CliContext } from './context.js';
 import { registerBench } from './commands/bench.js';
+import { registerCompare } from './commands/compare.js';
 import { registerConfig } from './commands/config.js';
+import { registerGate } from './commands/gate.js';
 import { registerServe } from './commands/serve.js';
 
 /** Each command file registers itself; its action lazy-imports the library it drives. */
-const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [registerServe, registerConfig, registerBench];
+const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [registerServe, registerConfig, registerBench, registerCompare, registerGate];
 
 export function isDebug(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): boolean {
   const on = (v: string | undefined) => v !== undefined && v !== '' && v !== '0' && v !== 'false';
