@@ -26,7 +26,8 @@ const COUNTS = ['events_per_read', 'events_per_stream', 'writes_per_stream', 'to
 /** Histogram metrics: `METRIC.STAT` in gates. */
 export const METRIC_NAMES: readonly string[] = [
   ...LATENCIES,
-  ...LATENCIES.filter((m) => m !== 'client_loop_delay_ms' && m !== 'server_first_chunk_ms').map((m) => `service_${m}`),
+  // Service time from the actual start: the latencies timed from a request's start.
+  ...['connect_ms', 'headers_ms', 'first_byte_ms', 'first_event_ms', 'first_content_ms', 'total_ms'].map((m) => `service_${m}`),
   ...LLM_LATENCIES,
   ...COUNTS,
 ];

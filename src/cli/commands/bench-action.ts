@@ -5,10 +5,12 @@ import { renderTable } from '../../report/render-table.js';
 import { reportErrors } from '../../report/validate-report.js';
 import { defaultReportPath, serializeReport, writeReport } from '../../report/write-report.js';
 import type { BenchFlags } from './bench.js';
+import { prepareBenchGates } from './gate-action.js';
 
-/** Runs `bench`, writes the report, prints the table or JSON. Resolves to 0 or 3. */
+/** Runs `bench`, writes the report, prints the table or JSON. Resolves to 0, 1 (a --threshold failed) or 3. */
 export async function runBenchCommand(url: string | undefined, flags: BenchFlags, args: readonly string[]): Promise<number> {
   if (flags.serverTime !== undefined && flags.serverTime.trim() === '') throw new UsageError('--server-time: empty path');
+  const gates = prepareBenchGates(flags.threshold);
   const progress = flags.quiet !== true && process.stderr.isTTY === true;
   const onRecord = progress
     ? (r: StreamRecord, done: number, total: number) => {
@@ -29,8 +31,9 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
   const { report } = outcome;
   const problems = reportErrors(report);
   if (problems.length > 0) throw new Error(`report does not match its schema: ${problems.slice(0, 3).join('; ')}`);
+  let file = 'this bench run';
   if (flags.out !== false) {
-    const file = await writeReport(report, flags.out ?? defaultReportPath('bench'));
+    file = await writeReport(report, flags.out ?? defaultReportPath('bench'));
     if (flags.quiet !== true && flags.json !== true) process.stderr.write(`report: ${file}\n`);
   }
   process.stdout.write(flags.json === true ? serializeReport(report) : renderTable(report));
@@ -38,5 +41,5 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
     process.stderr.write(`notebook-stream: ${outcome.reason}\n`);
     return 3;
   }
-  return 0;
+  return gates === null ? 0 : gates.apply(report, file, flags.json === true);
 }
