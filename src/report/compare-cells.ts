@@ -45,6 +45,7 @@ export function formatSetting(s: ReportFlushSettings | null, key: SettingKey, la
 
 export function changeCell(c: ChangeCell, lang: Lang): Cell {
   const L = compareLabels(lang);
+  if (c.missing) return { text: '–', tone: 'plain' };
   const pct = formatPct(c.pct);
   switch (c.verdict.kind) {
     case 'significant':

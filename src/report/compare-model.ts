@@ -17,6 +17,8 @@ export const COMPARE_ROWS: ReadonlyArray<{ key: string; metric: string; stat: 'p
 
 /** A measured cell's change against the first column. */
 export interface ChangeCell {
+  /** True when either side has no value: nothing to compare. */
+  missing: boolean;
   pct: number | null;
   verdict: Verdict;
   /** When significant: whether the change goes the better way for this metric. */
@@ -84,7 +86,7 @@ export function buildComparison(report: Report): Comparison {
       const verdict = judge(ranges[0]!, ranges[i]!);
       const pct = changePct(values[0]!, values[i]!);
       const better = verdict.kind === 'significant' ? (verdict.direction === betterDirection(metric)) : null;
-      return { pct, verdict, better };
+      return { missing: values[0] === null || values[i] === null, pct, verdict, better };
     });
     const unit = stat === null ? 'ms' : (first.metrics[metric]?.unit ?? (metric.endsWith('_ms') ? 'ms' : 'count'));
     return { key, metric, stat, unit, values, ranges, changes };
