@@ -34,3 +34,5 @@ export { DEFAULT_SERVER_OPTIONS, type ServerOptions } from './server/server-opti
 export { RequestError } from './server/request-error.js';
 export type { Payload, SourceContext, SourceDefinition } from './server/source.js';
 export { packageVersion } from './version.js';
+export { startUpstream, type Upstream, type UpstreamOptions, type UpstreamStats } from './upstream/server.js';
+export { resolveLlmConfig, describeLlmConfig, type LlmConfig, type LlmFlags } from './server/sources/llm-config.js';

@@ -12,9 +12,10 @@ import { scripted, startServer } from './helpers/start-server.js';
 const BIN = fileURLToPath(new URL('../../bin/notebook-stream.js', import.meta.url));
 
 /** Runs the real CLI in a child process; resolves with its exit code and output. */
-function cli(args: string[], cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(args: string[], cwd?: string, sigintAfterMs?: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
+    if (sigintAfterMs !== undefined) setTimeout(() => child.kill('SIGINT'), sigintAfterMs);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -67,6 +68,9 @@ test('bad input exits 2 naming the flag; an unreachable target exits 3', async (
   const st = await cli(['bench', 'http://127.0.0.1:9/', '--server-time', 'a b', '--no-out']);
   assert.equal(st.code, 2);
   assert.match(st.stderr, /--server-time/);
+  const policy = await cli(['bench', 'http://127.0.0.1:9/', '--flush-policy', 'guide-after', '--no-out']);
+  assert.equal(policy.code, 2);
+  assert.match(policy.stderr, /--flush-policy/);
   const down = await cli(['bench', 'http://127.0.0.1:9/', '-n', '2', '--no-out']);
   assert.equal(down.code, 3);
   assert.match(down.stderr, /connect_refused 2/);
@@ -85,10 +89,23 @@ test('bench with no URL measures the embedded server in a child process, then st
   assert.equal(c.name, 'adaptive');
   assert.deepEqual(c.target.embedded_server, { flush_policy: 'adaptive' });
   assert.equal(c.requests.ok, 3);
-  assert.ok(c.metrics['first_content_ms']!.min! >= 29, `first content ${c.metrics['first_content_ms']!.min}`);
+  const fc = c.metrics['first_content_ms']!;
+  assert.ok(fc.min! >= 29 && fc.max! < 1030, `first content ${fc.min}…${fc.max} ms for an injected 30 ms`);
   // 5 tokens and done; adaptive writes each token at once (done may share the last write).
   assert.equal(c.metrics['events_per_stream']!.p50, 6);
   const writes = c.metrics['writes_per_stream']!;
   assert.ok(writes.min! >= 5 && writes.max! <= 6, `writes ${writes.min}…${writes.max}`);
   assert.ok(c.metrics['server_first_chunk_ms']!.count === 3);
+});
+
+test('Ctrl-C stops the run, aborts the request in flight and still reports what was measured', async (t) => {
+  const srv = await startServer(scripted([{ delayMs: 0, data: 'data: {"text":"a"}\n\n' }, { delayMs: 200, data: 'data: {"text":"b"}\n\n' }]));
+  t.after(() => srv.close());
+  const { code, stdout, stderr } = await cli(['bench', srv.url, '-n', '1000', '--json', '--no-out'], undefined, 1500);
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, /interrupted/);
+  const c = (JSON.parse(stdout) as Report).configurations[0]!;
+  assert.ok(c.requests.measured >= 2 && c.requests.measured < 1000, `measured ${c.requests.measured}`);
+  assert.equal(c.errors['aborted'], 1);
+  assert.equal(c.requests.ok, c.requests.measured - 1);
 });

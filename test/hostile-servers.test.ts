@@ -127,3 +127,18 @@ test('a connect that never completes (TLS handshake never answered) ends as conn
   assert.deepEqual(kinds(records), ['connect_timeout', 'connect_timeout']);
   assert.ok(records[0]!.endUs >= 290_000 && records[0]!.endUs < 5_000_000, `ended at ${records[0]!.endUs} µs`);
 });
+
+test('a request timeout shorter than a slow connect ends the request and the run goes on', async (t) => {
+  const sockets: net.Socket[] = [];
+  const mute = net.createServer((s) => sockets.push(s));
+  await new Promise<void>((r) => mute.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    for (const s of sockets) s.destroy();
+    return new Promise<void>((r) => mute.close(() => r()));
+  });
+  const port = (mute.address() as AddressInfo).port;
+  // The TLS handshake never completes; the 1 s request timeout fires before the 3 s connect timeout.
+  const records = await measure(`https://127.0.0.1:${port}/`, { connectTimeoutMs: 3000, requestTimeoutS: 1 }, 2);
+  assert.deepEqual(kinds(records), ['request_timeout', 'request_timeout']);
+  for (const r of records) assert.ok(r.endUs >= 990_000 && r.endUs < 2_500_000, `ended at ${r.endUs} µs`);
+});

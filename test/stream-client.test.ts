@@ -175,3 +175,26 @@ test('--http2 speaks h2c with prior knowledge and records HTTP/2', async (t) => 
   }
   assert.deepEqual(run.records.map((r) => r.reusedConnection), [false, true]);
 });
+
+test('two HTTP/1.1 chunks in one socket read are one read (undici calls back twice)', async (t) => {
+  const srv = await startServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.flushHeaders();
+    setTimeout(() => {
+      // cork: both chunks (each with its own chunk-size line) leave in one TCP write.
+      req.socket.cork();
+      res.write('data: {"text":"a"}\n\n');
+      res.write('data: {"text":"b"}\n\n');
+      process.nextTick(() => req.socket.uncork());
+      setTimeout(() => res.end('data: {"text":"c"}\n\n'), 30);
+    }, 20);
+  });
+  t.after(() => srv.close());
+  const client = new StreamClient(await specFor(srv.url));
+  t.after(() => client.close());
+  const r = await client.request(0, false);
+  assert.equal(r.error, null);
+  assert.deepEqual(r.eventsPerRead, [2, 1]);
+  assert.deepEqual(r.timeline.read, [0, 0, 1]);
+  assert.equal(r.timeline.arrivalUs[0], r.timeline.arrivalUs[1]);
+});

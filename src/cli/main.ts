@@ -8,9 +8,17 @@ import { registerCompare } from './commands/compare.js';
 import { registerConfig } from './commands/config.js';
 import { registerGate } from './commands/gate.js';
 import { registerServe } from './commands/serve.js';
+import { registerUpstream } from './commands/upstream.js';
 
 /** Each command file registers itself; its action lazy-imports the library it drives. */
-const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [registerServe, registerConfig, registerBench, registerCompare, registerGate];
+const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [
+  registerServe,
+  registerBench,
+  registerConfig,
+  registerUpstream,
+  registerCompare,
+  registerGate,
+];
 
 export function isDebug(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): boolean {
   const on = (v: string | undefined) => v !== undefined && v !== '' && v !== '0' && v !== 'false';

@@ -24,10 +24,12 @@ export interface BenchOutcome {
   nothingMeasured: boolean;
   /** One line saying why, when nothing was measured. */
   reason: string;
+  /** True when the run was interrupted before all requests ran. */
+  interrupted: boolean;
 }
 
 /** `notebook-stream bench [URL]`: measure, summarise, wrap into a report. Prints nothing. */
-export async function bench(o: BenchOptions, onRecord?: OnRecord): Promise<BenchOutcome> {
+export async function bench(o: BenchOptions, onRecord?: OnRecord, signal?: AbortSignal): Promise<BenchOutcome> {
   let server: ServeChild | null = null;
   let url = o.url;
   if (url === undefined) {
@@ -36,7 +38,7 @@ export async function bench(o: BenchOptions, onRecord?: OnRecord): Promise<Bench
   }
   try {
     const spec = await buildRequestSpec(url, o);
-    const run = await runBench(spec, { requests: o.requests, warmup: o.warmup }, onRecord);
+    const run = await runBench(spec, { requests: o.requests, warmup: o.warmup }, onRecord, signal);
     const name = o.name ?? (server !== null ? o.flushPolicy : 'bench');
     const configuration = summarizeRun(
       name,
@@ -59,7 +61,7 @@ export async function bench(o: BenchOptions, onRecord?: OnRecord): Promise<Bench
     const nothingMeasured = configuration.requests.ok === 0;
     const kinds = Object.entries(configuration.errors).map(([k, n]) => `${k} ${n}`).join(', ');
     const reason = nothingMeasured ? `nothing measured: all ${configuration.requests.measured} requests to ${spec.url.href} failed (${kinds})` : '';
-    return { report, nothingMeasured, reason };
+    return { report, nothingMeasured, reason, interrupted: signal?.aborted === true };
   } finally {
     await server?.stop();
   }

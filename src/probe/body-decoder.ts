@@ -31,9 +31,19 @@ export class BodyDecoder {
   private resolveDone: (() => void) | null = null;
   private rejectDone: ((e: Error) => void) | null = null;
 
+  /** Reads waiting for the decoder: the client pauses the socket above a bound (memory). */
+  get backlog(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * @param onIdle called whenever the decoder has caught up with every queued read, so a
+   *   paused socket can resume.
+   */
   constructor(
     private readonly encoding: string,
     private readonly output: DecodedOutput,
+    private readonly onIdle: () => void = () => {},
   ) {}
 
   /** Queues one read's compressed bytes. */
@@ -103,6 +113,7 @@ export class BodyDecoder {
     if (this.busy || this.failed !== null) return;
     const next = this.queue.shift();
     if (next === undefined) {
+      this.onIdle();
       if (this.ending) {
         if (this.stream === null) this.resolveDone?.();
         else if (!this.stream.writableEnded) this.stream.end();

@@ -1,4 +1,5 @@
-import { countReplacements, type BodyParser, type EventSink } from './event-sink.js';
+import { countReplacements } from './count-replacements.js';
+import type { BodyParser, EventSink } from './event-sink.js';
 import { LineBuffer } from './line-buffer.js';
 
 const LF = 0x0a;

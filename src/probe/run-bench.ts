@@ -19,7 +19,7 @@ export type OnRecord = (record: StreamRecord, done: number, total: number) => vo
  * Closed model: requests one after another on one client, each starting when the previous one
  * ended, so its intended start is its actual start. A failed request is recorded and the run goes on.
  */
-export async function runBench(spec: RequestSpec, plan: BenchPlan, onRecord?: OnRecord): Promise<RunResult> {
+export async function runBench(spec: RequestSpec, plan: BenchPlan, onRecord?: OnRecord, signal?: AbortSignal): Promise<RunResult> {
   const client = new StreamClient(spec);
   const sampler = new LoopDelaySampler();
   const records: StreamRecord[] = [];
@@ -28,8 +28,12 @@ export async function runBench(spec: RequestSpec, plan: BenchPlan, onRecord?: On
   let t0 = performance.now();
   let cpu0 = process.cpuUsage();
   sampler.start();
+  // An interrupt ends the request in flight as `aborted` and stops the run; the records so far
+  // still make a report (hyperfine's rule: a later failure loses nothing already measured).
+  const onAbort = () => client.abort();
+  signal?.addEventListener('abort', onAbort);
   try {
-    for (let i = 0; i < total; i++) {
+    for (let i = 0; i < total && signal?.aborted !== true; i++) {
       const warmup = i < plan.warmup;
       if (i === plan.warmup) {
         // Rates and CPU cover the measured requests only.
@@ -42,6 +46,7 @@ export async function runBench(spec: RequestSpec, plan: BenchPlan, onRecord?: On
       onRecord?.(record, i + 1, total);
     }
   } finally {
+    signal?.removeEventListener('abort', onAbort);
     sampler.stop();
     await client.close();
   }

@@ -1,16 +1,20 @@
 import diagnostics from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import { buildConnector, Client, type Dispatcher } from 'undici';
-import { createParser, formatFromContentType, SniffingParser, type BodyFormat } from './body-format.js';
+import { createParser, formatFromContentType } from './body-format.js';
 import { BodyDecoder, DECODABLE_ENCODINGS } from './body-decoder.js';
 import { errorKind, ProbeError } from './error-kind.js';
 import type { BodyParser, EventSink } from './event-sink.js';
 import { eventFacts, type EventFacts } from './event-facts.js';
 import type { StreamRecord } from './record.js';
 import type { RequestSpec } from './request-spec.js';
+import { SniffingParser } from './sniffing-parser.js';
 import { Timeline } from './timeline.js';
 
 const connectedChannel = diagnostics.channel('undici:client:connected');
+
+/** Compressed reads queued for the decoder before the socket is paused. */
+const MAX_DECODER_BACKLOG = 64;
 
 /**
  * Runs requests one after another on one undici Client (one keep-alive connection, or a new one per
@@ -67,6 +71,11 @@ export class StreamClient {
       this.current = run;
       run.start(this.client);
     });
+  }
+
+  /** Ends the request in flight as `aborted` (an interrupted run keeps what it measured). */
+  abort(): void {
+    this.current?.abortAs(new ProbeError('aborted', 'the run was interrupted'));
   }
 
   async close(): Promise<void> {
@@ -172,6 +181,10 @@ class RequestRun implements Dispatcher.DispatchHandler, EventSink {
     this.record.httpVersion = version;
   }
 
+  abortAs(err: Error): void {
+    this.abort(err);
+  }
+
   private abort(err: Error): void {
     if (this.finished) return;
     if (this.controller !== null && !this.controller.aborted) this.controller.abort(err);
@@ -180,6 +193,8 @@ class RequestRun implements Dispatcher.DispatchHandler, EventSink {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
+    // Timed out while still queued or connecting: do not let it hold the connection.
+    if (this.finished) controller.abort(new ProbeError('request_timeout', 'request timed out before it was sent'));
   }
 
   onResponseStart(
@@ -206,7 +221,13 @@ class RequestRun implements Dispatcher.DispatchHandler, EventSink {
     this.parser = format === null ? new SniffingParser(this, this.spec.maxEventBytes) : createParser(format, this, this.spec.maxEventBytes);
     r.format = format;
     if (encodings.length === 1) {
-      this.decoder = new BodyDecoder(encodings[0]!, (chunk, read, arrivalUs) => this.parse(chunk, read, arrivalUs));
+      this.decoder = new BodyDecoder(
+        encodings[0]!,
+        (chunk, read, arrivalUs) => this.parse(chunk, read, arrivalUs),
+        () => {
+          if (this.controller?.paused === true && !this.finished) this.controller.resume();
+        },
+      );
     }
   }
 
@@ -224,8 +245,13 @@ class RequestRun implements Dispatcher.DispatchHandler, EventSink {
       if (r.firstByteUs === null) r.firstByteUs = this.readUs;
     }
     r.wireBytes += chunk.length;
-    if (this.decoder !== null) this.decoder.write(chunk, this.read, this.readUs);
-    else this.parse(chunk, this.read, this.readUs);
+    if (this.decoder !== null) {
+      this.decoder.write(chunk, this.read, this.readUs);
+      // zlib runs off-thread: stop reading while it is far behind, so memory stays bounded.
+      if (this.decoder.backlog > MAX_DECODER_BACKLOG) this.controller?.pause();
+    } else {
+      this.parse(chunk, this.read, this.readUs);
+    }
   }
 
   private parse(chunk: Buffer, read: number, arrivalUs: number): void {
@@ -297,4 +323,3 @@ class RequestRun implements Dispatcher.DispatchHandler, EventSink {
   }
 }
 
-export type { BodyFormat };

@@ -60,9 +60,14 @@ export function metricStats(live: Histogram, unit: 'ms' | 'count'): MetricStats 
   };
 }
 
-/** hdr-histogram-js has `minNonZeroValue` only; a recorded 0 shows as a 0th percentile of 0. */
+/**
+ * The smallest value, on the same footing as the percentiles (a bucket's highest equivalent
+ * value), so that min ≤ p50 holds when the samples share a bucket. A recorded 0 stays 0.
+ */
 function minValue(h: Histogram): number {
-  return h.getValueAtPercentile(0) === 0 ? 0 : h.minNonZeroValue;
+  if (h.getValueAtPercentile(0) === 0) return 0;
+  const js = h as unknown as { highestEquivalentValue?: (v: number) => number };
+  return typeof js.highestEquivalentValue === 'function' ? js.highestEquivalentValue(h.minNonZeroValue) : h.minNonZeroValue;
 }
 
 /**
@@ -156,7 +161,7 @@ export function summarizeRun(name: string, target: ReportTarget, run: RunResult,
       ...target,
       http_version: first?.httpVersion ?? target.http_version,
       parsed_as: [...parsedAs],
-      content_type: first?.contentType ?? null,
+      content_type: first === undefined || first.contentType === '' ? null : first.contentType,
       content_encoding: first === undefined ? null : first.contentEncoding === '' ? null : first.contentEncoding,
     },
     started_at: run.startedAt.toISOString(),

@@ -8,13 +8,16 @@ import { ServerMetrics } from './metrics.js';
 import { RequestError } from './request-error.js';
 import { BODY_LIMIT_BYTES, type ServerOptions } from './server-options.js';
 import { ServerState } from './server-state.js';
-import { makeStreamHandler, warmSources } from './stream-route.js';
+import { SourceRegistry } from './source-registry.js';
+import { describeLlmConfig, resolveLlmConfig } from './sources/llm-config.js';
+import { makeStreamHandler } from './stream-route.js';
 import { createFastify } from './transport.js';
 
 export interface App {
   fastify: FastifyInstance;
   state: ServerState;
   metrics: ServerMetrics;
+  sources: SourceRegistry;
 }
 
 function sendError(reply: FastifyReply, status: number, code: NbsErrorCode, message: string, retryAfterS?: number): void {
@@ -53,6 +56,8 @@ export function buildApp(opts: ServerOptions): App {
   const guard = new AccessGuard({ boundHost: opts.host, allowedHosts: opts.allowedHosts, ...(opts.token === undefined ? {} : { token: opts.token }) });
   const cors = { origins: opts.corsOrigins, credentials: opts.corsCredentials };
   const base = flushSettings(opts.flushPolicy, opts.custom);
+  const llm = opts.llm ?? resolveLlmConfig({}, process.env);
+  const sources = new SourceRegistry({ llm });
   const fastify = createFastify(opts);
 
   // Only JSON bodies: a text/plain body is a 415, not a string handed to validation.
@@ -109,7 +114,7 @@ export function buildApp(opts: ServerOptions): App {
     refuse(reply, 404, 'NBS_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}; see docs/protocol.md`);
   });
 
-  fastify.post('/send_operation', makeStreamHandler(opts, state, base, metrics));
+  fastify.post('/send_operation', makeStreamHandler(opts, state, base, metrics, sources));
 
   fastify.get('/metrics', async (_request, reply) => {
     metrics.activeStreams.set(state.activeStreams);
@@ -123,6 +128,7 @@ export function buildApp(opts: ServerOptions): App {
     policy: base.policy,
     settings: base,
     policy_override: opts.allowPolicyOverride,
+    llm: describeLlmConfig(llm),
     auth: guard.hasToken ? 'token' : 'host-check',
     protocol: opts.tls !== undefined ? 'https (HTTP/1.1, h2)' : opts.http2 ? 'h2c' : 'http/1.1',
     streams: { active: state.activeStreams, max: opts.maxStreams, total: state.streamsTotal, outcomes: state.outcomes },
@@ -133,7 +139,9 @@ export function buildApp(opts: ServerOptions): App {
     uptime_s: Math.round(process.uptime() * 1000) / 1000,
   }));
 
-  fastify.addHook('onReady', warmSources);
+  // Sources that load no SDK, and chat when an upstream is configured, load before the first request.
+  fastify.addHook('onReady', () => sources.warm(llm.baseURL === undefined ? ['ping', 'replay'] : ['ping', 'replay', 'chat']));
+  fastify.addHook('onClose', () => sources.close());
 
-  return { fastify, state, metrics };
+  return { fastify, state, metrics, sources };
 }

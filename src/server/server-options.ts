@@ -1,4 +1,5 @@
 import type { CustomFlushOverrides, FlushPolicyName } from '../flush-presets.js';
+import type { LlmConfig } from './sources/llm-config.js';
 
 /** Everything `serve` can be told; the CLI fills it from flags, tests pass it directly. */
 export interface ServerOptions {
@@ -37,6 +38,8 @@ export interface ServerOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Cleartext HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1. */
   http2: boolean;
+  /** The chat source's upstream; default: resolved from OPENAI_BASE_URL, OPENAI_API_BASE, OPENAI_API_KEY. */
+  llm?: LlmConfig;
 }
 
 export const DEFAULT_SERVER_OPTIONS: ServerOptions = {

@@ -6,8 +6,8 @@ import type { ServerMetrics } from './metrics.js';
 import { RequestError, say } from './request-error.js';
 import type { ServerOptions } from './server-options.js';
 import type { ServerState } from './server-state.js';
-import type { ErrorPayload, Payload, SourceDefinition } from './source.js';
-import { SOURCE_LOADERS, knownOperationTypes } from './sources/index.js';
+import type { SourceRegistry } from './source-registry.js';
+import type { ErrorPayload, Payload } from './source.js';
 import { StreamWriter } from './stream-writer.js';
 import { prefersNdjson, validateEnvelope } from './validate-envelope.js';
 
@@ -15,29 +15,6 @@ export const POLICY_HEADER = 'x-nbs-flush-policy';
 
 /** Why a stream ended early; decides the `done` status (or no `done` at all for a gone client). */
 type EndCause = 'client_closed' | 'shutdown' | 'stall';
-
-const sourceCache = new Map<string, SourceDefinition<unknown>>();
-
-async function loadSource(type: string, lang: 'en' | 'zh'): Promise<SourceDefinition<unknown>> {
-  const cached = sourceCache.get(type);
-  if (cached !== undefined) return cached;
-  const loader = SOURCE_LOADERS[type];
-  if (loader === undefined) {
-    const known = knownOperationTypes().join(', ');
-    throw new RequestError(
-      'NBS_UNKNOWN_OPERATION',
-      say(lang, `unknown operation type "${type}" (known: ${known})`, `未知的 operation 类型 "${type}"（可用：${known}）`),
-    );
-  }
-  const def = await loader();
-  sourceCache.set(type, def);
-  return def;
-}
-
-/** Loads the sources that need no SDK ahead of the first request, so it is not timed with an import. */
-export async function warmSources(): Promise<void> {
-  await Promise.all(['ping', 'replay'].map((type) => loadSource(type, 'en')));
-}
 
 function streamSettings(request: FastifyRequest, opts: ServerOptions, base: FlushSettings): FlushSettings {
   const header = request.headers[POLICY_HEADER];
@@ -54,7 +31,7 @@ function streamSettings(request: FastifyRequest, opts: ServerOptions, base: Flus
  * then hijack the reply and pump payloads through the stream writer until the source ends, the
  * client goes away, the server shuts down or the client stops reading.
  */
-export function makeStreamHandler(opts: ServerOptions, state: ServerState, base: FlushSettings, metrics: ServerMetrics) {
+export function makeStreamHandler(opts: ServerOptions, state: ServerState, base: FlushSettings, metrics: ServerMetrics, sources: SourceRegistry) {
   const heartbeatMs = opts.heartbeatS * 1000;
   const stallMs = opts.stallTimeoutS * 1000;
   return async function sendOperation(request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -68,7 +45,7 @@ export function makeStreamHandler(opts: ServerOptions, state: ServerState, base:
       );
     }
     const settings = streamSettings(request, opts, base);
-    const def = await loadSource(env.operation.type, env.lang);
+    const def = await sources.load(env.operation.type, env.lang);
     const op = def.validate(env.operation, env.lang);
 
     const controller = new AbortController();

@@ -20,14 +20,29 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
         if (done === total) process.stderr.write('\r\x1b[K');
       }
     : undefined;
-  const outcome = await bench(
-    {
-      ...flags,
-      ...(url !== undefined ? { url } : {}),
-      args,
-    },
-    onRecord,
-  );
+  // First Ctrl-C: stop after aborting the request in flight, and still report what was measured.
+  // A second one gets Node's default (exit at once).
+  const interrupt = new AbortController();
+  const onSigint = () => {
+    process.stderr.write('\nnotebook-stream: interrupted; reporting the requests measured so far (Ctrl-C again to quit)\n');
+    process.removeListener('SIGINT', onSigint);
+    interrupt.abort();
+  };
+  process.on('SIGINT', onSigint);
+  let outcome;
+  try {
+    outcome = await bench(
+      {
+        ...flags,
+        ...(url !== undefined ? { url } : {}),
+        args,
+      },
+      onRecord,
+      interrupt.signal,
+    );
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
   const { report } = outcome;
   const problems = reportErrors(report);
   if (problems.length > 0) throw new Error(`report does not match its schema: ${problems.slice(0, 3).join('; ')}`);

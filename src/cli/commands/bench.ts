@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { ExitCode } from '../../errors.js';
+import { ExitCode, UsageError } from '../../errors.js';
 import { FLUSH_POLICY_NAMES } from '../../flush-presets.js';
 import type { CliContext } from '../context.js';
 import { intIn, oneOf, collect } from '../options.js';
@@ -79,6 +79,9 @@ export function registerBench(program: Command, ctx: CliContext): void {
         "  $ notebook-stream bench https://api.example.com/v1/chat/completions -H 'Authorization: Bearer …' --body-file req.json",
     )
     .action(async (url: string | undefined, flags: BenchFlags, command: Command) => {
+      if (url !== undefined && command.getOptionValueSource('flushPolicy') === 'cli') {
+        throw new UsageError('--flush-policy: only without a URL (it picks the embedded server\'s policy)');
+      }
       // Lazy: --help and --version never load undici.
       const { runBenchCommand } = await import('./bench-action.js');
       const code = await runBenchCommand(url, flags, ((command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? []).slice(2));

@@ -2,10 +2,12 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { FLUSH_POLICY_NAMES, type CustomFlushOverrides, type FlushPolicyName } from '../../flush-presets.js';
 import type { CliContext } from '../context.js';
+import type { LlmFlags } from '../../server/sources/llm-config.js';
+import { addLlmOptions } from '../llm-options.js';
 import { collect, intIn, numberIn } from '../options.js';
 
 /** Commander's parsed flags; the custom-policy flags share CustomFlushOverrides' names. */
-interface ServeFlags extends CustomFlushOverrides {
+interface ServeFlags extends CustomFlushOverrides, LlmFlags {
   host: string;
   port: number;
   flushPolicy: FlushPolicyName;
@@ -38,7 +40,7 @@ const CUSTOM_FLAGS: ReadonlyArray<[keyof CustomFlushOverrides, string]> = [
 ];
 
 export function registerServe(program: Command, ctx: CliContext): void {
-  program
+  const cmd = program
     .command('serve')
     .summary('run the embedded streaming server (POST /send_operation)')
     .description(
@@ -80,7 +82,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option('--cors-credentials', 'with --cors-origin: allow credentials')
     .option('--tls-cert <file>', 'PEM certificate: serve HTTPS with HTTP/1.1 and HTTP/2 (ALPN)')
     .option('--tls-key <file>', 'PEM private key for --tls-cert')
-    .option('--http2', 'serve cleartext HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1')
+    .option('--http2', 'serve cleartext HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1');
+  addLlmOptions(cmd)
     .addHelpText(
       'after',
       '\nFlush policies (CONTRACT.md):\n' +
@@ -107,6 +110,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
       }
       const { runServe, readServeSecrets } = await import('../run-serve.js');
       const secrets = readServeSecrets(flags, process.env);
+      const { resolveLlmConfig } = await import('../../server/sources/llm-config.js');
+      const llm = resolveLlmConfig(flags, process.env);
       await runServe(
         {
           ...secrets,
@@ -126,6 +131,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
           corsOrigins: flags.corsOrigin ?? [],
           corsCredentials: flags.corsCredentials === true,
           http2: flags.http2 === true,
+          llm,
         },
         flags.logFile,
         ctx,

@@ -1,12 +1,25 @@
+import type { LlmConfig } from './llm-config.js';
 import type { SourceDefinition } from '../source.js';
+
+/** What a server hands its sources: their configuration, resolved once at start-up. */
+export interface SourceDeps {
+  /** The chat source's upstream (flags, then OPENAI_BASE_URL, then OPENAI_API_BASE). */
+  llm: LlmConfig;
+}
+
+/** A loaded source; `close()` releases what it holds (connection pools, kernels) on shutdown. */
+export interface LoadedSource extends SourceDefinition<any> {
+  close?(): Promise<void>;
+}
 
 /**
  * `operation.type` → the source that serves it, loaded on first use so that `serve` without Jupyter
  * or an LLM never loads their SDKs. Add a source with one line here.
  */
-export const SOURCE_LOADERS: Readonly<Record<string, () => Promise<SourceDefinition<any>>>> = {
+export const SOURCE_LOADERS: Readonly<Record<string, (deps: SourceDeps) => Promise<LoadedSource>>> = {
   ping: async () => (await import('./ping.js')).pingSource,
   replay: async () => (await import('./replay.js')).replaySource,
+  chat: async (deps) => (await import('./chat.js')).createChatSource(deps.llm),
 };
 
 export function knownOperationTypes(): string[] {
