@@ -153,10 +153,22 @@ test('compare saved reports: columns from every file, --select, --label; no roun
   assert.match(missing.stderr, /nope\.json'?: cannot read: ENOENT/);
 });
 
+test('compare --source chat starts the replay upstream itself; adaptive streams the first token sooner', async () => {
+  const r = await cliRun(['compare', '--source', 'chat', '--flush-policies', 'guide-before,adaptive', '--rounds', '3', '-n', '1', '--count', '10', '--json', '--no-out']);
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as Report;
+  assert.deepEqual(reportErrors(report), []);
+  const [before, adaptive] = report.configurations;
+  assert.ok(report.configurations.every((c) => c.requests.ok === 3 && c.requests.failed === 0), JSON.stringify(report.configurations.map((c) => c.errors)));
+  assert.ok(adaptive!.metrics['first_content_ms']!.p50! < before!.metrics['first_content_ms']!.p50!);
+  // Ten content deltas, one chunk event each under adaptive, then done.
+  assert.equal(adaptive!.metrics['events_per_stream']!.p50, 11);
+});
+
 test('compare usage errors exit 2 naming the flag; sources that have not landed say so', async () => {
   const cases: Array<[string[], RegExp]> = [
-    [['--source', 'execute'], /--source execute: the Jupyter execute source .* has not landed in this build yet; available now: ping, replay/],
-    [['--source', 'chat'], /--source chat: the LLM chat source .* have not landed/],
+    [['--source', 'execute'], /--source execute: the Jupyter execute source .* has not landed in this build yet; available now: ping, replay, chat/],
+    [['--source', 'chat', '--llm-base-url', 'http://127.0.0.1:9/v1'], /--source chat with --llm-base-url needs --model NAME/],
     [['--source', 'bogus'], /--source: unknown source 'bogus' \(known: ping, replay, execute, chat\)/],
     [['--flush-policies', 'adaptive'], /--flush-policies: give two policies or more/],
     [['--flush-policies', 'adaptive,fast'], /--flush-policies: unknown policy 'fast'/],

@@ -9,6 +9,12 @@ export interface WorkloadOptions {
   /** replay: the recording under fixtures/ and its speed (1 = as recorded). */
   fixture: string;
   speed: number;
+  /** chat: the model (with the replay upstream, a profile such as `synthetic?ttft_ms=20&tps=50&tokens=20`). */
+  model?: string;
+  /** chat: an OpenAI-compatible API base; none: compare starts the replay upstream itself. */
+  llmBaseUrl?: string;
+  /** chat: file holding the API key for `llmBaseUrl`. */
+  llmApiKeyFile?: string;
 }
 
 export const DEFAULT_WORKLOAD: Readonly<WorkloadOptions> = {
@@ -20,6 +26,20 @@ export const DEFAULT_WORKLOAD: Readonly<WorkloadOptions> = {
   speed: 1,
 };
 
+/** chat with the replay upstream: ping's rhythm as an LLM (first token at 20 ms, 50 tokens/s). */
+export function defaultChatModel(o: Pick<WorkloadOptions, 'count' | 'intervalMs' | 'firstDelayMs'>): string {
+  const tps = o.intervalMs > 0 ? Math.round((1000 / o.intervalMs) * 1000) / 1000 : 1_000_000;
+  return `synthetic?ttft_ms=${o.firstDelayMs}&tps=${tps}&tokens=${o.count}`;
+}
+
+/** What a source needs around the run: extra `serve` flags, and whatever it started to stop after. */
+export interface SourceSetup {
+  serveArgs: string[];
+  /** One line for the report's warnings / the user: what was started. */
+  note: string | null;
+  stop(): Promise<void>;
+}
+
 /**
  * A source `compare` can drive. `operation` builds the `/send_operation` operation; `serveArgs` are
  * extra `serve` flags the embedded server needs for it (e.g. `--jupyter`). A source whose engine
@@ -29,7 +49,8 @@ export interface CompareSource {
   name: string;
   describe(o: WorkloadOptions): string;
   operation?: (o: WorkloadOptions) => Record<string, unknown>;
-  serveArgs?: readonly string[];
+  /** Called once before the embedded server starts (e.g. chat starts the replay upstream). */
+  prepare?: (o: WorkloadOptions) => Promise<SourceSetup>;
   /** Set while the source is not available in this build: why, in one line. */
   unavailable?: string;
 }
@@ -52,8 +73,23 @@ export const COMPARE_SOURCES: Readonly<Record<string, CompareSource>> = {
   },
   chat: {
     name: 'chat',
-    describe: () => 'an LLM chat completion through the replay upstream',
-    unavailable: 'the LLM chat source and its replay upstream have not landed in this build yet',
+    describe: (o) => `chat completion, model ${o.model ?? defaultChatModel(o)}${o.llmBaseUrl === undefined ? ' on the replay upstream' : ` at ${o.llmBaseUrl}`}`,
+    operation: (o) => ({
+      type: 'chat',
+      model: o.model ?? defaultChatModel(o),
+      messages: [{ role: 'user', content: 'How do I stream notebook output without buffering?' }],
+    }),
+    async prepare(o) {
+      if (o.llmBaseUrl !== undefined) {
+        if (o.model === undefined) throw new UsageError('--source chat with --llm-base-url needs --model NAME (the synthetic profiles exist only on the replay upstream)');
+        const args = ['--llm-base-url', o.llmBaseUrl];
+        if (o.llmApiKeyFile !== undefined) args.push('--llm-api-key-file', o.llmApiKeyFile);
+        return { serveArgs: args, note: null, stop: async () => {} };
+      }
+      const { startUpstreamChild } = await import('./upstream-child.js');
+      const upstream = await startUpstreamChild();
+      return { serveArgs: ['--llm-base-url', upstream.url], note: `chat: replay upstream at ${upstream.url}`, stop: upstream.stop };
+    },
   },
 };
 

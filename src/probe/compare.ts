@@ -4,7 +4,7 @@ import { flushSettings, isFlushPolicyName } from '../flush-presets.js';
 import { buildReport } from '../report/build-report.js';
 import type { Report, ReportConfiguration, ReportFlushSettings, RoundSummary } from '../report/report.js';
 import { buildRequestSpec, type RequestFlags } from './build-request-spec.js';
-import { compareSource, type WorkloadOptions, workloadBody } from './compare-workload.js';
+import { compareSource, type SourceSetup, type WorkloadOptions, workloadBody } from './compare-workload.js';
 import { LoopDelaySampler } from './loop-delay-sampler.js';
 import { newHistogram } from './metric-histogram.js';
 import type { StreamRecord } from './record.js';
@@ -183,6 +183,7 @@ export async function compare(o: CompareOptions, onProgress?: (p: CompareProgres
   const source = compareSource(o.source);
   const body = workloadBody(o.source, o.workload);
   let server: ServeChild | null = null;
+  let setup: SourceSetup | null = null;
   const targets: Target[] = [];
   const blank = (): Omit<Target, 'name' | 'spec' | 'settings' | 'embeddedPolicy' | 'metricsUrl'> => ({
     clients: [],
@@ -198,7 +199,8 @@ export async function compare(o: CompareOptions, onProgress?: (p: CompareProgres
   });
   try {
     if (o.urls.length === 0) {
-      server = await startServeChild('adaptive', 20_000, ['--allow-policy-override', ...(source.serveArgs ?? [])]);
+      setup = (await source.prepare?.(o.workload)) ?? null;
+      server = await startServeChild('adaptive', 20_000, ['--allow-policy-override', ...(setup?.serveArgs ?? [])]);
       const url = `${server.url.replace(/\/$/, '')}/send_operation`;
       const names = uniqueNames(o.flushPolicies);
       for (const [i, policy] of o.flushPolicies.entries()) {
@@ -225,6 +227,7 @@ export async function compare(o: CompareOptions, onProgress?: (p: CompareProgres
       await Promise.all(t.clients.map((c) => c.close()));
     }
     await server?.stop();
+    await setup?.stop();
   }
 }
 
