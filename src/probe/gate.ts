@@ -124,7 +124,7 @@ export function checkRegression(c: ReportConfiguration, baseline: ReportConfigur
   const within = pct <= r.pct;
   const noise = isMsMetric(r.metric) && Math.abs(value - before) < minDeltaMs;
   const passed = within || noise;
-  const change = Number.isFinite(pct) ? `${pct >= 0 ? '+' : ''}${pct.toFixed(1)} % ${pct > 0 ? 'worse' : 'better or equal'}` : 'from 0';
+  const change = Number.isFinite(pct) ? `${pct > 0 ? '+' : ''}${pct.toFixed(1)} % ${pct > 0 ? 'worse' : pct < 0 ? 'better' : 'unchanged'}` : 'from 0';
   const why = within ? `within ${r.pct} %` : noise ? `beyond ${r.pct} %, but |Δ| ${fmt(Math.abs(value - before))} ms < --min-delta-ms ${minDeltaMs}` : `beyond ${r.pct} %`;
   return { ...base, regression_pct, passed, detail: `${name} ${fmt(before)} → ${fmt(value)} (${change}): ${why}` };
 }
