@@ -202,3 +202,23 @@ test('Markdown escapes pipes in names', () => {
   r.configurations[1]!.name = 'a|b';
   assert.match(reportExporter('markdown', 'en')(r), /\| before \| a\\\|b \| a\\\|b vs before \|/);
 });
+
+test('colour follows the better direction, only for significant changes', () => {
+  const r = twoPolicies();
+  // Writes per stream: 3 → 20, significant (rounds do not overlap) and worse (lower is better).
+  for (const [c, v] of [
+    [r.configurations[0]!, [3, 3, 3]],
+    [r.configurations[1]!, [20, 19, 21]],
+  ] as const) {
+    c.rounds!.forEach((round, i) => (round.metrics['writes_per_stream'] = { p50: v[i]!, p99: v[i]!, count: 4 }));
+  }
+  chalk.level = 1;
+  try {
+    const text = reportExporter('table', 'en')(r);
+    assert.ok(text.includes(chalk.green('-90.0 % significant (better)')), text);
+    assert.ok(text.includes(chalk.red('+566.7 % significant (worse)')), text);
+    assert.ok(text.includes('no significant change (+5.0 %)') && !text.includes(chalk.green('no significant change')) && !text.includes(chalk.red('no significant change')));
+  } finally {
+    chalk.level = 0;
+  }
+});

@@ -45,7 +45,7 @@ function policyList(value: string): string[] {
 export function registerCompare(program: Command, ctx: CliContext): void {
   program
     .command('compare')
-    .summary("the guide's before/after table, measured: flush policies, endpoints or saved reports")
+    .summary("the guide's before/after table, measured, with its noise")
     .description(
       'With no arguments: start the embedded server (one child process, --allow-policy-override) and run\n' +
         'the same workload against each flush policy, in interleaved rounds so machine noise hits all\n' +
@@ -90,7 +90,8 @@ export function registerCompare(program: Command, ctx: CliContext): void {
         '  $ notebook-stream compare                                   # guide-before, guide-after, adaptive\n' +
         '  $ notebook-stream compare --flush-policies guide-before,adaptive --rounds 10 --lang zh\n' +
         '  $ notebook-stream compare --source replay --fixture llm-answer\n' +
-        '  $ notebook-stream compare http://127.0.0.1:18600/send_operation http://127.0.0.1:8080/send_operation --label direct --label nginx\n' +
+        '  $ notebook-stream compare http://127.0.0.1:18600/send_operation \\\n' +
+        '      http://127.0.0.1:8080/send_operation --label direct --label nginx\n' +
         '  $ notebook-stream compare before.json after.json --markdown table.md',
     )
     .action(async (inputs: string[], flags: CompareFlags, command: Command) => {

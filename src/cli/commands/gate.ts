@@ -19,7 +19,7 @@ export interface GateFlags {
 export function registerGate(program: Command, ctx: CliContext): void {
   program
     .command('gate')
-    .summary('CI latency gates over a report: thresholds and regressions against a baseline')
+    .summary('CI latency gates: thresholds, regressions against a baseline')
     .description(
       'Check a report against thresholds (METRIC.STAT OP NUMBER, or SCALAR OP NUMBER; OP one of\n' +
         '< <= > >=) and against a baseline report (METRIC.STAT:N%, direction-aware: a rise is worse\n' +
