@@ -165,6 +165,35 @@ test('compare --source chat starts the replay upstream itself; adaptive streams 
   assert.equal(adaptive!.metrics['events_per_stream']!.p50, 11);
 });
 
+test('Ctrl-C stops compare after the completed rounds and still reports them; the server child is stopped', async () => {
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const bin = fileURLToPath(new URL('../../bin/notebook-stream.js', import.meta.url));
+  const child = spawn(process.execPath, [bin, 'compare', '--flush-policies', 'guide-after,adaptive', '--rounds', '10000', '-n', '1', '--count', '2', '--interval-ms', '1', '--first-delay-ms', '1', '--json', '--no-out'], {
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  await new Promise((r) => setTimeout(r, 8000));
+  child.kill('SIGINT');
+  const code = await exited;
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, /interrupted; reporting the rounds completed so far/);
+  const report = JSON.parse(stdout) as Report;
+  assert.deepEqual(reportErrors(report), []);
+  const [a, b] = report.configurations;
+  assert.ok(a!.rounds!.length >= 1 && a!.rounds!.length < 10000);
+  // Rounds are whole: every configuration has the same number, none with an aborted stream.
+  assert.equal(a!.rounds!.length, b!.rounds!.length);
+  assert.ok(report.configurations.every((c) => c.requests.failed === 0 && c.requests.measured === c.rounds!.length));
+  assert.match(a!.warnings.join('\n'), new RegExp(`interrupted: ${a!.rounds!.length} of 10000 rounds completed`));
+  // The embedded server is gone: its port refuses connections.
+  await assert.rejects(fetch(new URL('/healthz', a!.target.url)));
+});
+
 test('compare usage errors exit 2 naming the flag; sources that have not landed say so', async () => {
   const cases: Array<[string[], RegExp]> = [
     [['--source', 'execute'], /--source execute: the Jupyter execute source .* has not landed in this build yet; available now: ping, replay, chat/],

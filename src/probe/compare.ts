@@ -47,6 +47,8 @@ export interface CompareOutcome {
   report: Report;
   nothingMeasured: boolean;
   reason: string;
+  /** True when the signal stopped the run: the report holds the rounds completed before it. */
+  interrupted: boolean;
 }
 
 /** One column of the comparison while it runs. */
@@ -170,7 +172,7 @@ function uniqueNames(names: string[]): string[] {
  * (the order rotates every round, so drift and order effects hit every configuration alike), the
  * server's CPU read from `/metrics` around each configuration's batch. Prints nothing.
  */
-export async function compare(o: CompareOptions, onProgress?: (p: CompareProgress) => void): Promise<CompareOutcome> {
+export async function compare(o: CompareOptions, onProgress?: (p: CompareProgress) => void, signal?: AbortSignal): Promise<CompareOutcome> {
   if (o.labels.length > 0 && o.urls.length === 0) throw new UsageError('--label: names URL columns; give the URLs too (or use --flush-policies)');
   if (o.labels.length > o.urls.length) throw new UsageError(`Too many --label options: expected ${o.urls.length} at most (one per URL)`);
   if (o.urls.length === 1) throw new UsageError('compare needs two URLs or more (or none, to compare flush policies on the embedded server)');
@@ -220,7 +222,7 @@ export async function compare(o: CompareOptions, onProgress?: (p: CompareProgres
       }
     }
     for (const t of targets) t.clients = Array.from({ length: Math.min(o.concurrency, o.requests) }, () => new StreamClient(t.spec));
-    return await runRounds(o, targets, server, onProgress);
+    return await runRounds(o, targets, server, onProgress, signal);
   } finally {
     for (const t of targets) {
       t.sampler.stop();
@@ -231,27 +233,67 @@ export async function compare(o: CompareOptions, onProgress?: (p: CompareProgres
   }
 }
 
-async function runRounds(o: CompareOptions, targets: Target[], server: ServeChild | null, onProgress?: (p: CompareProgress) => void): Promise<CompareOutcome> {
+async function runRounds(
+  o: CompareOptions,
+  targets: Target[],
+  server: ServeChild | null,
+  onProgress?: (p: CompareProgress) => void,
+  signal?: AbortSignal,
+): Promise<CompareOutcome> {
+  // An interrupt ends the streams in flight; the batch they belong to is dropped (a partial round
+  // would weigh one configuration differently), the completed rounds are reported.
+  const onAbort = () => {
+    for (const t of targets) for (const c of t.clients) c.abort();
+  };
+  signal?.addEventListener('abort', onAbort);
+  try {
+    return await measureRounds(o, targets, server, onProgress, signal);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+async function measureRounds(
+  o: CompareOptions,
+  targets: Target[],
+  server: ServeChild | null,
+  onProgress?: (p: CompareProgress) => void,
+  signal?: AbortSignal,
+): Promise<CompareOutcome> {
   const authOf = (t: Target) => (t.spec.headers['authorization'] === undefined ? {} : { authorization: t.spec.headers['authorization'] });
   // Warm every connection (and the server's code paths) before round 1.
   for (const t of targets) {
     for (const client of t.clients) {
-      for (let i = 0; i < o.warmup; i++) t.records.push(await client.request(t.nextIndex++, true));
+      for (let i = 0; i < o.warmup && signal?.aborted !== true; i++) t.records.push(await client.request(t.nextIndex++, true));
     }
   }
   // What a scrape costs and what the idle server burns: neither is charged to the streams.
   const scrapeCost = new Map<string, number>();
   const idleRate = new Map<string, number>();
   for (const t of targets) {
-    if (t.metricsUrl === null || scrapeCost.has(t.metricsUrl)) continue;
+    if (t.metricsUrl === null || scrapeCost.has(t.metricsUrl) || signal?.aborted === true) continue;
     const cost = await scrapeCostMs(t.metricsUrl, authOf(t));
     scrapeCost.set(t.metricsUrl, cost);
     idleRate.set(t.metricsUrl, await idleCpuMsPerS(t.metricsUrl, authOf(t), 1000, cost));
   }
-  for (let r = 0; r < o.rounds; r++) {
+  let completed = 0;
+  rounds: for (let r = 0; r < o.rounds; r++) {
     // Rotate the order: each configuration goes first in turn.
     const order = targets.map((_, i) => targets[(i + r) % targets.length]!);
+    // What each target held before this round: an interrupted round is undone to it.
+    const kept = targets.map((t) => ({ t, records: t.records.length, rounds: t.rounds.length, wallMs: t.wallMs, clientCpuUs: t.clientCpuUs, serverCpuMs: t.serverCpuMs, serverCpuStreams: t.serverCpuStreams }));
+    const undoRound = () => {
+      for (const k of kept) {
+        k.t.records.length = k.records;
+        k.t.rounds.length = k.rounds;
+        Object.assign(k.t, { wallMs: k.wallMs, clientCpuUs: k.clientCpuUs, serverCpuMs: k.serverCpuMs, serverCpuStreams: k.serverCpuStreams });
+      }
+    };
     for (const t of order) {
+      if (signal?.aborted === true) {
+        undoRound();
+        break rounds;
+      }
       let done = 0;
       const tick = () => onProgress?.({ round: r + 1, rounds: o.rounds, configuration: t.name, done: ++done, total: o.requests });
       const auth = authOf(t);
@@ -278,7 +320,13 @@ async function runRounds(o: CompareOptions, targets: Target[], server: ServeChil
       t.records.push(...records);
       t.rounds.push(roundSummary(r + 1, t, records, perStream));
     }
+    if (signal?.aborted === true) {
+      undoRound();
+      break;
+    }
+    completed++;
   }
+  const interrupted = signal?.aborted === true;
   const configurations = targets.map((t) => {
     const c = summarizeRun(
       t.name,
@@ -289,14 +337,17 @@ async function runRounds(o: CompareOptions, targets: Target[], server: ServeChil
     if (t.serverCpuStreams > 0) c.scalars['server_cpu_ms_per_stream'] = round3(t.serverCpuMs / t.serverCpuStreams);
     if (t.settings !== null) c.flush_settings = t.settings;
     c.rounds = t.rounds;
+    if (interrupted) c.warnings.push(`interrupted: ${completed} of ${o.rounds} rounds completed`);
     if (server === null && t.metricsUrl === null) c.warnings.push(`server_cpu_ms_per_stream: ${new URL('/metrics', t.spec.url).href} is not readable Prometheus text`);
     return c;
   });
   const report = buildReport('compare', o.args, configurations);
   const empty = configurations.filter((c) => c.requests.ok === 0);
   const nothingMeasured = empty.length === configurations.length;
-  const reason = nothingMeasured
-    ? `nothing measured: every request failed (${configurations.map((c) => `${c.name}: ${Object.entries(c.errors).map(([k, n]) => `${k} ${n}`).join(', ')}`).join('; ')})`
-    : '';
-  return { report, nothingMeasured, reason };
+  const reason = !nothingMeasured
+    ? ''
+    : interrupted && completed === 0
+      ? 'interrupted before the first round completed: nothing measured'
+      : `nothing measured: every request failed (${configurations.map((c) => `${c.name}: ${Object.entries(c.errors).map(([k, n]) => `${k} ${n}`).join(', ')}`).join('; ')})`;
+  return { report, nothingMeasured, reason, interrupted };
 }

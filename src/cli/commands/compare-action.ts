@@ -67,6 +67,15 @@ export async function runCompareCommand(inputs: string[], flags: CompareFlags, a
     const onProgress = progress
       ? (p: CompareProgress) => process.stderr.write(`\r\x1b[Kround ${p.round}/${p.rounds} ${p.configuration} ${p.done}/${p.total}`)
       : undefined;
+    // First Ctrl-C: end the streams in flight, drop the unfinished round, report the completed
+    // ones (as bench does). A second one gets Node's default (exit at once).
+    const interrupt = new AbortController();
+    const onSignal = () => {
+      process.stderr.write('\nnotebook-stream: interrupted; reporting the rounds completed so far (Ctrl-C again to quit)\n');
+      process.removeListener('SIGINT', onSignal);
+      interrupt.abort();
+    };
+    process.on('SIGINT', onSignal);
     const outcome = await compare(
       {
         ...flags,
@@ -91,7 +100,8 @@ export async function runCompareCommand(inputs: string[], flags: CompareFlags, a
         args,
       },
       onProgress,
-    );
+      interrupt.signal,
+    ).finally(() => process.removeListener('SIGINT', onSignal));
     if (progress) process.stderr.write('\r\x1b[K');
     report = outcome.report;
     defaultOut = defaultReportPath('compare');
