@@ -12,6 +12,9 @@ import { reportErrors } from '../src/report/validate-report.js';
 import { cliRun, tableCells } from './helpers/cli-run.js';
 import { handConfig, handReport, stats } from './helpers/hand-report.js';
 import { startServeProcess } from './helpers/serve-process.js';
+import { findJupyterCommand } from '../src/jupyter/server.js';
+
+const noJupyter = findJupyterCommand() === undefined ? 'Jupyter Server not found (apt install jupyter-server python3-ipykernel)' : false;
 
 const EN = compareLabels('en');
 
@@ -165,6 +168,18 @@ test('compare --source chat starts the replay upstream itself; adaptive streams 
   assert.equal(adaptive!.metrics['events_per_stream']!.p50, 11);
 });
 
+test('compare --source execute runs a cell per stream on a Jupyter kernel; the guide\'s kernel wait shows', { skip: noJupyter, timeout: 150_000 }, async () => {
+  const r = await cliRun(['compare', '--source', 'execute', '--flush-policies', 'guide-after,adaptive', '--rounds', '3', '-n', '1', '--count', '3', '--json', '--no-out'], {}, 140_000);
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as Report;
+  assert.deepEqual(reportErrors(report), []);
+  const [after, adaptive] = report.configurations;
+  assert.ok(report.configurations.every((c) => c.requests.ok === 3), JSON.stringify(report.configurations.map((c) => c.errors)));
+  assert.equal(after!.flush_settings!.kernel_wait_ms, 100);
+  // guide-after polls the kernel every 100 ms when nothing is ready: its first output waits for a poll.
+  assert.ok(adaptive!.metrics['first_content_ms']!.p50! < after!.metrics['first_content_ms']!.p50!);
+});
+
 test('Ctrl-C stops compare after the completed rounds and still reports them; the server child is stopped', async () => {
   const { spawn } = await import('node:child_process');
   const { fileURLToPath } = await import('node:url');
@@ -196,7 +211,7 @@ test('Ctrl-C stops compare after the completed rounds and still reports them; th
 
 test('compare usage errors exit 2 naming the flag; sources that have not landed say so', async () => {
   const cases: Array<[string[], RegExp]> = [
-    [['--source', 'execute'], /--source execute: the Jupyter execute source .* has not landed in this build yet; available now: ping, replay, chat/],
+    [['--source', 'bogus'], /known: ping, replay, execute, chat/],
     [['--source', 'chat', '--llm-base-url', 'http://127.0.0.1:9/v1'], /--source chat with --llm-base-url needs --model NAME/],
     [['--source', 'bogus'], /--source: unknown source 'bogus' \(known: ping, replay, execute, chat\)/],
     [['--flush-policies', 'adaptive'], /--flush-policies: give two policies or more/],

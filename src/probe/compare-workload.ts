@@ -15,6 +15,21 @@ export interface WorkloadOptions {
   llmBaseUrl?: string;
   /** chat: file holding the API key for `llmBaseUrl`. */
   llmApiKeyFile?: string;
+  /** execute: an existing Jupyter Server (else serve starts its managed one). */
+  jupyterUrl?: string;
+  /** execute: `fixed` (TCP_NODELAY, 10 ms kernel flush) or `stock`. */
+  jupyterTuning?: 'fixed' | 'stock';
+}
+
+/** execute: ping's rhythm as a cell, printing `count` tokens `intervalMs` apart. */
+export function pingCell(o: Pick<WorkloadOptions, 'count' | 'intervalMs' | 'firstDelayMs'>): string {
+  return [
+    'import time',
+    `time.sleep(${o.firstDelayMs / 1000})`,
+    `for i in range(${o.count}):`,
+    `    print("tok", end=" ", flush=True)`,
+    `    if i < ${o.count - 1}: time.sleep(${o.intervalMs / 1000})`,
+  ].join('\n');
 }
 
 export const DEFAULT_WORKLOAD: Readonly<WorkloadOptions> = {
@@ -68,8 +83,15 @@ export const COMPARE_SOURCES: Readonly<Record<string, CompareSource>> = {
   },
   execute: {
     name: 'execute',
-    describe: () => 'execute a cell on a Jupyter kernel',
-    unavailable: 'the Jupyter execute source (serve --jupyter) has not landed in this build yet',
+    describe: (o) => `a cell on a Jupyter kernel printing ${o.count} tokens ${o.intervalMs} ms apart`,
+    operation: (o) => ({ type: 'execute', code: pingCell(o), timeout_s: 120 }),
+    // Eager: a machine without Jupyter fails at start-up (exit 3) rather than on every request.
+    async prepare(o) {
+      const args = ['--jupyter', 'eager'];
+      if (o.jupyterUrl !== undefined) args.push('--jupyter-url', o.jupyterUrl);
+      if (o.jupyterTuning !== undefined) args.push('--jupyter-tuning', o.jupyterTuning);
+      return { serveArgs: args, note: null, stop: async () => {} };
+    },
   },
   chat: {
     name: 'chat',

@@ -158,6 +158,18 @@ function targetOf(t: Target): ReportConfiguration['target'] {
   };
 }
 
+/** The spec with `notebook_id` suffixed `-k` when its body is the workload's JSON envelope. */
+function withNotebook(spec: RequestSpec, k: number): RequestSpec {
+  if (typeof spec.body !== 'string') return spec;
+  try {
+    const body = JSON.parse(spec.body) as Record<string, unknown>;
+    if (typeof body['notebook_id'] !== 'string') return spec;
+    return { ...spec, body: JSON.stringify({ ...body, notebook_id: `${body['notebook_id']}-${k}` }) };
+  } catch {
+    return spec;
+  }
+}
+
 function uniqueNames(names: string[]): string[] {
   const seen = new Map<string, number>();
   return names.map((n) => {
@@ -221,7 +233,11 @@ export async function compare(o: CompareOptions, onProgress?: (p: CompareProgres
         targets.push({ ...blank(), name: names[i]!, spec, settings: await settingsFromHealthz(spec.url, auth), embeddedPolicy: null, metricsUrl: readable ? metricsUrl : null });
       }
     }
-    for (const t of targets) t.clients = Array.from({ length: Math.min(o.concurrency, o.requests) }, () => new StreamClient(t.spec));
+    for (const t of targets) {
+      // One notebook per connection: the execute source runs a notebook's cells one after another,
+      // so concurrent streams need notebooks of their own (the other sources ignore the id).
+      t.clients = Array.from({ length: Math.min(o.concurrency, o.requests) }, (_, k) => new StreamClient(k === 0 ? t.spec : withNotebook(t.spec, k)));
+    }
     return await runRounds(o, targets, server, onProgress, signal);
   } finally {
     for (const t of targets) {

@@ -96,6 +96,8 @@ export async function runCompareCommand(inputs: string[], flags: CompareFlags, a
           ...(flags.model !== undefined ? { model: flags.model } : {}),
           ...(flags.llmBaseUrl !== undefined ? { llmBaseUrl: flags.llmBaseUrl } : {}),
           ...(flags.llmApiKeyFile !== undefined ? { llmApiKeyFile: flags.llmApiKeyFile } : {}),
+          ...(flags.jupyterUrl !== undefined ? { jupyterUrl: flags.jupyterUrl } : {}),
+          ...(flags.jupyterTuning !== undefined ? { jupyterTuning: flags.jupyterTuning } : {}),
         },
         args,
       },

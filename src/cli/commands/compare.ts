@@ -19,6 +19,8 @@ export interface CompareFlags {
   model?: string;
   llmBaseUrl?: string;
   llmApiKeyFile?: string;
+  jupyterUrl?: string;
+  jupyterTuning?: 'fixed' | 'stock';
   label?: string[];
   select?: string[];
   header?: string[];
@@ -59,7 +61,7 @@ export function registerCompare(program: Command, ctx: CliContext): void {
     .option('-n, --requests <n>', 'streams per configuration per round', intIn(1, 1_000_000), 4)
     .option('-c, --concurrency <n>', 'streams in flight at once within a batch (a connection each)', intIn(1, 10_000), 1)
     .option('--warmup <n>', 'streams per connection before round 1, left out of the statistics', intIn(0, 10_000), 1)
-    .option('--source <name>', 'workload: ping, replay or chat (execute once the Jupyter source lands)', 'ping')
+    .option('--source <name>', 'workload: ping, replay, chat or execute (a Jupyter cell)', 'ping')
     .option('--count <n>', 'ping: tokens per stream', intIn(1, 1_000_000), 20)
     .option('--interval-ms <ms>', 'ping: time between tokens', intIn(0, 60_000), 20)
     .option('--first-delay-ms <ms>', 'ping: time before the first token', intIn(0, 600_000), 20)
@@ -68,6 +70,8 @@ export function registerCompare(program: Command, ctx: CliContext): void {
     .option('--model <name>', "chat: the model (default: the replay upstream's synthetic profile with ping's rhythm)")
     .option('--llm-base-url <url>', 'chat: OpenAI-compatible API base (default: start the replay upstream)')
     .option('--llm-api-key-file <file>', 'chat: file holding the API key for --llm-base-url')
+    .option('--jupyter-url <url>', 'execute: an existing Jupyter Server (default: serve starts one)')
+    .addOption(new Option('--jupyter-tuning <t>', 'execute: fixed (TCP_NODELAY, 10 ms flush) or stock').choices(['fixed', 'stock']))
     .option('--label <name>', 'column name for the URL or report configuration at the same position (repeatable)', collect)
     .option('--select <name>', 'with report files: only these configurations (repeatable)', collect)
     .option('-H, --header <header>', "with URLs: request header 'Name: value' (repeatable)", collect)
