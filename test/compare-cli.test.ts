@@ -228,3 +228,9 @@ test('compare usage errors exit 2 naming the flag; sources that have not landed 
     assert.match(r.stderr, re);
   }
 });
+
+test('compare exits 3 when nothing could be measured, naming the error kinds', async () => {
+  const r = await cliRun(['compare', 'http://127.0.0.1:9/a', 'http://127.0.0.1:9/b', '--rounds', '3', '-n', '1', '--no-out']);
+  assert.equal(r.code, 3);
+  assert.match(r.stderr, /nothing measured: every request failed \(http:\/\/127\.0\.0\.1:9\/a: connect_refused 3; http:\/\/127\.0\.0\.1:9\/b: connect_refused 3\)/);
+});
