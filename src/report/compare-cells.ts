@@ -40,7 +40,7 @@ export function formatSetting(s: ReportFlushSettings | null, key: SettingKey, la
   const v = settingValue(s, key);
   if (key === 'kernel_wait') return v === null ? L.eventDriven : `${v} ms`;
   if (v === null) return L.none;
-  return key === 'flush_interval' ? `${v} ms` : `${v}${L.atOnce(s.buffer_chars)}`;
+  return key === 'flush_interval' ? `${v} ms` : `${L.chars(v)}${L.atOnce(s.buffer_chars)}`;
 }
 
 export function changeCell(c: ChangeCell, lang: Lang): Cell {

@@ -17,6 +17,7 @@ export interface CompareLabels {
   rows: Record<string, string>;
   none: string;
   eventDriven: string;
+  chars: (n: number) => string;
   atOnce: (n: number) => string;
   /** Change cells; `pct` is already formatted ('-62.3 %'). */
   significant: (pct: string, better: boolean) => string;
@@ -43,6 +44,7 @@ const EN: CompareLabels = {
   },
   none: 'none',
   eventDriven: 'none (event-driven)',
+  chars: (n) => `${n} chars`,
   atOnce: (n) => `, ${n} at once`,
   significant: (pct, better) => `${pct} significant (${better ? 'better' : 'worse'})`,
   notSignificant: (pct) => `no significant change (${pct})`,
@@ -72,6 +74,7 @@ const ZH: CompareLabels = {
   },
   none: '无',
   eventDriven: '无（事件驱动）',
+  chars: (n) => `${n} 字符`,
   atOnce: (n) => `，满 ${n} 立即`,
   significant: (pct, better) => `${pct} 显著${better ? '改善' : '变差'}`,
   notSignificant: (pct) => `无显著变化（${pct}）`,
