@@ -102,9 +102,12 @@ test('compare two URLs with --label: settings from /healthz, CPU from /metrics',
   t.after(() => a.stop());
   const b = await startServeProcess(['--flush-policy', 'adaptive']);
   t.after(() => b.stop());
-  const r = await cliRun(['compare', `${a.url}/send_operation`, `${b.url}/send_operation`, '--label', 'ga', '--label', 'ad', '--rounds', '3', '-n', '1', '--count', '3', '--interval-ms', '5', '--json', '--no-out']);
+  const r = await cliRun(['compare', `${a.url}/send_operation`, `${b.url}/send_operation`, '--label', 'ga', '--label', 'ad', '--rounds', '3', '-n', '1', '--count', '3', '--interval-ms', '5', '-H', 'Authorization: Bearer s3cret-key', '--json', '--no-out']);
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout) as Report;
+  // A report is shared: credentials given with -H are redacted from its args.
+  assert.ok(!r.stdout.includes('s3cret-key'));
+  assert.ok(report.args.includes('Authorization: [redacted]'), report.args.join(' '));
   assert.deepEqual(report.configurations.map((c) => c.name), ['ga', 'ad']);
   assert.equal(report.configurations[0]!.flush_settings?.flush_interval_ms, 50);
   assert.equal(report.configurations[1]!.flush_settings?.mode, 'adaptive');

@@ -2,6 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ExitCode } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { collect, intIn, numberIn } from '../options.js';
+import { redactArgs } from '../redact-args.js';
 
 /** Flags as commander hands them to the action. */
 export interface CompareFlags {
@@ -100,7 +101,8 @@ export function registerCompare(program: Command, ctx: CliContext): void {
     )
     .action(async (inputs: string[], flags: CompareFlags, command: Command) => {
       const { runCompareCommand } = await import('./compare-action.js');
-      const code = await runCompareCommand(inputs, flags, ((command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? []).slice(2));
+      // Credentials in -H never reach the report's args.
+      const code = await runCompareCommand(inputs, flags, redactArgs(((command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? []).slice(2)));
       ctx.setExitCode(code === 3 ? ExitCode.NOTHING_MEASURED : ExitCode.OK);
     });
 }
