@@ -187,6 +187,13 @@ export function mergeConfigurations(parts: readonly ReportConfiguration[], optio
     totals,
     ...(load !== undefined ? { load } : {}),
     ...(llm !== undefined ? { llm } : {}),
+    // compare: the policy's settings when every input had the same; each input's rounds, renumbered.
+    ...(first.flush_settings !== undefined && parts.every((p) => JSON.stringify(p.flush_settings) === JSON.stringify(first.flush_settings))
+      ? { flush_settings: first.flush_settings }
+      : {}),
+    ...(parts.some((p) => p.rounds !== undefined)
+      ? { rounds: parts.flatMap((p) => p.rounds ?? []).map((r, i) => ({ ...r, round: i + 1 })) }
+      : {}),
   };
 }
 

@@ -4,12 +4,16 @@ import { openAiOptionsFrom } from '../openai-options.js';
 import { attachProgressLine } from '../progress-line.js';
 import { renderTable } from '../../report/render-table.js';
 import { reportErrors } from '../../report/validate-report.js';
-import { defaultReportPath, serializeReport, writeReport } from '../../report/write-report.js';
+import { defaultReportPath, ensureWritable, serializeReport, writeReport } from '../../report/write-report.js';
 import type { BenchFlags } from './bench.js';
+import { prepareBenchGates } from './gate-action.js';
 
-/** Runs `bench`, writes the report, prints the table or JSON. Resolves to 0 or 3. */
+/** Runs `bench`, writes the report, prints the table or JSON. Resolves to 0, 1 (a --threshold failed) or 3. */
 export async function runBenchCommand(url: string | undefined, flags: BenchFlags, args: readonly string[]): Promise<number> {
   if (flags.serverTime !== undefined && flags.serverTime.trim() === '') throw new UsageError('--server-time: empty path');
+  const gates = prepareBenchGates(flags.threshold);
+  const outFile = flags.out === false ? null : (flags.out ?? defaultReportPath('bench'));
+  if (outFile !== null) await ensureWritable(outFile, '--out');
   const openai = openAiOptionsFrom(url, flags);
   const { openai: _openaiBaseUrl, ...benchFlags } = flags;
   // Progress only on a terminal and not --quiet (CONTRACT.md): the runner emits, the line listens.
@@ -46,14 +50,20 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
   const { report } = outcome;
   const problems = reportErrors(report);
   if (problems.length > 0) throw new Error(`report does not match its schema: ${problems.slice(0, 3).join('; ')}`);
-  if (flags.out !== false) {
-    const file = await writeReport(report, flags.out ?? defaultReportPath('bench'));
-    if (flags.quiet !== true && flags.json !== true) process.stderr.write(`report: ${file}\n`);
+  let file = 'this bench run';
+  if (outFile !== null) {
+    try {
+      file = await writeReport(report, outFile);
+      if (flags.quiet !== true && flags.json !== true) process.stderr.write(`report: ${file}\n`);
+    } catch (err) {
+      // Checked before the run; if it fails now, the measurement is still printed below.
+      process.stderr.write(`notebook-stream: --out ${outFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; report not written\n`);
+    }
   }
   process.stdout.write(flags.json === true ? serializeReport(report) : renderTable(report));
   if (outcome.nothingMeasured) {
     process.stderr.write(`notebook-stream: ${outcome.reason}\n`);
     return 3;
   }
-  return 0;
+  return gates === null ? 0 : gates.apply(report, file, flags.json === true);
 }

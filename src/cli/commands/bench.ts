@@ -40,6 +40,7 @@ interface BenchFlags extends OpenAiFlags {
   out: string | false | undefined;
   name?: string;
   quiet?: boolean;
+  threshold?: string[];
 }
 
 export function registerBench(program: Command, ctx: CliContext): void {
@@ -85,6 +86,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--no-out', 'write no report file')
     .option('--name <name>', 'configuration name in the report (default: bench, the flush policy, or the --openai model)')
     .option('-q, --quiet', 'no progress on stderr')
+    .option('--threshold <expr>', "gate in one step, as `gate --threshold`: exit 1 unless it holds (repeatable)", collect)
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -111,7 +113,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
       // Lazy: --help and --version never load undici.
       const { runBenchCommand } = await import('./bench-action.js');
       const code = await runBenchCommand(url, flags, redactArgs(((command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? []).slice(2)));
-      ctx.setExitCode(code === 3 ? ExitCode.NOTHING_MEASURED : ExitCode.OK);
+      ctx.setExitCode(code === 3 ? ExitCode.NOTHING_MEASURED : code === 1 ? ExitCode.VERDICT_FAILED : ExitCode.OK);
     });
   addOpenAiOptions(bench);
 }
