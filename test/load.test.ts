@@ -209,6 +209,8 @@ test('merge refuses different targets or schema versions (usage error) unless fo
   const b = { file: 'b.json', report: buildReport('bench', [], [other]) };
   assert.throws(() => mergeReports([a, b], [], false), (e: Error & { exitCode?: number }) => e.exitCode === 2 && /different targets/.test(e.message) && /--force/.test(e.message));
   assert.equal(mergeReports([a, b], [], true).configurations.length, 1);
+  const open = { file: 'o.json', report: buildReport('bench', [], [{ ...c, load: { ...LOAD, client_bottleneck: false, runs: 1 } }]) };
+  assert.throws(() => mergeReports([a, open], [], false), (e: Error & { exitCode?: number }) => e.exitCode === 2 && /mixes load models/.test(e.message));
   const v2 = { file: 'v2.json', report: { ...a.report, schemaVersion: 2 as unknown as 1 } };
   assert.throws(() => mergeReports([a, v2], [], false), (e: Error & { exitCode?: number }) => e.exitCode === 2 && /schema versions/.test(e.message));
 });

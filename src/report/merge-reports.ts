@@ -234,6 +234,12 @@ export function mergeReports(inputs: readonly ReportInput[], args: readonly stri
         const seen = list.map((x) => `${x.file}: ${targetKey(x.c)}`).join('; ');
         throw new UsageError(`merge: configuration '${name}' has different targets (${seen}); rerun with --force to merge anyway`);
       }
+      // A closed and an open run answer different questions (latency from the intended start or not).
+      const models = new Set(list.map((x) => x.c.load?.model ?? 'closed'));
+      if (models.size > 1) {
+        const seen = list.map((x) => `${x.file}: ${x.c.load?.model ?? 'closed'}`).join('; ');
+        throw new UsageError(`merge: configuration '${name}' mixes load models (${seen}); rerun with --force to merge anyway`);
+      }
     }
   }
   const configurations = [...byName.values()].map((list) =>
