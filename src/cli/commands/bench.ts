@@ -48,9 +48,9 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .command('bench')
     .summary('time every event of a stream: first content, gaps, reads, lag (HDR histograms)')
     .description(
-      'Send requests and time every event of each response stream: one after another, -c N at once\n' +
-        '(closed model), or --rate R a second whatever the server does (open model; latencies count\n' +
-        'from the intended start, service_* from the actual one).\n' +
+      'Send requests and time every event of each response stream: one after another, -c N at once ' +
+        '(closed model), or --rate R a second whatever the server does (open model: latencies count ' +
+        'from the intended start, service_* from the actual one). ' +
         'With no URL, start the embedded server in a child process on a free port and measure it.',
     )
     .argument('[url]', 'stream endpoint (a URL ending in /send_operation gets the guide\'s ping operation)')

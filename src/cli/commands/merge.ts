@@ -14,10 +14,10 @@ export function registerMerge(program: Command, ctx: CliContext): void {
     .command('merge')
     .summary('combine reports exactly (histograms add): one bench per machine, then merge')
     .description(
-      'Merge reports exactly: histograms add, counts add, the duration spans the earliest start to\n' +
-        'the latest end and every rate is recomputed. Configurations with the same name merge.\n' +
-        'Reports of different schema versions, or one name with different targets, are refused\n' +
-        '(exit 2) unless --force.',
+      'Merge reports exactly: histograms add, counts add, the duration spans the earliest start to ' +
+        'the latest end and every rate is recomputed. Configurations with the same name merge. ' +
+        'Reports of different schema versions, or one name with different targets or load models, ' +
+        'are refused (exit 2) unless --force.',
     )
     .argument('<reports...>', 'report files written by bench (--out or --json)')
     .option('--out <file>', 'write the merged report here (default reports/merge-<timestamp>.json)')
