@@ -7,6 +7,7 @@ import { registerBench } from './commands/bench.js';
 import { registerConfig } from './commands/config.js';
 import { registerServe } from './commands/serve.js';
 import { registerUpstream } from './commands/upstream.js';
+import { registerReport } from './commands/report.js';
 
 /** Each command file registers itself; its action lazy-imports the library it drives. */
 const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [
@@ -14,6 +15,7 @@ const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [
   registerBench,
   registerConfig,
   registerUpstream,
+  registerReport,
 ];
 
 export function isDebug(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): boolean {

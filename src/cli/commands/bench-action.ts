@@ -9,6 +9,7 @@ import type { BenchFlags } from './bench.js';
 /** Runs `bench`, writes the report, prints the table or JSON. Resolves to 0 or 3. */
 export async function runBenchCommand(url: string | undefined, flags: BenchFlags, args: readonly string[]): Promise<number> {
   if (flags.serverTime !== undefined && flags.serverTime.trim() === '') throw new UsageError('--server-time: empty path');
+  if (flags.html === '-') throw new UsageError('--html: give a file (stdout carries the table, or the JSON with --json)');
   const progress = flags.quiet !== true && process.stderr.isTTY === true;
   const onRecord = progress
     ? (r: StreamRecord, done: number, total: number) => {
@@ -47,6 +48,11 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
   if (flags.out !== false) {
     const file = await writeReport(report, flags.out ?? defaultReportPath('bench'));
     if (flags.quiet !== true && flags.json !== true) process.stderr.write(`report: ${file}\n`);
+  }
+  if (flags.html !== undefined) {
+    const { writeHtml } = await import('../../report/write-html.js');
+    const html = await writeHtml(report, flags.html);
+    if (flags.quiet !== true && flags.json !== true) process.stderr.write(`html: ${html}\n`);
   }
   process.stdout.write(flags.json === true ? serializeReport(report) : renderTable(report));
   if (outcome.nothingMeasured) {

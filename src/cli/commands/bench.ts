@@ -29,6 +29,7 @@ interface BenchFlags {
   keepTimelines: number;
   json?: boolean;
   out: string | false | undefined;
+  html?: string;
   name?: string;
   quiet?: boolean;
 }
@@ -66,6 +67,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--json', 'print the report (JSON) on stdout and nothing else')
     .option('--out <file>', 'write the report here (default reports/bench-<timestamp>.json)')
     .option('--no-out', 'write no report file')
+    .option('--html <file>', 'also write the report as one self-contained HTML page (plots)')
     .option('--name <name>', 'configuration name in the report (default: bench, or the flush policy)')
     .option('-q, --quiet', 'no progress on stderr')
     .addHelpText(
