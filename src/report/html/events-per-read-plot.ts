@@ -1,7 +1,7 @@
 import type { ReportConfiguration } from '../report.js';
 import { esc } from './escape.js';
 import { fmtNum, px } from './format.js';
-import { axes, figure, M, seriesClass, svg, W } from './frame.js';
+import { axes, figure, M, noSamples, seriesClass, svg, W } from './frame.js';
 import { recordedBuckets, type Bucket } from './histogram-data.js';
 import { linearTicks, place, scaleOf } from './scale.js';
 
@@ -40,7 +40,8 @@ export function eventsPerReadPlot(cs: readonly ReportConfiguration[], id: string
   all.forEach((buckets, i) => {
     const c = cs[i]!;
     const top = Math.max(1, ...buckets.map((b) => b.count));
-    const yt = linearTicks(0, top, 4);
+    // Headroom over the tallest bar for its label; whole-number ticks.
+    const yt = linearTicks(0, top * 1.15, 4, true);
     const y = scaleOf(0, yt.hi, false, PANEL_H - M.bottom, PANEL_TOP);
     const g: string[] = [
       `<g class="panel" data-config="${i}" transform="translate(0 ${i * PANEL_H})">`,
@@ -54,6 +55,7 @@ export function eventsPerReadPlot(cs: readonly ReportConfiguration[], id: string
     ];
     let reads = 0;
     let bundled = 0;
+    if (buckets.length === 0) g.push(noSamples(PANEL_H, PANEL_TOP));
     for (const b of buckets) {
       const cx = place(x, b.value);
       const y0 = place(y, b.count);
@@ -74,7 +76,7 @@ export function eventsPerReadPlot(cs: readonly ReportConfiguration[], id: string
     words.push(
       reads === 0
         ? `${c.name}: no reads`
-        : `${c.name}: ${reads} reads, ${bundled} of them (${fmtNum(Math.round((bundled / reads) * 1000) / 10)} %) carried more than one event, at most ${fmtNum(m?.max ?? null)}`,
+        : `${c.name}: ${reads} reads, ${bundled} of them (${((bundled / reads) * 100).toFixed(1)} %) carried more than one event, at most ${fmtNum(m?.max ?? null)}`,
     );
   });
   const table =

@@ -1,7 +1,7 @@
 import type { ReportConfiguration } from '../report.js';
 import { esc } from './escape.js';
 import { fmtMs, fmtNum, px } from './format.js';
-import { axes, figure, M, seriesClass, svg, W } from './frame.js';
+import { axes, figure, M, noSamples, seriesClass, svg, W } from './frame.js';
 import { logBins, type Bin } from './histogram-data.js';
 import { FIRST_CONTENT, firstContentBuckets, firstContentDomain } from './cdf-plot.js';
 import { linearTicks, logTicks, place, scaleOf } from './scale.js';
@@ -39,7 +39,8 @@ export function firstChunkPlot(cs: readonly ReportConfiguration[], id: string): 
     const c = cs[i]!;
     const bins: Bin[] = logBins(buckets, domain[0], perDecade);
     const top = Math.max(1, ...bins.map((b) => b.count));
-    const yt = linearTicks(0, top, 4);
+    // Headroom over the tallest bar for its label; whole-number ticks.
+    const yt = linearTicks(0, top * 1.15, 4, true);
     const y = scaleOf(0, yt.hi, false, PANEL_H - M.bottom, PANEL_TOP);
     const g: string[] = [
       `<g class="panel" data-config="${i}" transform="translate(0 ${i * PANEL_H})">`,
@@ -51,6 +52,7 @@ export function firstChunkPlot(cs: readonly ReportConfiguration[], id: string): 
         PANEL_TOP,
       ),
     ];
+    if (bins.length === 0) g.push(noSamples(PANEL_H, PANEL_TOP));
     for (const b of bins) {
       const x0 = place(x, b.lo);
       const x1 = place(x, b.hi);

@@ -79,6 +79,11 @@ export function figure(opts: {
   );
 }
 
+/** The word in an empty panel, where bars would be. */
+export function noSamples(height: number, top: number): string {
+  return `<text class="empty" x="${(M.left + W - M.right) / 2}" y="${(top + height - M.bottom) / 2}" dy="0.32em" text-anchor="middle">no samples</text>`;
+}
+
 /** "1 read", "2 reads". */
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;

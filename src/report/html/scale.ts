@@ -47,11 +47,13 @@ export function logTicks(lo: number, hi: number): number[] {
 }
 
 /** About `n` round linear ticks covering [lo, hi]; returns the ticks and the rounded domain. */
-export function linearTicks(lo: number, hi: number, n = 5): { ticks: number[]; lo: number; hi: number } {
+export function linearTicks(lo: number, hi: number, n = 5, integer = false): { ticks: number[]; lo: number; hi: number } {
   const span = hi - lo || Math.abs(hi) || 1;
-  const raw = span / n;
+  // Counts never get a tick at 0.5.
+  const raw = integer ? Math.max(1, span / n) : span / n;
   const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const steps = integer && mag < 10 ? [1, 2, 5, 10] : [1, 2, 2.5, 5, 10];
+  const step = steps.map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
   const a = Math.floor(lo / step) * step;
   const b = Math.ceil(hi / step) * step || step;
   const ticks: number[] = [];

@@ -23,7 +23,7 @@ export const STYLE = `
 html { -webkit-text-size-adjust: 100%; }
 body { margin: 0; background: var(--bg); color: var(--fg); font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 main { max-width: 68rem; margin: 0 auto; padding: 1rem 1rem 3rem; }
-h1 { font-size: 1.5rem; margin: 0.5rem 0 0.25rem; }
+h1 { font-size: 1.5rem; margin: 0.5rem 0 0.25rem; overflow-wrap: anywhere; }
 h2 { font-size: 1.2rem; margin: 2rem 0 0.5rem; padding-top: 0.5rem; border-top: 1px solid var(--line); }
 h3 { font-size: 1rem; margin: 1rem 0 0.5rem; }
 p, figcaption, .note { max-width: 60rem; }
@@ -60,6 +60,7 @@ svg .ev.no-content { fill: var(--bg) !important; stroke-width: 1.5; }
 ${[0, 1, 2, 3, 4, 5, 6, 7].map((i) => `svg .s${i} { stroke: var(--s${i}); } svg .s${i}:not(.cdf-line) { fill: var(--s${i}); } svg .ev.no-content.s${i} { stroke: var(--s${i}); } .swatch.s${i} { background: var(--s${i}); }`).join('\n')}
 svg .bar { stroke: none; }
 svg .bar-label { fill: var(--fg); font-size: 12px; }
+svg .empty { fill: var(--muted); font-size: 14px; font-style: italic; }
 .legend { display: flex; flex-wrap: wrap; gap: 0.25rem 1rem; list-style: none; padding: 0; margin: 0 0 0.5rem; font-size: 0.9rem; }
 .swatch { display: inline-block; width: 0.9rem; height: 0.9rem; border-radius: 2px; margin-right: 0.35rem; vertical-align: -0.1rem; }
 .key { font-size: 0.85rem; color: var(--muted); margin: 0 0 0.5rem; }
@@ -78,6 +79,7 @@ section.config { margin-bottom: 1.5rem; }
 @media (max-width: 40rem) {
   main { padding: 0.5rem 0.6rem 2rem; }
   body { font-size: 14px; }
+  h1 { font-size: 1.2rem; }
   figure.plot { padding: 0.5rem; margin: 1rem -0.25rem; }
   .facts { grid-template-columns: 1fr; }
   .facts dd { margin-bottom: 0.35rem; }
