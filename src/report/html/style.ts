@@ -85,7 +85,7 @@ section.config { margin-bottom: 1.5rem; }
   .facts dd { margin-bottom: 0.35rem; }
   /* The plot fits the screen; its text grows in viewBox units so it stays ~11 px on screen. */
   svg.chart { min-width: 0; }
-  svg .tick, svg .bar-label { font-size: 17px; }
+  svg .tick, svg .bar-label, svg .empty { font-size: 17px; }
   svg .axis-title, svg .panel-title { font-size: 19px; }
 }
 @media print { .plot-scroll, .table-scroll { overflow: visible; } }
