@@ -1,12 +1,12 @@
-import chalk from 'chalk';
-
 /**
  * Colour only on a TTY; `NO_COLOR` (non-empty) and `--no-color` turn it off, `FORCE_COLOR` on
  * (CONTRACT.md, "stdout and stderr"). chalk 5 ignores NO_COLOR and sniffs argv itself, so the
- * level is set here, once, from these rules.
+ * level is decided here, once, and handed to chalk through FORCE_COLOR, which chalk reads when it
+ * is first imported. chalk is loaded only by the renderers, so `--version` and `--help` never
+ * pay for it.
  */
 export function configureColor(argv: readonly string[], stream: NodeJS.WriteStream = process.stdout): void {
-  chalk.level = colorLevel(argv, process.env, stream.isTTY === true);
+  process.env['FORCE_COLOR'] = String(colorLevel(argv, process.env, stream.isTTY === true));
 }
 
 export function colorLevel(

@@ -64,6 +64,9 @@ export async function runServe(options: ServerOptions, logFile: string | undefin
         () => {
           process.removeListener('SIGINT', onSignal);
           process.removeListener('SIGTERM', onSignal);
+          // Some libraries keep uncancellable retry timers (@jupyterlab/services after a Jupyter
+          // crash): everything of ours is closed, so do not wait for them.
+          setTimeout(() => process.exit(), 1000).unref();
           resolve();
         },
         reject,

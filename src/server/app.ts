@@ -8,6 +8,8 @@ import { ServerMetrics } from './metrics.js';
 import { RequestError } from './request-error.js';
 import { BODY_LIMIT_BYTES, type ServerOptions } from './server-options.js';
 import { ServerState } from './server-state.js';
+import { setJupyterLogSink } from '../jupyter/log.js';
+import { DEFAULT_JUPYTER_SETTINGS, JupyterController } from './jupyter-controller.js';
 import { SourceRegistry } from './source-registry.js';
 import { describeLlmConfig, resolveLlmConfig } from './sources/llm-config.js';
 import { makeStreamHandler } from './stream-route.js';
@@ -18,6 +20,7 @@ export interface App {
   state: ServerState;
   metrics: ServerMetrics;
   sources: SourceRegistry;
+  jupyter: JupyterController;
 }
 
 function sendError(reply: FastifyReply, status: number, code: NbsErrorCode, message: string, retryAfterS?: number): void {
@@ -57,8 +60,13 @@ export function buildApp(opts: ServerOptions): App {
   const cors = { origins: opts.corsOrigins, credentials: opts.corsCredentials };
   const base = flushSettings(opts.flushPolicy, opts.custom);
   const llm = opts.llm ?? resolveLlmConfig({}, process.env);
-  const sources = new SourceRegistry({ llm });
+  const jupyter = new JupyterController(opts.jupyter ?? DEFAULT_JUPYTER_SETTINGS);
+  const sources = new SourceRegistry({ llm, jupyter });
   const fastify = createFastify(opts);
+  // @jupyterlab/services and the Jupyter child log to the console: into our logger instead (stdout
+  // carries only the URL). The sink redacts the Jupyter token.
+  setJupyterLogSink((level, line) => fastify.log[level]({ component: 'jupyter' }, line));
+  metrics.addKernelMetrics(async () => (await sources.peek('execute'))?.kernelStats?.());
 
   // Only JSON bodies: a text/plain body is a 415, not a string handed to validation.
   fastify.removeContentTypeParser('text/plain');
@@ -129,6 +137,7 @@ export function buildApp(opts: ServerOptions): App {
     settings: base,
     policy_override: opts.allowPolicyOverride,
     llm: describeLlmConfig(llm),
+    jupyter: jupyter.describe(),
     auth: guard.hasToken ? 'token' : 'host-check',
     protocol: opts.tls !== undefined ? 'https (HTTP/1.1, h2)' : opts.http2 ? 'h2c' : 'http/1.1',
     streams: { active: state.activeStreams, max: opts.maxStreams, total: state.streamsTotal, outcomes: state.outcomes },
@@ -141,7 +150,11 @@ export function buildApp(opts: ServerOptions): App {
 
   // Sources that load no SDK, and chat when an upstream is configured, load before the first request.
   fastify.addHook('onReady', () => sources.warm(llm.baseURL === undefined ? ['ping', 'replay'] : ['ping', 'replay', 'chat']));
-  fastify.addHook('onClose', () => sources.close());
+  fastify.addHook('onClose', async () => {
+    // Kernels first (the execute source interrupts and shuts them down), then their server.
+    await sources.close();
+    await jupyter.stop();
+  });
 
-  return { fastify, state, metrics, sources };
+  return { fastify, state, metrics, sources, jupyter };
 }

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { KernelPoolStats } from '../jupyter/kernel-pool.js';
 import type { DoneStats } from '../protocol.js';
 
 /**
@@ -47,6 +48,55 @@ export class ServerMetrics {
       registers,
       collect() {
         this.set(bufferedBytes());
+      },
+    });
+  }
+
+  /**
+   * Kernel gauges, read from the execute source when Prometheus scrapes. Per-kernel RSS is labelled
+   * by slot (0 … max-kernels − 1), not by kernel id, so the series stay bounded as kernels come and go.
+   */
+  addKernelMetrics(stats: () => Promise<KernelPoolStats | undefined>): void {
+    const registers = [this.registry];
+    const median = (xs: number[]) => {
+      const s = [...xs].sort((a, b) => a - b);
+      return s.length === 0 ? 0 : (s[Math.floor((s.length - 1) / 2)] as number);
+    };
+    new Gauge({
+      name: 'nbs_kernels',
+      help: 'Jupyter kernels by state (live, starting) and the --max-kernels limit',
+      labelNames: ['state'],
+      registers,
+      async collect() {
+        const s = await stats();
+        this.set({ state: 'live' }, s?.live ?? 0);
+        this.set({ state: 'starting' }, s?.starting ?? 0);
+        this.set({ state: 'max' }, s?.maxKernels ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'nbs_kernel_start_seconds',
+      help: 'Kernel start time over the last 100 starts (start-up cell included)',
+      labelNames: ['stat'],
+      registers,
+      async collect() {
+        const starts = (await stats())?.recentStartMs ?? [];
+        this.set({ stat: 'median' }, median(starts) / 1000);
+        this.set({ stat: 'max' }, (starts.length === 0 ? 0 : Math.max(...starts)) / 1000);
+        this.set({ stat: 'count' }, starts.length);
+      },
+    });
+    new Gauge({
+      name: 'nbs_kernel_rss_bytes',
+      help: 'Resident memory of each live kernel process (from /proc), by slot',
+      labelNames: ['slot'],
+      registers,
+      async collect() {
+        this.reset();
+        const kernels = (await stats())?.kernels ?? [];
+        kernels.forEach((k, i) => {
+          if (k.rssBytes !== undefined) this.set({ slot: String(i) }, k.rssBytes);
+        });
       },
     });
   }

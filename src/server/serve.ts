@@ -52,6 +52,12 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     }
     throw err;
   }
+  try {
+    await app.jupyter.startEager();
+  } catch (err) {
+    await app.fastify.close().catch(() => undefined);
+    throw err;
+  }
   const address = app.fastify.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : opts.port;
   const host = typeof address === 'object' && address !== null ? address.address : opts.host;

@@ -1,4 +1,5 @@
 import type { CustomFlushOverrides, FlushPolicyName } from '../flush-presets.js';
+import type { JupyterSettings } from './jupyter-controller.js';
 import type { LlmConfig } from './sources/llm-config.js';
 
 /** Everything `serve` can be told; the CLI fills it from flags, tests pass it directly. */
@@ -40,6 +41,8 @@ export interface ServerOptions {
   http2: boolean;
   /** The chat source's upstream; default: resolved from OPENAI_BASE_URL, OPENAI_API_BASE, OPENAI_API_KEY. */
   llm?: LlmConfig;
+  /** The execute source's Jupyter Server (default: lazy, managed, fixed tuning, 8 kernels). */
+  jupyter?: JupyterSettings;
 }
 
 export const DEFAULT_SERVER_OPTIONS: ServerOptions = {

@@ -37,6 +37,11 @@ export class SourceRegistry {
     await Promise.all(types.map((t) => this.load(t, 'en')));
   }
 
+  /** A loaded source, or undefined when nothing asked for it yet (never loads). */
+  async peek(type: string): Promise<LoadedSource | undefined> {
+    return this.loaded.get(type)?.catch(() => undefined);
+  }
+
   async close(): Promise<void> {
     const all = [...this.loaded.values()];
     this.loaded.clear();

@@ -28,6 +28,11 @@ interface ServeFlags extends CustomFlushOverrides, LlmFlags {
   tlsCert?: string;
   tlsKey?: string;
   http2?: boolean;
+  jupyter: 'lazy' | 'eager' | 'off';
+  jupyterUrl?: string;
+  jupyterToken?: string;
+  jupyterTuning: 'fixed' | 'stock';
+  maxKernels: number;
 }
 
 const CUSTOM_FLAGS: ReadonlyArray<[keyof CustomFlushOverrides, string]> = [
@@ -83,6 +88,20 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option('--tls-cert <file>', 'PEM certificate: serve HTTPS with HTTP/1.1 and HTTP/2 (ALPN)')
     .option('--tls-key <file>', 'PEM private key for --tls-cert')
     .option('--http2', 'serve cleartext HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1');
+  cmd
+    .addOption(
+      new Option('--jupyter <mode>', 'execute operations: start the managed Jupyter Server on first use, at start-up (exit 3 if it cannot), or never')
+        .choices(['lazy', 'eager', 'off'])
+        .default('lazy'),
+    )
+    .option('--jupyter-url <url>', 'use this existing Jupyter Server instead of a managed one')
+    .option('--jupyter-token <token>', 'its token (else JUPYTER_TOKEN)')
+    .addOption(
+      new Option('--jupyter-tuning <t>', 'fixed: TCP_NODELAY and a 10 ms kernel flush interval; stock: Jupyter as shipped')
+        .choices(['fixed', 'stock'])
+        .default('fixed'),
+    )
+    .option('--max-kernels <n>', 'live kernels at most; past it 503 NBS_TOO_MANY_KERNELS', intIn(1, 1000), 8);
   addLlmOptions(cmd)
     .addHelpText(
       'after',
@@ -97,6 +116,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         '  $ notebook-stream serve --flush-policy custom --flush-interval-ms 10 --min-chars 1\n' +
         '  $ notebook-stream serve --host 0.0.0.0 --token-file /run/secrets/nbs-token\n' +
         '  $ notebook-stream serve --tls-cert cert.pem --tls-key key.pem --port 8443\n' +
+        '  $ notebook-stream serve --jupyter eager --jupyter-tuning stock   # reproduce Jupyter\'s delays\n' +
         '  $ curl -N -X POST http://127.0.0.1:18600/send_operation -H \'Content-Type: application/json\' \\\n' +
         '      -d \'{"notebook_id":"n1","operation":{"type":"ping"},"lang":"en"}\'',
     )
@@ -132,6 +152,13 @@ export function registerServe(program: Command, ctx: CliContext): void {
           corsCredentials: flags.corsCredentials === true,
           http2: flags.http2 === true,
           llm,
+          jupyter: {
+            mode: flags.jupyter,
+            tuning: flags.jupyterTuning,
+            maxKernels: flags.maxKernels,
+            ...(flags.jupyterUrl === undefined ? {} : { url: flags.jupyterUrl }),
+            ...(flags.jupyterToken === undefined ? {} : { token: flags.jupyterToken }),
+          },
         },
         flags.logFile,
         ctx,

@@ -1,0 +1,89 @@
+import { UnavailableError } from '../errors.js';
+import type { JupyterHandle } from '../jupyter/server.js';
+import type { JupyterTuning } from '../jupyter/tuning.js';
+
+/** serve's Jupyter settings (docs/jupyter.md). */
+export interface JupyterSettings {
+  /** `lazy`: start the managed server on the first execute; `eager`: at start-up (exit 3 if it cannot); `off`. */
+  mode: 'lazy' | 'eager' | 'off';
+  /** An existing Jupyter Server instead of a managed one. */
+  url?: string;
+  /** Its token (else JUPYTER_TOKEN). */
+  token?: string;
+  /** `fixed` (default) ships the TCP_NODELAY and flush-interval fixes; `stock` reproduces the delays. */
+  tuning: JupyterTuning;
+  /** Live kernels at most; past it 503 NBS_TOO_MANY_KERNELS. */
+  maxKernels: number;
+}
+
+export const DEFAULT_JUPYTER_SETTINGS: JupyterSettings = { mode: 'lazy', tuning: 'fixed', maxKernels: 8 };
+
+/**
+ * Owns the Jupyter Server of one `serve`: started (or connected) once, on demand or at start-up,
+ * started again when a managed server died, stopped with its kernels on shutdown. The Jupyter
+ * modules load only when execute is first used, so serve without kernels never loads the SDK.
+ */
+export class JupyterController {
+  readonly settings: JupyterSettings;
+  private handle: JupyterHandle | undefined;
+  private pending: Promise<JupyterHandle> | undefined;
+  private stopped = false;
+
+  constructor(settings: JupyterSettings) {
+    this.settings = settings;
+  }
+
+  readonly get = (): Promise<JupyterHandle> => {
+    if (this.settings.mode === 'off') return Promise.reject(new Error('Jupyter is turned off (serve --jupyter off)'));
+    if (this.stopped) return Promise.reject(new Error('the server is shutting down'));
+    if (this.handle !== undefined && !this.handle.alive()) {
+      // The managed server died: the next execute starts a new one.
+      this.handle = undefined;
+      this.pending = undefined;
+    }
+    this.pending ??= this.open().then(
+      (h) => (this.handle = h),
+      (err: unknown) => {
+        this.pending = undefined;
+        throw err;
+      },
+    );
+    return this.pending;
+  };
+
+  /** `--jupyter eager`: a server that cannot start is a start-up failure (exit 3). */
+  async startEager(): Promise<void> {
+    if (this.settings.mode !== 'eager') return;
+    try {
+      await this.get();
+    } catch (err) {
+      throw new UnavailableError(`--jupyter eager: no usable Jupyter Server: ${(err as Error).message}`);
+    }
+  }
+
+  describe(): string {
+    if (this.settings.mode === 'off') return 'off';
+    const where = this.settings.url !== undefined ? `existing server ${this.settings.url}` : 'managed server';
+    const state = this.handle?.alive() === true ? 'running' : 'not started';
+    return `${this.settings.mode}, ${where} (${state}), tuning ${this.settings.tuning}, max ${this.settings.maxKernels} kernels`;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const pending = this.pending;
+    this.pending = undefined;
+    const handle = this.handle ?? (await pending?.catch(() => undefined));
+    this.handle = undefined;
+    await handle?.stop();
+  }
+
+  private async open(): Promise<JupyterHandle> {
+    const m = await import('../jupyter/server.js');
+    const { url, token, tuning } = this.settings;
+    if (url !== undefined) {
+      const t = token ?? process.env['JUPYTER_TOKEN'];
+      return m.connectJupyter({ url, tuning, ...(t === undefined ? {} : { token: t }) });
+    }
+    return m.startJupyter({ tuning });
+  }
+}
