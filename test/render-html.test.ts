@@ -183,3 +183,12 @@ test('a report with no samples at all still renders every section, saying there 
   for (const kind of ['cdf', 'first-chunk', 'timeline', 'events-per-read']) assert.match(figureOf(html, kind), /nothing to plot|keeps no timelines/);
   assert.equal(count(html, /<svg/g), 0);
 });
+
+test('degenerate data (an empty timeline, 0 µs and 1 h samples) renders with no NaN, Infinity or undefined', () => {
+  const r = htmlFixture();
+  r.configurations[0]!.timelines = [{ role: 'typical', request: 0, first_content_ms: null, total_ms: 0, status: 200, reads: 0, events: [] }];
+  r.configurations[1]!.metrics['first_content_ms'] = metricOf('ms', [0, 0, 3_600_000_000]);
+  for (const html of [renderHtml(r), renderHtml(htmlFixture())]) {
+    assert.doesNotMatch(html, /NaN|Infinity|undefined/);
+  }
+});
