@@ -11,11 +11,11 @@ export interface ReportFlags {
 export function registerReport(program: Command, _ctx: CliContext): void {
   program
     .command('report')
-    .summary('render saved reports: the table, or one HTML page with plots (--html)')
+    .summary('draw saved reports as a table or an HTML page')
     .description(
-      'Read saved report files (validated against the shipped schema) and print their table, or\n' +
-        'write one self-contained HTML page with plots. Several files are combined: every\n' +
-        'configuration of every file, in order.',
+      'Read saved report files (each checked against the shipped schema) and print their table, ' +
+        'or write one self-contained HTML page with plots (--html). Several files are combined: ' +
+        'every configuration of every file, in order.',
     )
     .argument('<reports...>', 'report files (bench --out, compare --out)')
     .option('--html <file>', "write the HTML page here ('-' for stdout)")
