@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Report, ReportConfiguration } from './report.js';
 
 /**
@@ -13,12 +14,13 @@ export function combineReports(reports: ReadonlyArray<{ file: string; report: Re
   const names = new Set<string>();
   const configurations: ReportConfiguration[] = [];
   for (const { file, report } of reports) {
+    const differs = differences(first.report, report);
+    const base = path.basename(file);
     for (const c of report.configurations) {
       let name = c.name;
-      for (let k = 2; names.has(name); k++) name = k === 2 ? `${c.name} (${file})` : `${c.name} (${file} #${k})`;
+      for (let k = 2; names.has(name); k++) name = k === 2 ? `${c.name} (${base})` : `${c.name} (${base} #${k})`;
       names.add(name);
       const warnings = [...c.warnings];
-      const differs = differences(first.report, report);
       if (differs.length > 0) warnings.push(`from ${file}, measured with a different ${differs.join(', ')} than ${first.file}`);
       configurations.push({ ...c, name, warnings });
     }
