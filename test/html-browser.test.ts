@@ -25,7 +25,6 @@ type Browser = Awaited<ReturnType<Playwright['chromium']['launch']>>;
 async function launch(t: TestContext): Promise<Browser | null> {
   const missing = (reason: string) => {
     if (process.env['CI'] === 'true') assert.fail(`${reason} (CI=true: the HTML report must be checked in a browser)`);
-    console.log(`# skipped: ${reason}`);
     t.skip(reason);
     return null;
   };
