@@ -8,15 +8,38 @@ import { requireCommand } from './helpers/system.js';
 
 const exec = (code: string, notebook = 'n1') => JSON.stringify({ notebook_id: notebook, operation: { type: 'execute', code }, lang: 'en' });
 
-/** Processes whose command line names jupyter (the server or an ipykernel). */
-function jupyterProcesses(): string[] {
-  const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
-  return out.split('\n').filter((l) => /jupyter|ipykernel/.test(l) && !/\bps\b/.test(l));
+/** Every descendant of `root` (pid and command line): serve's Jupyter Server and its kernels. */
+function descendants(root: number): Array<{ pid: number; args: string }> {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3] as string }));
+  const out: Array<{ pid: number; args: string }> = [];
+  const frontier = [root];
+  while (frontier.length > 0) {
+    const parent = frontier.pop() as number;
+    for (const r of rows) {
+      if (r.ppid === parent && r.args !== '') {
+        out.push({ pid: r.pid, args: r.args });
+        frontier.push(r.pid);
+      }
+    }
+  }
+  return out;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 test('serve → execute: a printing loop streams line by line, kernels show in /metrics, SIGTERM leaves no process', { timeout: 120_000 }, async (t) => {
   if (!requireCommand(t, 'jupyter-server', 'jupyter-server python3-ipykernel')) return;
-  const before = jupyterProcesses().length;
   const serve = await startServeProcess(['--max-kernels', '2']);
   t.after(() => serve.stop(5000));
   const loop = 'import time\nfor i in range(8):\n    print(i)\n    time.sleep(0.05)';
@@ -41,10 +64,14 @@ test('serve → execute: a printing loop streams line by line, kernels show in /
   assert.equal(sampleValue(metrics, 'nbs_kernels', { state: 'max' }), 2);
   assert.ok((sampleValue(metrics, 'nbs_kernel_rss_bytes', { slot: '0' }) ?? 0) > 1_000_000);
 
+  // serve's own Jupyter Server and kernel, found through the process tree (not machine-wide: other
+  // Jupyter users on the machine are none of our business).
+  const tree = descendants(serve.child.pid as number).filter((p) => /jupyter|ipykernel/.test(p.args));
+  assert.ok(tree.some((p) => /ipykernel/.test(p.args)), `a kernel under serve: ${JSON.stringify(tree)}`);
   assert.equal(await serve.stop(15_000), 0);
   assert.equal(serve.stdout(), `${serve.url}\n`, 'Jupyter output never reaches stdout');
-  for (let i = 0; i < 100 && jupyterProcesses().length > before; i++) await new Promise((r) => setTimeout(r, 100));
-  assert.equal(jupyterProcesses().length, before, `left behind:\n${jupyterProcesses().join('\n')}`);
+  for (let i = 0; i < 100 && tree.some((p) => alive(p.pid)); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(tree.filter((p) => alive(p.pid)), [], 'no Jupyter process left behind');
 });
 
 test('--jupyter off answers 503 NBS_JUPYTER_UNAVAILABLE and other operations still stream', async (t) => {

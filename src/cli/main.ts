@@ -4,7 +4,9 @@ import { packageVersion } from '../version.js';
 import { configureColor } from './color.js';
 import type { CliContext } from './context.js';
 import { registerBench } from './commands/bench.js';
+import { registerCheckHeaders } from './commands/check-headers.js';
 import { registerConfig } from './commands/config.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerServe } from './commands/serve.js';
 import { registerUpstream } from './commands/upstream.js';
 import { registerReport } from './commands/report.js';
@@ -15,6 +17,8 @@ const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [
   registerBench,
   registerConfig,
   registerUpstream,
+  registerCheckHeaders,
+  registerDoctor,
   registerReport,
 ];
 

@@ -2,6 +2,7 @@
 import { buildReport } from '../report/build-report.js';
 import type { Report } from '../report/report.js';
 import { buildRequestSpec, type RequestFlags } from './build-request-spec.js';
+import { buildOpenAiSpec, type OpenAiOptions } from './openai-request.js';
 import { runBench, type OnRecord } from './run-bench.js';
 import { startServeChild, type ServeChild } from './serve-child.js';
 import { summarizeRun } from './summarize-run.js';
@@ -16,6 +17,8 @@ export interface BenchOptions extends RequestFlags {
   name?: string;
   /** The command line, recorded in the report. */
   args: readonly string[];
+  /** `--openai`: streaming chat completions to this API base instead of `url`. */
+  openai?: OpenAiOptions;
 }
 
 export interface BenchOutcome {
@@ -32,14 +35,15 @@ export interface BenchOutcome {
 export async function bench(o: BenchOptions, onRecord?: OnRecord, signal?: AbortSignal): Promise<BenchOutcome> {
   let server: ServeChild | null = null;
   let url = o.url;
-  if (url === undefined) {
+  if (url === undefined && o.openai === undefined) {
     server = await startServeChild(o.flushPolicy);
     url = `${server.url.replace(/\/$/, '')}/send_operation`;
   }
   try {
-    const spec = await buildRequestSpec(url, o);
+    const openai = o.openai !== undefined ? await buildOpenAiSpec(o.openai, o) : null;
+    const spec = openai?.spec ?? (await buildRequestSpec(url ?? '', o));
     const run = await runBench(spec, { requests: o.requests, warmup: o.warmup }, onRecord, signal);
-    const name = o.name ?? (server !== null ? o.flushPolicy : 'bench');
+    const name = o.name ?? openai?.model ?? (server !== null ? o.flushPolicy : 'bench');
     const configuration = summarizeRun(
       name,
       {

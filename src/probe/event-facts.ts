@@ -1,4 +1,5 @@
 import type { DoneStats } from '../protocol.js';
+import { isLlmDone, isOpenAiChunk, isStreamError, usageOutputTokens } from './openai-chunk.js';
 import { readStamp, type ServerTimeSpec } from './server-time.js';
 
 /** What the client needs to know about one event beyond its arrival. */
@@ -12,10 +13,15 @@ export interface EventFacts {
   tSrc: number;
   /** `done.stats` of our server. */
   stats: DoneStats | null;
+  /** Shaped like an LLM stream: an OpenAI chunk, a `usage` count, or our `done` of a chat answer. */
+  llm?: boolean;
+  /** Output tokens from the event's `usage` (openai-chunk.ts), null when it has none. */
+  outputTokens?: number | null;
 }
 
 /**
- * Classifies one event. Not content: `done` and `error` events, `[DONE]`, empty data, and
+ * Classifies one event. Not content: `done` and `error` events, an in-stream `{"error": {…}}`
+ * object (named `error` here), `[DONE]`, empty data, and
  * OpenAI-style deltas that carry only a role or only usage (`choices: []`) — the LLM tools that call
  * those a first token measure TTFT too early. Content: text in `text`, `choices[].delta.content`,
  * reasoning or tool calls, `choices[].text`, Anthropic `content_block_delta`, a `display`, and any
@@ -27,6 +33,8 @@ export function eventFacts(type: string, data: string, serverTime: ServerTimeSpe
   out.t = NaN;
   out.tSrc = NaN;
   out.stats = null;
+  out.llm = false;
+  out.outputTokens = null;
   if (type === 'raw') {
     out.content = true;
     return out;
@@ -50,11 +58,19 @@ export function eventFacts(type: string, data: string, serverTime: ServerTimeSpe
   out.t = readStamp(obj, serverTime);
   const tSrc = obj['t_src'];
   if (typeof tSrc === 'number' && Number.isFinite(tSrc)) out.tSrc = tSrc * serverTime.toMs;
+  out.outputTokens = usageOutputTokens(obj);
   if (out.name === 'done') {
     out.stats = doneStats(obj['stats']);
+    out.llm = isLlmDone(obj);
     return out;
   }
   if (out.name === 'error') return out;
+  if (isStreamError(obj)) {
+    // `data: {"error": {…}}` inside an OpenAI-compatible stream: an error event, not payload.
+    out.name = 'error';
+    return out;
+  }
+  out.llm = out.outputTokens !== null || isOpenAiChunk(obj);
   out.content = hasPayload(obj, out.name);
   return out;
 }

@@ -75,6 +75,10 @@ export interface StreamRecord {
   eventsPerRead: number[];
   /** The server's `done.stats`, when it sent one. */
   serverStats: DoneStats | null;
+  /** Shaped like an LLM stream (OpenAI chunks, a `usage` count, our chat `done`): gets LLM metrics. */
+  llm: boolean;
+  /** Output tokens from the last `usage` the stream carried; null when it sent none. */
+  outputTokens: number | null;
   /** Replacement characters decoded from invalid UTF-8. */
   invalidUtf8: number;
   /** Every event's arrival (kept for every request until the report chooses which to keep). */

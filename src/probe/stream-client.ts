@@ -140,6 +140,8 @@ class RequestRun implements Dispatcher.DispatchHandler, EventSink {
       reads: 0,
       eventsPerRead: [],
       serverStats: null,
+      llm: false,
+      outputTokens: null,
       invalidUtf8: 0,
       timeline: new Timeline(),
       error: null,
@@ -281,6 +283,8 @@ class RequestRun implements Dispatcher.DispatchHandler, EventSink {
       if (r.firstContentUs === null) r.firstContentUs = at;
     }
     if (f.stats !== null) r.serverStats = f.stats;
+    if (f.llm === true) r.llm = true;
+    if (f.outputTokens !== null && f.outputTokens !== undefined) r.outputTokens = f.outputTokens;
     r.timeline.push(at, this.read, bytes, f.name, f.t, f.tSrc, f.content);
   }
 

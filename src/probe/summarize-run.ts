@@ -1,5 +1,6 @@
 import type { Histogram } from 'hdr-histogram-js';
 import type { KeptTimeline, MetricStats, ReportConfiguration, ReportTarget } from '../report/report.js';
+import { summarizeLlm } from './llm-metrics.js';
 import { decodeHistogram, encodeHistogram, newHistogram, recordClamped } from './metric-histogram.js';
 import type { StreamRecord } from './record.js';
 
@@ -153,6 +154,13 @@ export function summarizeRun(name: string, target: ReportTarget, run: RunResult,
   if (ok.length > 0 && firstContent.length < ok.length) {
     warnings.push(`${ok.length - firstContent.length} successful streams carried no content event`);
   }
+  // LLM streams add ttft/itl/tpot, tokens_per_event and output_tokens_per_s (llm-metrics.ts).
+  const llm = summarizeLlm(ok, run.wallMs);
+  if (llm !== null) {
+    Object.assign(metrics, llm.metrics);
+    Object.assign(scalars, llm.scalars);
+    warnings.push(...llm.warnings);
+  }
 
   const first = ok[0];
   return {
@@ -172,6 +180,7 @@ export function summarizeRun(name: string, target: ReportTarget, run: RunResult,
     metrics,
     warnings,
     timelines: chooseTimelines(ok, keepTimelines),
+    ...(llm !== null ? { llm: llm.summary } : {}),
   };
 }
 

@@ -44,6 +44,13 @@ export function renderConfiguration(c: ReportConfiguration): string {
     `error_rate ${s['error_rate']}  requests_per_s ${s['requests_per_s']}  events_per_s ${s['events_per_s']}  ` +
       `bytes_per_s ${s['bytes_per_s']}  client_cpu_pct ${s['client_cpu_pct']}`,
   );
+  if (c.llm !== undefined) {
+    const from = { usage: "the server's usage", content_events: 'counted content events (no usage sent)', mixed: 'usage where sent, else content events' };
+    lines.push(
+      `output_tokens_per_s ${s['output_tokens_per_s'] ?? 0}  output_tokens ${c.llm.output_tokens} in ${c.llm.streams} LLM streams, ` +
+        `from ${from[c.llm.token_source]}`,
+    );
+  }
   const errors = Object.entries(c.errors);
   if (errors.length > 0) lines.push(chalk.red('errors: ' + errors.map(([k, n]) => `${k} ${n}`).join(', ')));
   for (const w of c.warnings) lines.push(chalk.yellow(`warning: ${w}`));

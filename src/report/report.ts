@@ -49,6 +49,20 @@ export interface ReportTarget {
   embedded_server: { flush_policy: string } | null;
 }
 
+/** Present when some streams were LLM streams (docs/metrics.md, "LLM metrics"). */
+export interface LlmSummary {
+  /** Successful LLM streams (those the LLM metrics cover). */
+  streams: number;
+  /** Their output tokens. */
+  output_tokens: number;
+  /** `usage`: every stream's count came from the server's `usage`; `content_events`: none sent usage, so its content events were counted; `mixed`: some of each. */
+  token_source: 'usage' | 'content_events' | 'mixed';
+  /** Streams whose count came from `usage`. */
+  usage_streams: number;
+  /** Streams that carried an error event (an in-stream `{"error": …}` or our `error`). */
+  stream_errors: number;
+}
+
 /** One measured configuration (a report holds one or more; `merge` and `compare` add more). */
 export interface ReportConfiguration {
   name: string;
@@ -62,6 +76,8 @@ export interface ReportConfiguration {
   metrics: Record<string, MetricStats>;
   warnings: string[];
   timelines: KeptTimeline[];
+  /** Only when LLM streams were measured. */
+  llm?: LlmSummary;
 }
 
 export interface MachineFacts {

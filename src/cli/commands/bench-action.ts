@@ -1,6 +1,7 @@
 import { UsageError } from '../../errors.js';
 import { bench } from '../../probe/bench.js';
 import type { StreamRecord } from '../../probe/record.js';
+import { openAiOptionsFrom } from '../openai-options.js';
 import { renderTable } from '../../report/render-table.js';
 import { reportErrors } from '../../report/validate-report.js';
 import { defaultReportPath, serializeReport, writeReport } from '../../report/write-report.js';
@@ -10,6 +11,8 @@ import type { BenchFlags } from './bench.js';
 export async function runBenchCommand(url: string | undefined, flags: BenchFlags, args: readonly string[]): Promise<number> {
   if (flags.serverTime !== undefined && flags.serverTime.trim() === '') throw new UsageError('--server-time: empty path');
   if (flags.html === '-') throw new UsageError('--html: give a file (stdout carries the table, or the JSON with --json)');
+  const openai = openAiOptionsFrom(url, flags);
+  const { openai: _openaiBaseUrl, ...benchFlags } = flags;
   const progress = flags.quiet !== true && process.stderr.isTTY === true;
   const onRecord = progress
     ? (r: StreamRecord, done: number, total: number) => {
@@ -32,8 +35,9 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
   try {
     outcome = await bench(
       {
-        ...flags,
+        ...benchFlags,
         ...(url !== undefined ? { url } : {}),
+        ...(openai !== undefined ? { openai } : {}),
         args,
       },
       onRecord,

@@ -2,10 +2,12 @@ import { Option, type Command } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
 import { FLUSH_POLICY_NAMES } from '../../flush-presets.js';
 import type { CliContext } from '../context.js';
+import { addOpenAiOptions, type OpenAiFlags } from '../openai-options.js';
 import { intIn, oneOf, collect } from '../options.js';
+import { redactArgs } from '../redact-args.js';
 
 /** Flags as commander hands them to the action. */
-interface BenchFlags {
+interface BenchFlags extends OpenAiFlags {
   requests: number;
   warmup: number;
   method?: string;
@@ -35,7 +37,7 @@ interface BenchFlags {
 }
 
 export function registerBench(program: Command, ctx: CliContext): void {
-  program
+  const bench = program
     .command('bench')
     .summary('time every event of a stream: first content, gaps, reads, lag (HDR histograms)')
     .description(
@@ -68,7 +70,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--out <file>', 'write the report here (default reports/bench-<timestamp>.json)')
     .option('--no-out', 'write no report file')
     .option('--html <file>', 'also write the report as one self-contained HTML page (plots)')
-    .option('--name <name>', 'configuration name in the report (default: bench, or the flush policy)')
+    .option('--name <name>', 'configuration name in the report (default: bench, the flush policy, or the --openai model)')
     .option('-q, --quiet', 'no progress on stderr')
     .addHelpText(
       'after',
@@ -76,17 +78,19 @@ export function registerBench(program: Command, ctx: CliContext): void {
         '  $ notebook-stream bench                                   # embedded server, adaptive policy\n' +
         '  $ notebook-stream bench --flush-policy guide-before -n 50\n' +
         '  $ notebook-stream bench http://127.0.0.1:18600/send_operation --json\n' +
-        "  $ notebook-stream bench https://api.example.com/v1/chat/completions -H 'Authorization: Bearer …' --body-file req.json",
+        "  $ notebook-stream bench https://api.example.com/v1/chat/completions -H 'Authorization: Bearer …' --body-file req.json\n" +
+        "  $ notebook-stream bench --openai http://127.0.0.1:18700/v1 --model 'synthetic?ttft_ms=200&tps=50' -n 10",
     )
     .action(async (url: string | undefined, flags: BenchFlags, command: Command) => {
-      if (url !== undefined && command.getOptionValueSource('flushPolicy') === 'cli') {
+      if ((url !== undefined || flags.openai !== undefined) && command.getOptionValueSource('flushPolicy') === 'cli') {
         throw new UsageError('--flush-policy: only without a URL (it picks the embedded server\'s policy)');
       }
       // Lazy: --help and --version never load undici.
       const { runBenchCommand } = await import('./bench-action.js');
-      const code = await runBenchCommand(url, flags, ((command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? []).slice(2));
+      const code = await runBenchCommand(url, flags, redactArgs(((command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? []).slice(2)));
       ctx.setExitCode(code === 3 ? ExitCode.NOTHING_MEASURED : ExitCode.OK);
     });
+  addOpenAiOptions(bench);
 }
 
 export type { BenchFlags };

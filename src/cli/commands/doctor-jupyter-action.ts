@@ -1,0 +1,37 @@
+import { ExitCode, UnavailableError } from '../../errors.js';
+import { renderJupyterDoctor, serializeJupyterDoctor, type JupyterDoctorResult } from '../../report/render-jupyter-doctor.js';
+
+export interface JupyterDoctorFlags {
+  jupyterUrl: string;
+  jupyterToken?: string;
+  samples: number;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/**
+ * `doctor --jupyter-url`: measures request → first output (back to back and after an idle gap) and
+ * a printing loop's rhythm on a fresh kernel of any Jupyter Server, then names the causes
+ * (NAGLE_DELAY, FLUSH_INTERVAL) with their fixes. Exit 1 when a cause is found, 3 when the server
+ * cannot be reached.
+ */
+export async function runJupyterDoctor(flags: JupyterDoctorFlags): Promise<ExitCode> {
+  const { measureJupyter, classifyJupyter } = await import('../../jupyter/measure.js');
+  const { setJupyterLogSink } = await import('../../jupyter/log.js');
+  // @jupyterlab/services logs to the console: keep stdout for the result, show it only with --debug.
+  setJupyterLogSink(() => undefined);
+  if (flags.quiet !== true && process.stderr.isTTY === true) {
+    process.stderr.write(`measuring ${flags.samples} back-to-back cells, 3 after idle gaps and a printing loop on a new kernel…\n`);
+  }
+  const token = flags.jupyterToken ?? process.env['JUPYTER_TOKEN'];
+  let measurement;
+  try {
+    measurement = await measureJupyter({ url: flags.jupyterUrl, samples: flags.samples, ...(token === undefined ? {} : { token }) });
+  } catch (err) {
+    throw new UnavailableError(`--jupyter-url ${flags.jupyterUrl}: ${(err as Error).message}`);
+  }
+  const d = classifyJupyter(measurement);
+  const result: JupyterDoctorResult = { url: flags.jupyterUrl, verdict: d.verdict, causes: d.causes, reasons: d.reasons, fixes: d.fixes, measurement };
+  process.stdout.write(flags.json === true ? serializeJupyterDoctor(result) : renderJupyterDoctor(result));
+  return d.causes.length > 0 ? ExitCode.VERDICT_FAILED : ExitCode.OK;
+}

@@ -1,0 +1,69 @@
+import chalk from 'chalk';
+import Table from 'cli-table3';
+import type { Verdict } from '../probe/doctor-classifier.js';
+import type { DoctorResult } from '../probe/doctor.js';
+
+function colour(v: Verdict | null): string {
+  if (v === null) return chalk.dim('–');
+  const text = v.replace(/_/g, ' ');
+  return v === 'STREAMING' ? chalk.green(text) : v === 'INCONCLUSIVE' ? chalk.yellow(text) : chalk.red(text);
+}
+
+const n = (x: number | null | undefined) => (x === null || x === undefined ? '–' : String(x));
+
+/** doctor's summary: verdict and evidence, each run, the attribution steps, the fixes (most likely first). */
+export function renderDoctor(r: DoctorResult): string {
+  const lines: string[] = [];
+  const c = r.classification;
+  lines.push(chalk.bold(`doctor ${r.url}`) + (r.direct !== null ? `  (direct: ${r.direct})` : ''));
+  lines.push(`verdict: ${colour(r.verdict)}  (${r.agree}/${r.of} runs${r.resolvedBy !== null ? ` said ${r.runsVerdict}, steady` : ''})  ${r.reason}`);
+  if (r.resolvedBy !== null) lines.push(`  resolved by the ${r.resolvedBy}`);
+  if (c.verdict === 'PERIODIC_FLUSH') lines.push(`  flush interval ~${c.flushIntervalMs} ms; first content waited ${n(c.addedFirstContentMs)} ms in the buffer`);
+  if (c.verdict === 'SIZE_THRESHOLD') lines.push(`  releases of ~${c.thresholdKiB} KiB (${c.thresholdBytes} bytes); first content waited ${n(c.addedFirstContentMs)} ms`);
+  if (c.verdict === 'FULLY_BUFFERED') lines.push(`  first content waited ${n(c.addedFirstContentMs)} ms for the end of the stream`);
+  if (c.verdict === 'INCONCLUSIVE' && c.needed !== null) lines.push(chalk.yellow(`  to be conclusive: ${c.needed}`));
+  const e = c.evidence;
+  lines.push(
+    chalk.dim(
+      `  evidence: ${e.events} events, ${e.bytes} bytes, ${e.releases} releases, stamps ${e.stamps}, span ${e.spanMs} ms, ` +
+        `final release ${Math.round(e.finalShare * 100)} % at ${e.finalArrivalMs} ms, wait median ${n(e.medianWaitMs)} / p90 ${n(e.p90WaitMs)} ms, ` +
+        `interval ${n(e.intervalMs)} ms (CV ${n(e.intervalCv)}), release ${n(e.releaseBytes)} B (CV ${n(e.bytesCv)})`,
+    ),
+  );
+  const runs = new Table({
+    head: ['run', 'verdict', 'status', 'headers ms', 'first content ms', 'end ms', 'events', 'reads', 'encoding'],
+    style: { head: chalk.level > 0 ? ['cyan'] : [], border: chalk.level > 0 ? ['grey'] : [] },
+  });
+  r.runs.forEach((run, i) =>
+    runs.push([String(i + 1), colour(run.verdict), n(run.status), n(run.headersMs), n(run.firstContentMs), String(run.endMs), String(run.events), String(run.reads), run.contentEncoding || '–']),
+  );
+  lines.push(runs.toString());
+  if (r.intermediaries.length > 0) lines.push('on the path: ' + r.intermediaries.map((p) => `${p.name} (${p.evidence})`).join(', '));
+  if (r.attribution.length > 0) {
+    const t = new Table({
+      head: ['changed (one thing)', 'verdict', 'first content ms', 'what it says'],
+      colWidths: [40, 18, 10, 64],
+      wordWrap: true,
+      style: { head: chalk.level > 0 ? ['cyan'] : [], border: chalk.level > 0 ? ['grey'] : [] },
+    });
+    for (const s of r.attribution) t.push([s.changed, colour(s.verdict), n(s.run?.firstContentMs), s.conclusion]);
+    lines.push(t.toString());
+  }
+  if (r.fixes.length > 0) {
+    lines.push(chalk.bold('fixes, most likely first'));
+    r.fixes.forEach((f, i) => {
+      lines.push(`${i + 1}. ${f.title}`);
+      lines.push(chalk.dim(`   because: ${f.because}`));
+      for (const [stack, snippet] of Object.entries(f.snippets)) {
+        lines.push(chalk.dim(`   ${stack}:`));
+        for (const l of String(snippet).split('\n')) lines.push(`     ${l}`);
+      }
+    });
+  }
+  lines.push(chalk.dim(`${(r.elapsedMs / 1000).toFixed(1)} s`));
+  return lines.join('\n') + '\n';
+}
+
+export function serializeDoctor(r: DoctorResult): string {
+  return JSON.stringify({ command: 'doctor', ...r }, null, 2) + '\n';
+}
