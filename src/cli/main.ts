@@ -5,8 +5,10 @@ import { configureColor } from './color.js';
 import type { CliContext } from './context.js';
 import { registerBench } from './commands/bench.js';
 import { registerCheckHeaders } from './commands/check-headers.js';
+import { registerCompare } from './commands/compare.js';
 import { registerConfig } from './commands/config.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerGate } from './commands/gate.js';
 import { registerServe } from './commands/serve.js';
 import { registerUpstream } from './commands/upstream.js';
 import { registerReport } from './commands/report.js';
@@ -19,6 +21,8 @@ const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [
   registerUpstream,
   registerCheckHeaders,
   registerDoctor,
+  registerCompare,
+  registerGate,
   registerReport,
 ];
 

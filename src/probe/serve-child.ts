@@ -12,11 +12,12 @@ export interface ServeChild {
 const BIN = fileURLToPath(new URL('../../../bin/notebook-stream.js', import.meta.url));
 
 /**
- * Starts `notebook-stream serve --port 0 --flush-policy POLICY` and waits for the one stdout line
- * the contract promises, its URL. A server that exits or stays silent is "nothing to measure" (3).
+ * Starts `notebook-stream serve --port 0 --flush-policy POLICY [EXTRA…]` and waits for the one stdout
+ * line the contract promises, its URL. A server that exits or stays silent is "nothing to measure"
+ * (3). `compare` passes `--allow-policy-override` as an extra flag.
  */
-export function startServeChild(flushPolicy: string, timeoutMs = 20_000): Promise<ServeChild> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--flush-policy', flushPolicy], {
+export function startServeChild(flushPolicy: string, timeoutMs = 20_000, extraArgs: readonly string[] = []): Promise<ServeChild> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--flush-policy', flushPolicy, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1' },
   });

@@ -78,6 +78,42 @@ export interface ReportConfiguration {
   timelines: KeptTimeline[];
   /** Only when LLM streams were measured. */
   llm?: LlmSummary;
+  /**
+   * `compare` only: the flush policy's settings when the configuration ran against a server whose
+   * settings are known (the embedded server, or a URL whose `/healthz` shows them).
+   */
+  flush_settings?: ReportFlushSettings;
+  /** `compare` only: each round's own statistics, in round order (significance is judged on them). */
+  rounds?: RoundSummary[];
+}
+
+/** A flush policy's settings as `compare`'s first rows restate them (`src/flush-presets.ts`). */
+export interface ReportFlushSettings {
+  policy: string;
+  mode: 'buffered' | 'adaptive';
+  buffer_chars: number;
+  flush_interval_ms: number;
+  min_chars: number;
+  release_wait_ms: number;
+  kernel_wait_ms: number;
+  streaming_headers: boolean;
+}
+
+/** The statistics of one round of one configuration (`compare --rounds`). */
+export interface RoundSummary {
+  /** 1-based. */
+  round: number;
+  requests: { measured: number; ok: number; failed: number };
+  /** p50, p99 and count of each metric over this round's streams (null when it had no samples). */
+  metrics: Record<string, RoundStats>;
+  /** This round's scalars (`server_cpu_ms_per_stream` when `/metrics` was readable). */
+  scalars: Record<string, number>;
+}
+
+export interface RoundStats {
+  p50: number | null;
+  p99: number | null;
+  count: number;
 }
 
 export interface MachineFacts {

@@ -6,11 +6,13 @@ import { renderTable } from '../../report/render-table.js';
 import { reportErrors } from '../../report/validate-report.js';
 import { defaultReportPath, serializeReport, writeReport } from '../../report/write-report.js';
 import type { BenchFlags } from './bench.js';
+import { prepareBenchGates } from './gate-action.js';
 
-/** Runs `bench`, writes the report, prints the table or JSON. Resolves to 0 or 3. */
+/** Runs `bench`, writes the report, prints the table or JSON. Resolves to 0, 1 (a --threshold failed) or 3. */
 export async function runBenchCommand(url: string | undefined, flags: BenchFlags, args: readonly string[]): Promise<number> {
   if (flags.serverTime !== undefined && flags.serverTime.trim() === '') throw new UsageError('--server-time: empty path');
   if (flags.html === '-') throw new UsageError('--html: give a file (stdout carries the table, or the JSON with --json)');
+  const gates = prepareBenchGates(flags.threshold);
   const openai = openAiOptionsFrom(url, flags);
   const { openai: _openaiBaseUrl, ...benchFlags } = flags;
   const progress = flags.quiet !== true && process.stderr.isTTY === true;
@@ -49,8 +51,9 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
   const { report } = outcome;
   const problems = reportErrors(report);
   if (problems.length > 0) throw new Error(`report does not match its schema: ${problems.slice(0, 3).join('; ')}`);
+  let file = 'this bench run';
   if (flags.out !== false) {
-    const file = await writeReport(report, flags.out ?? defaultReportPath('bench'));
+    file = await writeReport(report, flags.out ?? defaultReportPath('bench'));
     if (flags.quiet !== true && flags.json !== true) process.stderr.write(`report: ${file}\n`);
   }
   if (flags.html !== undefined) {
@@ -63,5 +66,5 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
     process.stderr.write(`notebook-stream: ${outcome.reason}\n`);
     return 3;
   }
-  return 0;
+  return gates === null ? 0 : gates.apply(report, file, flags.json === true);
 }

@@ -34,6 +34,7 @@ interface BenchFlags extends OpenAiFlags {
   html?: string;
   name?: string;
   quiet?: boolean;
+  threshold?: string[];
 }
 
 export function registerBench(program: Command, ctx: CliContext): void {
@@ -72,6 +73,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--html <file>', 'also write the report as one self-contained HTML page (plots)')
     .option('--name <name>', 'configuration name in the report (default: bench, the flush policy, or the --openai model)')
     .option('-q, --quiet', 'no progress on stderr')
+    .option('--threshold <expr>', "gate in one step, as `gate --threshold`: exit 1 unless it holds (repeatable)", collect)
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -88,7 +90,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
       // Lazy: --help and --version never load undici.
       const { runBenchCommand } = await import('./bench-action.js');
       const code = await runBenchCommand(url, flags, redactArgs(((command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? []).slice(2)));
-      ctx.setExitCode(code === 3 ? ExitCode.NOTHING_MEASURED : ExitCode.OK);
+      ctx.setExitCode(code === 3 ? ExitCode.NOTHING_MEASURED : code === 1 ? ExitCode.VERDICT_FAILED : ExitCode.OK);
     });
   addOpenAiOptions(bench);
 }

@@ -1,0 +1,108 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { ExitCode } from '../../errors.js';
+import type { CliContext } from '../context.js';
+import { collect, intIn, numberIn } from '../options.js';
+import { redactArgs } from '../redact-args.js';
+
+/** Flags as commander hands them to the action. */
+export interface CompareFlags {
+  flushPolicies: string[];
+  rounds: number;
+  requests: number;
+  concurrency: number;
+  warmup: number;
+  source: string;
+  count: number;
+  intervalMs: number;
+  firstDelayMs: number;
+  fixture: string;
+  speed: number;
+  model?: string;
+  llmBaseUrl?: string;
+  llmApiKeyFile?: string;
+  jupyterUrl?: string;
+  jupyterTuning?: 'fixed' | 'stock';
+  label?: string[];
+  select?: string[];
+  header?: string[];
+  body?: string;
+  bodyFile?: string;
+  identity?: boolean;
+  http2?: boolean;
+  insecure?: boolean;
+  keepAlive: boolean;
+  keepTimelines: number;
+  lang?: 'en' | 'zh';
+  json?: boolean;
+  out: string | false | undefined;
+  markdown?: string;
+  quiet?: boolean;
+}
+
+function policyList(value: string): string[] {
+  const list = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (list.length === 0) throw new InvalidArgumentError('expected policy names, comma-separated.');
+  return list;
+}
+
+export function registerCompare(program: Command, ctx: CliContext): void {
+  program
+    .command('compare')
+    .summary("the guide's before/after table, measured, with its noise")
+    .description(
+      'With no arguments: start the embedded server (one child process, --allow-policy-override) and run\n' +
+        'the same workload against each flush policy, in interleaved rounds so machine noise hits all\n' +
+        'alike; read the server\'s CPU from /metrics around each batch. With URLs: compare endpoints (e.g.\n' +
+        'direct vs behind nginx). With report files: compare saved runs. A change is called significant\n' +
+        'only when the ranges of the per-round values do not overlap.',
+    )
+    .argument('[inputs...]', 'URLs to compare, or report files (bench --out, compare --out)')
+    .option('--flush-policies <list>', 'with no inputs: the policies to compare, comma-separated', policyList, ['guide-before', 'guide-after', 'adaptive'])
+    .option('--rounds <n>', 'interleaved rounds (the order rotates each round)', intIn(1, 10_000), 5)
+    .option('-n, --requests <n>', 'streams per configuration per round', intIn(1, 1_000_000), 4)
+    .option('-c, --concurrency <n>', 'streams in flight at once within a batch (a connection each)', intIn(1, 10_000), 1)
+    .option('--warmup <n>', 'streams per connection before round 1, left out of the statistics', intIn(0, 10_000), 1)
+    .option('--source <name>', 'workload: ping, replay, chat or execute (a Jupyter cell)', 'ping')
+    .option('--count <n>', 'ping: tokens per stream', intIn(1, 1_000_000), 20)
+    .option('--interval-ms <ms>', 'ping: time between tokens', intIn(0, 60_000), 20)
+    .option('--first-delay-ms <ms>', 'ping: time before the first token', intIn(0, 600_000), 20)
+    .option('--fixture <name>', 'replay: recording under fixtures/', 'kernel-progress')
+    .option('--speed <x>', 'replay: 1 = as recorded, 0 = no waiting', numberIn(0, 1000), 1)
+    .option('--model <name>', "chat: the model (default: the replay upstream's synthetic profile with ping's rhythm)")
+    .option('--llm-base-url <url>', 'chat: OpenAI-compatible API base (default: start the replay upstream)')
+    .option('--llm-api-key-file <file>', 'chat: file holding the API key for --llm-base-url')
+    .option('--jupyter-url <url>', 'execute: an existing Jupyter Server (default: serve starts one)')
+    .addOption(new Option('--jupyter-tuning <t>', 'execute: fixed (TCP_NODELAY, 10 ms flush) or stock').choices(['fixed', 'stock']))
+    .option('--label <name>', 'column name for the URL or report configuration at the same position (repeatable)', collect)
+    .option('--select <name>', 'with report files: only these configurations (repeatable)', collect)
+    .option('-H, --header <header>', "with URLs: request header 'Name: value' (repeatable)", collect)
+    .option('--body <text>', 'with URLs: request body (default: the workload for URLs ending in /send_operation)')
+    .option('--body-file <file>', 'with URLs: request body from a file')
+    .option('--identity', 'ask for no compression (Accept-Encoding: identity)')
+    .option('--http2', 'HTTP/2 (h2c prior knowledge on http:, ALPN on https:)')
+    .option('--insecure', 'accept any TLS certificate')
+    .option('--no-keep-alive', 'a new connection per request')
+    .option('--keep-timelines <n>', 'per-event timelines to keep beyond the typical and the worst stream', intIn(0, 100_000), 0)
+    .addOption(new Option('--lang <lang>', 'row and column names (default: zh when LANG/LC_ALL starts with zh)').choices(['en', 'zh']))
+    .option('--json', 'print the report (JSON) on stdout and nothing else')
+    .option('--out <file>', 'write the report here (default for runs: reports/compare-<timestamp>.json)')
+    .option('--no-out', 'write no report file')
+    .option('--markdown <file>', 'also write the table as Markdown')
+    .option('-q, --quiet', 'no progress on stderr')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  $ notebook-stream compare                                   # guide-before, guide-after, adaptive\n' +
+        '  $ notebook-stream compare --flush-policies guide-before,adaptive --rounds 10 --lang zh\n' +
+        '  $ notebook-stream compare --source replay --fixture llm-answer\n' +
+        '  $ notebook-stream compare http://127.0.0.1:18600/send_operation \\\n' +
+        '      http://127.0.0.1:8080/send_operation --label direct --label nginx\n' +
+        '  $ notebook-stream compare before.json after.json --markdown table.md',
+    )
+    .action(async (inputs: string[], flags: CompareFlags, command: Command) => {
+      const { runCompareCommand } = await import('./compare-action.js');
+      // Credentials in -H never reach the report's args.
+      const code = await runCompareCommand(inputs, flags, redactArgs(((command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? []).slice(2)));
+      ctx.setExitCode(code === 3 ? ExitCode.NOTHING_MEASURED : ExitCode.OK);
+    });
+}

@@ -1,0 +1,181 @@
+import { UsageError } from '../errors.js';
+import { flushSettings, isFlushPolicyName } from '../flush-presets.js';
+import type { Report, ReportFlushSettings } from '../report/report.js';
+import { buildRequestSpec, type RequestFlags } from './build-request-spec.js';
+import { runRounds, type Target } from './compare-rounds.js';
+import { compareSource, type SourceSetup, type WorkloadOptions, workloadBody } from './compare-workload.js';
+import { LoopDelaySampler } from './loop-delay-sampler.js';
+import type { RequestSpec } from './request-spec.js';
+import { startServeChild, type ServeChild } from './serve-child.js';
+import { readServerCpuS } from './server-cpu.js';
+import { StreamClient } from './stream-client.js';
+
+export interface CompareOptions extends RequestFlags {
+  /** Endpoints to compare; empty: the embedded server, one configuration per flush policy. */
+  urls: string[];
+  /** Column names for the URLs (default: the URL). */
+  labels: string[];
+  flushPolicies: string[];
+  rounds: number;
+  /** Streams per configuration per round. */
+  requests: number;
+  /** Streams in flight at once within a batch (one connection each). */
+  concurrency: number;
+  /** Requests per connection before round 1, left out of the statistics. */
+  warmup: number;
+  source: string;
+  workload: WorkloadOptions;
+  keepTimelines: number;
+  /** The command line, recorded in the report. */
+  args: readonly string[];
+}
+
+/** A progress tick: the CLI draws it, the runner never prints. */
+export interface CompareProgress {
+  round: number;
+  rounds: number;
+  configuration: string;
+  done: number;
+  total: number;
+}
+
+export interface CompareOutcome {
+  report: Report;
+  nothingMeasured: boolean;
+  reason: string;
+  /** True when the signal stopped the run: the report holds the rounds completed before it. */
+  interrupted: boolean;
+}
+
+/** The request header that picks the policy on a server started with `--allow-policy-override`. */
+export const POLICY_HEADER = 'x-nbs-flush-policy';
+
+/** A named policy's settings as the report records them; null for a name that is not a policy. */
+export function reportSettings(name: string): ReportFlushSettings | null {
+  if (!isFlushPolicyName(name)) return null;
+  const s = flushSettings(name);
+  return {
+    policy: s.policy,
+    mode: s.mode,
+    buffer_chars: s.bufferChars,
+    flush_interval_ms: s.flushIntervalMs,
+    min_chars: s.minChars,
+    release_wait_ms: s.releaseWaitMs,
+    kernel_wait_ms: s.kernelWaitMs,
+    streaming_headers: s.streamingHeaders,
+  };
+}
+
+/** `/healthz` of a notebook-stream server shows its settings; other servers have none to show. */
+async function settingsFromHealthz(url: URL, headers: Record<string, string>): Promise<ReportFlushSettings | null> {
+  try {
+    const res = await fetch(new URL('/healthz', url), { headers, signal: AbortSignal.timeout(3000) });
+    if (!res.ok) return null;
+    const body = (await res.json()) as { settings?: Record<string, unknown> };
+    const s = body.settings;
+    if (s === undefined || typeof s['policy'] !== 'string' || typeof s['bufferChars'] !== 'number') return null;
+    return {
+      policy: s['policy'],
+      mode: s['mode'] === 'adaptive' ? 'adaptive' : 'buffered',
+      buffer_chars: Number(s['bufferChars']),
+      flush_interval_ms: Number(s['flushIntervalMs']),
+      min_chars: Number(s['minChars']),
+      release_wait_ms: Number(s['releaseWaitMs']),
+      kernel_wait_ms: Number(s['kernelWaitMs']),
+      streaming_headers: s['streamingHeaders'] === true,
+    };
+  } catch {
+    return null;
+  }
+}
+
+function withNotebook(spec: RequestSpec, k: number): RequestSpec {
+  if (typeof spec.body !== 'string') return spec;
+  try {
+    const body = JSON.parse(spec.body) as Record<string, unknown>;
+    if (typeof body['notebook_id'] !== 'string') return spec;
+    return { ...spec, body: JSON.stringify({ ...body, notebook_id: `${body['notebook_id']}-${k}` }) };
+  } catch {
+    return spec;
+  }
+}
+
+function uniqueNames(names: string[]): string[] {
+  const seen = new Map<string, number>();
+  return names.map((n) => {
+    const k = (seen.get(n) ?? 0) + 1;
+    seen.set(n, k);
+    return names.filter((x) => x === n).length > 1 ? `${n}#${k}` : n;
+  });
+}
+
+/**
+ * `notebook-stream compare`: the same workload against each configuration, in interleaved rounds
+ * (the order rotates every round, so drift and order effects hit every configuration alike), the
+ * server's CPU read from `/metrics` around each configuration's batch. Prints nothing.
+ */
+export async function compare(o: CompareOptions, onProgress?: (p: CompareProgress) => void, signal?: AbortSignal): Promise<CompareOutcome> {
+  if (o.labels.length > 0 && o.urls.length === 0) throw new UsageError('--label: names URL columns; give the URLs too (or use --flush-policies)');
+  if (o.labels.length > o.urls.length) throw new UsageError(`Too many --label options: expected ${o.urls.length} at most (one per URL)`);
+  if (o.urls.length === 1) throw new UsageError('compare needs two URLs or more (or none, to compare flush policies on the embedded server)');
+  if (o.urls.length === 0) {
+    if (o.flushPolicies.length < 2) throw new UsageError('--flush-policies: give two policies or more, comma-separated');
+    for (const p of o.flushPolicies) {
+      if (!isFlushPolicyName(p) || p === 'custom') throw new UsageError(`--flush-policies: unknown policy '${p}' (known: guide-before, guide-after, adaptive)`);
+    }
+  }
+  const source = compareSource(o.source);
+  const body = workloadBody(o.source, o.workload);
+  let server: ServeChild | null = null;
+  let setup: SourceSetup | null = null;
+  const targets: Target[] = [];
+  const blank = (): Omit<Target, 'name' | 'spec' | 'settings' | 'embeddedPolicy' | 'metricsUrl'> => ({
+    clients: [],
+    records: [],
+    rounds: [],
+    nextIndex: 0,
+    wallMs: 0,
+    clientCpuUs: 0,
+    serverCpuMs: 0,
+    serverCpuStreams: 0,
+    sampler: new LoopDelaySampler(),
+    startedAt: null,
+  });
+  try {
+    if (o.urls.length === 0) {
+      setup = (await source.prepare?.(o.workload)) ?? null;
+      server = await startServeChild('adaptive', 20_000, ['--allow-policy-override', ...(setup?.serveArgs ?? [])]);
+      const url = `${server.url.replace(/\/$/, '')}/send_operation`;
+      const names = uniqueNames(o.flushPolicies);
+      for (const [i, policy] of o.flushPolicies.entries()) {
+        const spec = await buildRequestSpec(url, { ...o, body });
+        spec.headers[POLICY_HEADER] = policy;
+        targets.push({ ...blank(), name: names[i]!, spec, settings: reportSettings(policy), embeddedPolicy: policy, metricsUrl: `${server.url.replace(/\/$/, '')}/metrics` });
+      }
+    } else {
+      const names = uniqueNames(o.urls.map((u, i) => o.labels[i] ?? u));
+      for (const [i, url] of o.urls.entries()) {
+        const wantsWorkload = o.body === undefined && o.bodyFile === undefined && /\/send_operation$/.test(new URL(url, 'http://x').pathname);
+        const spec = await buildRequestSpec(url, wantsWorkload ? { ...o, body } : o);
+        const auth = spec.headers['authorization'] === undefined ? {} : { authorization: spec.headers['authorization'] };
+        const metricsUrl = new URL('/metrics', spec.url).href;
+        const readable = (await readServerCpuS(metricsUrl, auth)) !== null;
+        targets.push({ ...blank(), name: names[i]!, spec, settings: await settingsFromHealthz(spec.url, auth), embeddedPolicy: null, metricsUrl: readable ? metricsUrl : null });
+      }
+    }
+    for (const t of targets) {
+      // One notebook per connection: the execute source runs a notebook's cells one after another,
+      // so concurrent streams need notebooks of their own (the other sources ignore the id).
+      t.clients = Array.from({ length: Math.min(o.concurrency, o.requests) }, (_, k) => new StreamClient(k === 0 ? t.spec : withNotebook(t.spec, k)));
+    }
+    return await runRounds(o, targets, server, onProgress, signal);
+  } finally {
+    for (const t of targets) {
+      t.sampler.stop();
+      await Promise.all(t.clients.map((c) => c.close()));
+    }
+    await server?.stop();
+    await setup?.stop();
+  }
+}
+

@@ -1,0 +1,160 @@
+import { UsageError } from '../errors.js';
+import type { Report, ReportConfiguration } from '../report/report.js';
+import { selectConfiguration } from '../report/read-report.js';
+import { parseMaxRegression, parseThreshold, refName, type MaxRegression, type MetricRef, type Threshold } from './gate-expression.js';
+import { betterDirection, isMsMetric } from './metric-catalog.js';
+
+/** One evaluated gate: a row of the gate table, a JUnit test case. */
+export interface GateCheck {
+  kind: 'threshold' | 'max_regression';
+  /** The expression as written. */
+  expression: string;
+  /** `first_content_ms.p99` or `error_rate`. */
+  name: string;
+  /** The measured value; null when the metric has no samples. */
+  value: number | null;
+  /** Threshold: its limit. Max regression: the baseline's value. */
+  limit: number | null;
+  /** Max regression: change against the baseline in %, positive = worse. */
+  regression_pct: number | null;
+  passed: boolean;
+  /** One line: why it passed or failed. */
+  detail: string;
+}
+
+export interface GateOutcome {
+  report: string;
+  configuration: string;
+  baseline: { report: string; configuration: string } | null;
+  checks: GateCheck[];
+  passed: boolean;
+}
+
+export interface GateSpec {
+  thresholds: Threshold[];
+  maxRegressions: MaxRegression[];
+  /** Regressions smaller than this (ms metrics only) are within the noise a user accepts. */
+  minDeltaMs: number;
+}
+
+/** `gates.json`: `{ "thresholds": ["…"], "max_regression": ["METRIC.STAT:N%"] }` (CONTRACT.md). */
+export function parseGatesConfig(text: string, file: string): { thresholds: Threshold[]; maxRegressions: MaxRegression[] } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--config '${file}': not JSON: ${(err as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UsageError(`--config '${file}': expected an object { "thresholds": [...], "max_regression": [...] }`);
+  }
+  const o = value as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (key !== 'thresholds' && key !== 'max_regression') {
+      throw new UsageError(`--config '${file}': unknown key '${key}' (known: thresholds, max_regression)`);
+    }
+  }
+  const list = (key: string): string[] => {
+    const v = o[key];
+    if (v === undefined) return [];
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new UsageError(`--config '${file}': "${key}" must be an array of strings`);
+    return v as string[];
+  };
+  return {
+    thresholds: list('thresholds').map((t) => parseThreshold(t, `--config ${file} thresholds`)),
+    maxRegressions: list('max_regression').map((t) => parseMaxRegression(t, `--config ${file} max_regression`)),
+  };
+}
+
+/**
+ * A value of a configuration: a stat of a histogram metric, or a scalar. Null when there are no
+ * samples: a missing metric, a histogram with count 0, a scalar the run could not measure. An
+ * `errors.<kind>` the run never saw is 0 (reports leave out kinds with no failures).
+ */
+export function readValue(c: ReportConfiguration, ref: MetricRef): number | null {
+  if (ref.stat === null) {
+    const v = c.scalars[ref.metric];
+    if (v !== undefined) return v;
+    return ref.metric.startsWith('errors.') ? 0 : null;
+  }
+  const m = c.metrics[ref.metric];
+  if (m === undefined || m.count === 0) return null;
+  return ref.stat === 'count' ? m.count : m[ref.stat];
+}
+
+const fmt = (v: number) => String(Math.round(v * 1000) / 1000);
+
+function compareOp(value: number, op: Threshold['op'], limit: number): boolean {
+  switch (op) {
+    case '<':
+      return value < limit;
+    case '<=':
+      return value <= limit;
+    case '>':
+      return value > limit;
+    case '>=':
+      return value >= limit;
+  }
+}
+
+export function checkThreshold(c: ReportConfiguration, t: Threshold): GateCheck {
+  const name = refName(t);
+  const value = readValue(c, t);
+  const base = { kind: 'threshold' as const, expression: t.source, name, value, limit: t.value, regression_pct: null };
+  if (value === null) return { ...base, passed: false, detail: `${name} has no samples in '${c.name}': a gate never passes on no data` };
+  const passed = compareOp(value, t.op, t.value);
+  return { ...base, passed, detail: `${name} = ${fmt(value)} ${passed ? 'holds' : 'breaks'} ${t.op} ${fmt(t.value)}` };
+}
+
+/**
+ * Direction-aware: for lower-is-better metrics a rise is the regression, for the rates a fall
+ * (CONTRACT.md's better-direction rule). `minDeltaMs` forgives small absolute changes of ms metrics.
+ */
+export function checkRegression(c: ReportConfiguration, baseline: ReportConfiguration, r: MaxRegression, minDeltaMs: number): GateCheck {
+  const name = refName(r);
+  const value = readValue(c, r);
+  const before = readValue(baseline, r);
+  const base = { kind: 'max_regression' as const, expression: r.source, name, value, limit: before };
+  if (value === null) return { ...base, regression_pct: null, passed: false, detail: `${name} has no samples in '${c.name}': a gate never passes on no data` };
+  if (before === null) return { ...base, regression_pct: null, passed: false, detail: `${name} has no samples in the baseline '${baseline.name}'` };
+  const worse = betterDirection(r.metric) === 'lower' ? value - before : before - value;
+  const pct = before === 0 ? (worse === 0 ? 0 : worse > 0 ? Infinity : -Infinity) : (worse / Math.abs(before)) * 100;
+  // From a baseline of 0 there is no percentage: any rise is a regression beyond every limit.
+  const regression_pct = Number.isFinite(pct) ? Math.round(pct * 100) / 100 : null;
+  const within = pct <= r.pct;
+  const noise = isMsMetric(r.metric) && Math.abs(value - before) < minDeltaMs;
+  const passed = within || noise;
+  const change = Number.isFinite(pct) ? `${pct > 0 ? '+' : ''}${pct.toFixed(1)} % ${pct > 0 ? 'worse' : pct < 0 ? 'better' : 'unchanged'}` : 'from 0';
+  const why = within ? `within ${r.pct} %` : noise ? `beyond ${r.pct} %, but |Δ| ${fmt(Math.abs(value - before))} ms < --min-delta-ms ${minDeltaMs}` : `beyond ${r.pct} %`;
+  return { ...base, regression_pct, passed, detail: `${name} ${fmt(before)} → ${fmt(value)} (${change}): ${why}` };
+}
+
+/** Evaluates every gate against one configuration (`--select`) and the baseline's matching one. */
+export function evaluateGates(
+  report: Report,
+  reportFile: string,
+  spec: GateSpec,
+  select: string | undefined,
+  baseline?: { report: Report; file: string },
+): GateOutcome {
+  const c = selectConfiguration(report, select, `'${reportFile}'`);
+  let b: ReportConfiguration | null = null;
+  if (spec.maxRegressions.length > 0) {
+    if (baseline === undefined) throw new UsageError('--max-regression needs --baseline FILE to compare against');
+    const byName = baseline.report.configurations.find((x) => x.name === c.name);
+    if (byName !== undefined) b = byName;
+    else if (baseline.report.configurations.length === 1) b = baseline.report.configurations[0]!;
+    else {
+      const names = baseline.report.configurations.map((x) => x.name).join(', ');
+      throw new UsageError(`--baseline '${baseline.file}' has no configuration '${c.name}' and holds several (${names})`);
+    }
+  }
+  const checks = [...spec.thresholds.map((t) => checkThreshold(c, t)), ...spec.maxRegressions.map((r) => checkRegression(c, b!, r, spec.minDeltaMs))];
+  return {
+    report: reportFile,
+    configuration: c.name,
+    baseline: b === null || baseline === undefined ? null : { report: baseline.file, configuration: b.name },
+    checks,
+    passed: checks.every((x) => x.passed),
+  };
+}

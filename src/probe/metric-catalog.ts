@@ -1,0 +1,91 @@
+/**
+ * The contract's metric, stat and scalar names (CONTRACT.md, "Measurements") and which direction is
+ * better: the one list `gate` validates against and `compare` colours by.
+ */
+
+/** Latency metrics in ms; each also exists as `service_…` in the open model. */
+const LATENCIES = [
+  'connect_ms',
+  'headers_ms',
+  'first_byte_ms',
+  'first_event_ms',
+  'first_content_ms',
+  'gap_ms',
+  'lag_ms',
+  'hold_ms',
+  'total_ms',
+  'server_first_chunk_ms',
+  'client_loop_delay_ms',
+] as const;
+
+/** LLM stream latencies. */
+const LLM_LATENCIES = ['ttft_ms', 'itl_ms', 'tpot_ms'] as const;
+
+const COUNTS = ['events_per_read', 'events_per_stream', 'writes_per_stream', 'tokens_per_event'] as const;
+
+/** Histogram metrics: `METRIC.STAT` in gates. */
+export const METRIC_NAMES: readonly string[] = [
+  ...LATENCIES,
+  // Service time from the actual start: the latencies timed from a request's start.
+  ...['connect_ms', 'headers_ms', 'first_byte_ms', 'first_event_ms', 'first_content_ms', 'total_ms'].map((m) => `service_${m}`),
+  ...LLM_LATENCIES,
+  ...COUNTS,
+];
+
+export const STAT_NAMES = ['p50', 'p90', 'p99', 'p99.9', 'min', 'max', 'mean', 'stdev', 'count'] as const;
+export type StatName = (typeof STAT_NAMES)[number];
+
+/** Scalars: no stat (`error_rate < 0.01`); `errors.<kind>` for each contract error kind. */
+export const SCALAR_NAMES: readonly string[] = [
+  'error_rate',
+  'requests_per_s',
+  'events_per_s',
+  'bytes_per_s',
+  'output_tokens_per_s',
+  'client_cpu_pct',
+  'server_cpu_ms_per_stream',
+];
+
+export const ERROR_KIND_NAMES: readonly string[] = [
+  'connect_refused',
+  'connect_timeout',
+  'dns',
+  'tls',
+  'headers_timeout',
+  'idle_timeout',
+  'request_timeout',
+  'http_status',
+  'reset',
+  'protocol',
+  'undecodable_encoding',
+  'event_too_large',
+  'dropped',
+  'aborted',
+];
+
+/** Every scalar name a gate accepts, `errors.<kind>` included. */
+export const ALL_SCALAR_NAMES: readonly string[] = [...SCALAR_NAMES, ...ERROR_KIND_NAMES.map((k) => `errors.${k}`)];
+
+const HIGHER_IS_BETTER = new Set(['requests_per_s', 'events_per_s', 'bytes_per_s', 'output_tokens_per_s']);
+
+/** The contract's rule: lower is better for every metric except the four rates. */
+export function betterDirection(name: string): 'lower' | 'higher' {
+  return HIGHER_IS_BETTER.has(name) ? 'higher' : 'lower';
+}
+
+export function isMetricName(name: string): boolean {
+  return METRIC_NAMES.includes(name);
+}
+
+export function isScalarName(name: string): boolean {
+  return ALL_SCALAR_NAMES.includes(name);
+}
+
+export function isStatName(name: string): name is StatName {
+  return (STAT_NAMES as readonly string[]).includes(name);
+}
+
+/** True for metrics whose values are milliseconds (`--min-delta-ms` applies to them). */
+export function isMsMetric(name: string): boolean {
+  return name.endsWith('_ms') || name === 'server_cpu_ms_per_stream';
+}

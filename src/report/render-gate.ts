@@ -1,0 +1,19 @@
+import chalk from 'chalk';
+import Table from 'cli-table3';
+import type { GateOutcome } from '../probe/gate.js';
+
+/** Each gate with its measured value and verdict, then one summary line. */
+export function renderGate(o: GateOutcome): string {
+  const table = new Table({
+    head: ['gate', 'measured', 'result', 'detail'],
+    style: { head: chalk.level > 0 ? ['cyan'] : [], border: chalk.level > 0 ? ['grey'] : [] },
+    colAligns: ['left', 'right', 'left', 'left'],
+  });
+  for (const c of o.checks) {
+    table.push([c.expression, c.value === null ? 'no samples' : String(c.value), c.passed ? chalk.green('pass') : chalk.red('FAIL'), c.detail]);
+  }
+  const failed = o.checks.filter((c) => !c.passed).length;
+  const about = `${o.configuration} of ${o.report}${o.baseline === null ? '' : ` against ${o.baseline.configuration} of ${o.baseline.report}`}`;
+  const verdict = o.passed ? chalk.green(`all ${o.checks.length} gates hold`) : chalk.red(`${failed} of ${o.checks.length} gates failed`);
+  return `${table.toString()}\n${verdict} (${about})\n`;
+}

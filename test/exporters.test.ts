@@ -1,0 +1,224 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import chalk from 'chalk';
+import { parseMaxRegression, parseThreshold } from '../src/probe/gate-expression.js';
+import { evaluateGates } from '../src/probe/gate.js';
+import { formatPct } from '../src/report/compare-cells.js';
+import { gateExporter, reportExporter } from '../src/report/exporter.js';
+import { renderTable } from '../src/report/render-table.js';
+import { reportErrors } from '../src/report/validate-report.js';
+import { ADAPTIVE_SETTINGS, GUIDE_BEFORE_SETTINGS, handConfig, handReport, roundsOf, stats } from './helpers/hand-report.js';
+import { parseXml } from './helpers/xml.js';
+
+// Exact output: no colour.
+chalk.level = 0;
+
+/** Rounds that do not overlap for first-chunk latency, overlap for CPU; no rounds for writes. */
+function twoPolicies() {
+  const before = handConfig(
+    'before',
+    { first_content_ms: stats('ms', { count: 8, p50: 200, p99: 205.5 }), writes_per_stream: stats('count', { count: 8, p50: 3 }) },
+    { server_cpu_ms_per_stream: 2 },
+    { flush_settings: GUIDE_BEFORE_SETTINGS, rounds: roundsOf([199, 200, 201], [2, 2.1, 1.9]) },
+  );
+  const after = handConfig(
+    'after',
+    { first_content_ms: stats('ms', { count: 8, p50: 20, p99: 22.25 }), writes_per_stream: stats('count', { count: 8, p50: 20 }) },
+    { server_cpu_ms_per_stream: 2.1 },
+    { flush_settings: ADAPTIVE_SETTINGS, rounds: roundsOf([19, 20, 21], [1.8, 2.2, 2.4]) },
+  );
+  return handReport([before, after]);
+}
+
+function gateOutcome() {
+  return evaluateGates(
+    twoPolicies(),
+    'r&d.json',
+    {
+      thresholds: [parseThreshold('first_content_ms.p99 < 150'), parseThreshold('ttft_ms.p50 < 5')],
+      maxRegressions: [parseMaxRegression('first_content_ms.p50:10%')],
+      minDeltaMs: 0,
+    },
+    'after',
+    { report: handReport([handConfig('after', { first_content_ms: stats('ms', { count: 8, p50: 19 }) })]), file: 'base.json' },
+  );
+}
+
+const TABLE_EN = [
+  "┌───────────────────────────────────────────────────────────────────┬──────────────────────┬─────────────────────┬────────────────────────────────┐",
+  "│ measure                                                           │               before │               after │ after vs before                │",
+  "├───────────────────────────────────────────────────────────────────┼──────────────────────┼─────────────────────┼────────────────────────────────┤",
+  "│ flush interval                                                    │               100 ms │                none │ –                              │",
+  "├───────────────────────────────────────────────────────────────────┼──────────────────────┼─────────────────────┼────────────────────────────────┤",
+  "│ character threshold                                               │ 40 chars, 50 at once │                none │ –                              │",
+  "├───────────────────────────────────────────────────────────────────┼──────────────────────┼─────────────────────┼────────────────────────────────┤",
+  "│ kernel wait (message timeout)                                     │              1000 ms │ none (event-driven) │ –                              │",
+  "├───────────────────────────────────────────────────────────────────┼──────────────────────┼─────────────────────┼────────────────────────────────┤",
+  "│ first-chunk latency p50 (first_content_ms)                        │            200.00 ms │            20.00 ms │ -90.0 % significant (better)   │",
+  "├───────────────────────────────────────────────────────────────────┼──────────────────────┼─────────────────────┼────────────────────────────────┤",
+  "│ first-chunk latency p99 (first_content_ms)                        │            205.50 ms │            22.25 ms │ -89.2 % significant (better)   │",
+  "├───────────────────────────────────────────────────────────────────┼──────────────────────┼─────────────────────┼────────────────────────────────┤",
+  "│ held in server buffer p50 (hold_ms)                               │                    – │                   – │ –                              │",
+  "├───────────────────────────────────────────────────────────────────┼──────────────────────┼─────────────────────┼────────────────────────────────┤",
+  "│ delivery lag p50 (lag_ms)                                         │                    – │                   – │ –                              │",
+  "├───────────────────────────────────────────────────────────────────┼──────────────────────┼─────────────────────┼────────────────────────────────┤",
+  "│ gap between events p99 (gap_ms)                                   │                    – │                   – │ –                              │",
+  "├───────────────────────────────────────────────────────────────────┼──────────────────────┼─────────────────────┼────────────────────────────────┤",
+  "│ events per read p50 (events_per_read)                             │                    – │                   – │ –                              │",
+  "├───────────────────────────────────────────────────────────────────┼──────────────────────┼─────────────────────┼────────────────────────────────┤",
+  "│ writes per stream p50 (writes_per_stream)                         │                    3 │                  20 │ +566.7 % not judged (0 rounds) │",
+  "├───────────────────────────────────────────────────────────────────┼──────────────────────┼─────────────────────┼────────────────────────────────┤",
+  "│ server CPU per stream, idle subtracted (server_cpu_ms_per_stream) │              2.00 ms │             2.10 ms │ no significant change (+5.0 %) │",
+  "└───────────────────────────────────────────────────────────────────┴──────────────────────┴─────────────────────┴────────────────────────────────┘",
+  "significant: the ranges of the per-round values do not overlap (3 interleaved rounds × 4 streams per configuration); change in % against the first column; green better, red worse",
+  "2 CPUs (Test CPU), Node v20.18.1, notebook-stream 0.1.0",
+  "",
+].join('\n');
+
+const MARKDOWN_ZH = [
+  "| 优化项目 | before | after | 改进幅度 after 对比 before |",
+  "|---|---:|---:|---|",
+  "| 缓冲区刷新 | 100 ms | 无 | – |",
+  "| 字符阈值 | 40 字符，满 50 立即 | 无 | – |",
+  "| 消息超时（内核等待） | 1000 ms | 无（事件驱动） | – |",
+  "| 首块延迟 p50（first_content_ms） | 200.00 ms | 20.00 ms | **-90.0 % 显著改善** |",
+  "| 首块延迟 p99（first_content_ms） | 205.50 ms | 22.25 ms | **-89.2 % 显著改善** |",
+  "| 服务器缓冲等待 p50（hold_ms） | – | – | – |",
+  "| 传输延迟 p50（lag_ms） | – | – | – |",
+  "| 事件间隔 p99（gap_ms） | – | – | – |",
+  "| 每次读取事件数 p50（events_per_read） | – | – | – |",
+  "| 每流写入次数 p50（writes_per_stream） | 3 | 20 | +566.7 % 未判断（0 轮） |",
+  "| 每流服务器 CPU，扣除空闲（server_cpu_ms_per_stream） | 2.00 ms | 2.10 ms | 无显著变化（+5.0 %） |",
+  "",
+  "显著：各轮数值的范围互不重叠（交错 3 轮 × 每个配置 4 个流）；改进幅度相对第一列；绿色更好，红色更差",
+  "",
+].join('\n');
+
+const GATE_TABLE = [
+  "┌────────────────────────────┬────────────┬────────┬───────────────────────────────────────────────────────────────────────┐",
+  "│ gate                       │   measured │ result │ detail                                                                │",
+  "├────────────────────────────┼────────────┼────────┼───────────────────────────────────────────────────────────────────────┤",
+  "│ first_content_ms.p99 < 150 │      22.25 │ pass   │ first_content_ms.p99 = 22.25 holds < 150                              │",
+  "├────────────────────────────┼────────────┼────────┼───────────────────────────────────────────────────────────────────────┤",
+  "│ ttft_ms.p50 < 5            │ no samples │ FAIL   │ ttft_ms.p50 has no samples in 'after': a gate never passes on no data │",
+  "├────────────────────────────┼────────────┼────────┼───────────────────────────────────────────────────────────────────────┤",
+  "│ first_content_ms.p50:10%   │         20 │ pass   │ first_content_ms.p50 19 → 20 (+5.3 % worse): within 10 %              │",
+  "└────────────────────────────┴────────────┴────────┴───────────────────────────────────────────────────────────────────────┘",
+  "1 of 3 gates failed (after of r&d.json against after of base.json)",
+  "",
+].join('\n');
+
+const GATE_MARKDOWN = [
+  "### notebook-stream gate: failed (2 of 3 hold)",
+  "",
+  "Configuration `after` of `r&d.json`, baseline `after` of `base.json`.",
+  "",
+  "| result | gate | measured | detail |",
+  "|---|---|---:|---|",
+  "| pass | `first_content_ms.p99 < 150` | 22.25 | first_content_ms.p99 = 22.25 holds < 150 |",
+  "| **FAIL** | `ttft_ms.p50 < 5` | no samples | ttft_ms.p50 has no samples in 'after': a gate never passes on no data |",
+  "| pass | `first_content_ms.p50:10%` | 20 | first_content_ms.p50 19 → 20 (+5.3 % worse): within 10 % |",
+  "",
+].join('\n');
+
+const GATE_JUNIT = [
+  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+  "<testsuites name=\"notebook-stream gate\" tests=\"3\" failures=\"1\" errors=\"0\">",
+  "  <testsuite name=\"notebook-stream gate: after\" tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"0\">",
+  "    <properties>",
+  "      <property name=\"report\" value=\"r&amp;d.json\"/>",
+  "      <property name=\"configuration\" value=\"after\"/>",
+  "      <property name=\"baseline\" value=\"after of base.json\"/>",
+  "    </properties>",
+  "    <testcase classname=\"notebook-stream.gate.threshold\" name=\"first_content_ms.p99 &lt; 150\">",
+  "      <system-out>first_content_ms.p99 = 22.25 holds &lt; 150</system-out>",
+  "    </testcase>",
+  "    <testcase classname=\"notebook-stream.gate.threshold\" name=\"ttft_ms.p50 &lt; 5\">",
+  "      <failure message=\"ttft_ms.p50 has no samples in &apos;after&apos;: a gate never passes on no data\" type=\"threshold\">ttft_ms.p50 has no samples in &apos;after&apos;: a gate never passes on no data</failure>",
+  "    </testcase>",
+  "    <testcase classname=\"notebook-stream.gate.max_regression\" name=\"first_content_ms.p50:10%\">",
+  "      <system-out>first_content_ms.p50 19 → 20 (+5.3 % worse): within 10 %</system-out>",
+  "    </testcase>",
+  "  </testsuite>",
+  "</testsuites>",
+  "",
+].join('\n');
+
+test('the comparison table: settings rows, measured rows, change with its verdict', () => {
+  assert.deepEqual(reportErrors(twoPolicies()), []);
+  assert.equal(reportExporter('table', 'en')(twoPolicies()), TABLE_EN);
+});
+
+test('the comparison as Markdown, in Chinese', () => {
+  assert.equal(reportExporter('markdown', 'zh')(twoPolicies()), MARKDOWN_ZH);
+});
+
+test('JSON is the report itself, valid against the schema', () => {
+  const text = reportExporter('json')(twoPolicies());
+  assert.equal(text, JSON.stringify(twoPolicies(), null, 2) + '\n');
+  assert.deepEqual(reportErrors(JSON.parse(text)), []);
+});
+
+test('one configuration exports as bench\'s table', () => {
+  const one = handReport([twoPolicies().configurations[0]!], 'bench');
+  assert.equal(reportExporter('table')(one), renderTable(one));
+});
+
+test('gate exporters: table, Markdown, JUnit, JSON', () => {
+  const o = gateOutcome();
+  assert.equal(gateExporter('table')(o), GATE_TABLE);
+  assert.equal(gateExporter('markdown')(o), GATE_MARKDOWN);
+  assert.equal(gateExporter('junit')(o), GATE_JUNIT);
+  assert.deepEqual(JSON.parse(gateExporter('json')(o)), JSON.parse(JSON.stringify(o)));
+});
+
+test('JUnit parses back: one test case per gate, failures where they failed, text escaped', () => {
+  const o = gateOutcome();
+  o.checks[0]!.expression = 'first_content_ms.p99 < 150 & "quoted" <tag>';
+  o.checks[0]!.detail = 'control \u0001 characters dropped';
+  const root = parseXml(gateExporter('junit')(o));
+  assert.equal(root.name, 'testsuites');
+  assert.equal(root.attributes['tests'], '3');
+  assert.equal(root.attributes['failures'], '1');
+  const suite = root.children[0]!;
+  const cases = suite.children.filter((c) => c.name === 'testcase');
+  assert.deepEqual(cases.map((c) => c.attributes['name']), ['first_content_ms.p99 < 150 & "quoted" <tag>', 'ttft_ms.p50 < 5', 'first_content_ms.p50:10%']);
+  assert.deepEqual(cases.map((c) => c.children.some((x) => x.name === 'failure')), o.checks.map((c) => !c.passed));
+  assert.equal(cases[0]!.children[0]!.text, 'control  characters dropped');
+  const failure = cases[1]!.children[0]!;
+  assert.equal(failure.attributes['message'], o.checks[1]!.detail);
+});
+
+test('percent changes round to one decimal with a sign', () => {
+  assert.equal(formatPct(-89.64), '-89.6 %');
+  assert.equal(formatPct(5), '+5.0 %');
+  assert.equal(formatPct(0.04), '0.0 %');
+  assert.equal(formatPct(-0.04), '0.0 %');
+  assert.equal(formatPct(null), 'n/a');
+});
+
+test('Markdown escapes pipes in names', () => {
+  const r = twoPolicies();
+  r.configurations[1]!.name = 'a|b';
+  assert.match(reportExporter('markdown', 'en')(r), /\| before \| a\\\|b \| a\\\|b vs before \|/);
+});
+
+test('colour follows the better direction, only for significant changes', () => {
+  const r = twoPolicies();
+  // Writes per stream: 3 → 20, significant (rounds do not overlap) and worse (lower is better).
+  for (const [c, v] of [
+    [r.configurations[0]!, [3, 3, 3]],
+    [r.configurations[1]!, [20, 19, 21]],
+  ] as const) {
+    c.rounds!.forEach((round, i) => (round.metrics['writes_per_stream'] = { p50: v[i]!, p99: v[i]!, count: 4 }));
+  }
+  chalk.level = 1;
+  try {
+    const text = reportExporter('table', 'en')(r);
+    assert.ok(text.includes(chalk.green('-90.0 % significant (better)')), text);
+    assert.ok(text.includes(chalk.red('+566.7 % significant (worse)')), text);
+    assert.ok(text.includes('no significant change (+5.0 %)') && !text.includes(chalk.green('no significant change')) && !text.includes(chalk.red('no significant change')));
+  } finally {
+    chalk.level = 0;
+  }
+});
