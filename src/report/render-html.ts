@@ -1,4 +1,6 @@
+import type { Lang } from './compare-labels.js';
 import { cdfPlot } from './html/cdf-plot.js';
+import { compareTable } from './html/compare-table.js';
 import { esc } from './html/escape.js';
 import { eventsPerReadPlot } from './html/events-per-read-plot.js';
 import { firstChunkPlot } from './html/first-chunk-plot.js';
@@ -21,14 +23,23 @@ const SECTIONS = [
   ['configurations', 'Configurations'],
 ] as const;
 
-/** The comparison section: the report's own figures, one column per configuration. */
-function comparisonSection(report: Report): string {
+export interface HtmlOptions {
+  /** Row and column names of the comparison table (compare's `--lang`); the page itself is English. */
+  lang?: Lang;
+}
+
+/**
+ * Several configurations: compare's table (settings, measures, change and significance), then the
+ * summary of every configuration. One: the summary alone.
+ */
+function comparisonSection(report: Report, lang: Lang): string {
   const n = report.configurations.length;
-  return (
+  const summary =
     `<p class="note">${n === 1 ? 'One configuration' : `${n} configurations`}: the report's own statistics, ` +
     'computed from its histograms over every measured stream.</p>' +
-    summaryTable(report.configurations)
-  );
+    summaryTable(report.configurations);
+  if (n === 1) return summary;
+  return `<h3 id="comparison-h">Comparison</h3>${compareTable(report, lang)}<h3>Every configuration</h3>${summary}`;
 }
 
 /**
@@ -37,7 +48,7 @@ function comparisonSection(report: Report): string {
  * events per read, and the run's facts. Inline SVG drawn here; light and dark mode; every plot
  * titled, with axis units, a text description and its data as a table.
  */
-export function renderHtml(report: Report): string {
+export function renderHtml(report: Report, options: HtmlOptions = {}): string {
   const cs = report.configurations;
   const title = `notebook-stream ${report.command} · ${cs.map((c) => c.name).join(' vs ')}`;
   const nav = `<nav aria-label="Sections"><ul>${SECTIONS.map(([id, label]) => `<li><a href="#${id}">${label}</a></li>`).join('')}</ul></nav>`;
@@ -49,7 +60,7 @@ export function renderHtml(report: Report): string {
     `<meta name="generator" content="${esc(report.tool.name)} ${esc(report.tool.version)}">` +
     `<title>${esc(title)}</title><style>${STYLE}</style></head>\n<body><main>` +
     `<header><h1>${esc(title)}</h1>${runFacts(report)}${nav}</header>` +
-    `<section id="summary" aria-labelledby="summary-h"><h2 id="summary-h">Summary</h2>${comparisonSection(report)}</section>\n` +
+    `<section id="summary" aria-labelledby="summary-h"><h2 id="summary-h">Summary</h2>${comparisonSection(report, options.lang ?? 'en')}</section>\n` +
     `<section id="latency" aria-labelledby="latency-h"><h2 id="latency-h">First-content latency</h2>` +
     '<p class="note">first_content_ms: from the intended start of a request to the arrival of the first event that carries payload (the guide\'s first-chunk latency).</p>' +
     `${cdfPlot(cs, 'plot-cdf')}\n${firstChunkPlot(cs, 'plot-first-chunk')}</section>\n` +

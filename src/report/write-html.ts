@@ -1,14 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { renderHtml } from './render-html.js';
+import { renderHtml, type HtmlOptions } from './render-html.js';
 import type { Report } from './report.js';
 
 /**
  * Writes the report's HTML page to `file` (its folder created when missing), or to stdout when
  * `file` is `-`. Returns where it went.
  */
-export async function writeHtml(report: Report, file: string): Promise<string> {
-  const html = renderHtml(report);
+export async function writeHtml(report: Report, file: string, options: HtmlOptions = {}): Promise<string> {
+  const html = renderHtml(report, options);
   if (file === '-') {
     process.stdout.write(html);
     return 'stdout';

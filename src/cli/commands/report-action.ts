@@ -1,7 +1,7 @@
 import { UsageError } from '../../errors.js';
 import { combineReports } from '../../report/combine-reports.js';
 import { readReportFile } from '../../report/read-report.js';
-import { renderTable } from '../../report/render-table.js';
+import { reportExporter } from '../../report/exporter.js';
 import { writeHtml } from '../../report/write-html.js';
 import { serializeReport } from '../../report/write-report.js';
 import type { ReportFlags } from './report.js';
@@ -17,5 +17,6 @@ export async function runReportCommand(files: readonly string[], flags: ReportFl
     if (flags.quiet !== true && where !== 'stdout') process.stderr.write(`html: ${where}\n`);
     if (flags.html === '-') return;
   }
-  process.stdout.write(flags.json === true ? serializeReport(report) : renderTable(report));
+  // Several configurations: compare's table, as `compare` prints saved reports; one: bench's.
+  process.stdout.write(flags.json === true ? serializeReport(report) : reportExporter('table')(report));
 }

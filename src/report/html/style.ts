@@ -40,6 +40,9 @@ caption { text-align: left; font-weight: 600; padding: 0.25rem 0; }
 th, td { padding: 0.25rem 0.6rem; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
 th[scope="row"], thead th:first-child { text-align: left; }
 thead th { background: var(--panel); font-weight: 600; }
+tr.setting th, tr.setting td { color: var(--muted); }
+table.compare th[scope="row"] { white-space: normal; min-width: 12rem; }
+table.compare .change { text-align: left; white-space: normal; min-width: 10rem; }
 td.better { color: var(--better); font-weight: 600; }
 td.worse { color: var(--worse); font-weight: 600; }
 figure.plot { margin: 1.5rem 0; padding: 0.75rem; border: 1px solid var(--line); border-radius: 6px; background: var(--bg); }
