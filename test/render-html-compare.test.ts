@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compareGrid } from '../src/report/compare-cells.js';
 import { buildComparison } from '../src/report/compare-model.js';
+import { reportExporter } from '../src/report/exporter.js';
 import { esc } from '../src/report/html/escape.js';
 import { renderHtml } from '../src/report/render-html.js';
 import { ADAPTIVE_SETTINGS, GUIDE_BEFORE_SETTINGS, handConfig, handReport, roundsOf, stats } from './helpers/hand-report.js';
@@ -40,4 +41,8 @@ test('one configuration: the summary alone, no comparison table', () => {
   const html = renderHtml(r);
   assert.ok(!html.includes('<table class="compare">'));
   assert.ok(html.includes('<table class="summary">'));
+});
+
+test('HTML is one of the report exporters: reportExporter(\'html\', lang) is renderHtml', () => {
+  assert.equal(reportExporter('html', 'zh')(compareReport()), renderHtml(compareReport(), { lang: 'zh' }));
 });

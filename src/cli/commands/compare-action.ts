@@ -122,8 +122,8 @@ export async function runCompareCommand(inputs: string[], flags: CompareFlags, a
   }
   if (flags.markdown !== undefined) await writeText(flags.markdown, compareMarkdown(report, lang), '--markdown');
   if (flags.html !== undefined) {
-    const { renderHtml } = await import('../../report/render-html.js');
-    await writeText(flags.html, renderHtml(report, { lang }), '--html');
+    const { reportExporter } = await import('../../report/exporter.js');
+    await writeText(flags.html, reportExporter('html', lang)(report), '--html');
     if (flags.quiet !== true && flags.json !== true) process.stderr.write(`html: ${flags.html}\n`);
   }
   process.stdout.write(flags.json === true ? serializeReport(report) : renderCompare(report, lang));
