@@ -83,6 +83,7 @@ section.config { margin-bottom: 1.5rem; }
   main { padding: 0.5rem 0.6rem 2rem; }
   body { font-size: 14px; }
   h1 { font-size: 1.2rem; }
+  table.compare th[scope="row"] { min-width: 8.5rem; }
   figure.plot { padding: 0.5rem; margin: 1rem -0.25rem; }
   .facts { grid-template-columns: 1fr; }
   .facts dd { margin-bottom: 0.35rem; }
