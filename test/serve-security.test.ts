@@ -33,7 +33,9 @@ test('with a token: missing or wrong → 401 NBS_UNAUTHORIZED, right → stream;
 });
 
 test('without a token: a foreign Host gets 403 NBS_HOST_NOT_ALLOWED (DNS rebinding); loopback names pass', async (t) => {
-  const server = await startServer({ port: 0, logLevel: 'silent', allowedHosts: ['notebook.internal'] });
+  // A non-loopback --allowed-host without a token is an open door: serve refuses it unless told.
+  await assert.rejects(startServer({ port: 0, logLevel: 'silent', allowedHosts: ['notebook.internal'] }), (e) => e instanceof UsageError && /--allowed-host notebook\.internal/.test(e.message));
+  const server = await startServer({ port: 0, logLevel: 'silent', allowedHosts: ['notebook.internal'], insecureNoAuth: true });
   t.after(() => server.shutdown(0));
   const post = (host: string) => rawRequest(server.url, { path: '/send_operation', headers: { ...JSON_HEADERS, host }, body: pingBody({ count: 1 }) });
   for (const host of ['evil.example', 'evil.example:18600', '192.168.1.10', 'localhost.evil.example', '127.0.0.1.nip.io']) {

@@ -1,4 +1,4 @@
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, openSync, readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { UsageError } from '../errors.js';
 import { startServer } from '../server/serve.js';
@@ -38,12 +38,24 @@ export function readServeSecrets(
 
 /** stderr and, with --log-file, an appended file: pino writes each line once to this tee. */
 function logTee(path: string): Writable {
-  const file = createWriteStream(path, { flags: 'a' });
-  file.on('error', (err) => process.stderr.write(`notebook-stream: --log-file ${path}: ${err.message}\n`));
+  let fd: number;
+  try {
+    // Opened now, so an unwritable path is a usage error before anything starts.
+    fd = openSync(path, 'a');
+  } catch (err) {
+    throw new UsageError(`--log-file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const file = createWriteStream(path, { fd, flags: 'a' });
+  let failed = false;
+  file.on('error', (err) => {
+    if (!failed) process.stderr.write(`notebook-stream: --log-file ${path}: ${err.message}; logging to stderr only\n`);
+    failed = true;
+  });
   return new Writable({
     write(chunk: Buffer, _enc, cb) {
       process.stderr.write(chunk);
-      file.write(chunk, cb);
+      if (failed) cb();
+      else file.write(chunk, () => cb());
     },
   });
 }
@@ -54,7 +66,6 @@ function logTee(path: string): Writable {
  */
 export async function runServe(options: ServerOptions, logFile: string | undefined, _ctx: CliContext): Promise<void> {
   const server = await startServer(logFile === undefined ? options : { ...options, logStream: logTee(logFile) });
-  process.stdout.write(`${server.url}\n`);
   await new Promise<void>((resolve, reject) => {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {
@@ -72,7 +83,10 @@ export async function runServe(options: ServerOptions, logFile: string | undefin
         reject,
       );
     };
+    // Handlers first, URL second: a script that signals as soon as it read the URL gets a
+    // graceful stop, not death by signal.
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    process.stdout.write(`${server.url}\n`);
   });
 }

@@ -99,8 +99,8 @@ function d(indent: string, why: string, directive: string): string {
 
 function forwardingHeaders(indent: string): string {
   return (
-    d(indent, 'serve checks Host (DNS-rebinding rule) and logs it: pass the name the client asked for', 'proxy_set_header Host $host') +
-    d(indent, 'the client address, not nginx\'s, for serve\'s logs', 'proxy_set_header X-Real-IP $remote_addr') +
+    d(indent, 'serve checks Host when it has no token (DNS-rebinding rule): pass the name the client asked for', 'proxy_set_header Host $host') +
+    d(indent, 'the client address, not nginx\'s: serve logs it as forwarded_for', 'proxy_set_header X-Real-IP $remote_addr') +
     d(indent, 'the chain of client addresses, appended to what earlier proxies sent', 'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for') +
     d(indent, 'whether the client used http or https', 'proxy_set_header X-Forwarded-Proto $scheme')
   );
@@ -132,7 +132,17 @@ function streamingLocation(c: Checked, indent: string): string {
 function otherLocations(c: Checked, indent: string): string {
   const i = `${indent}    `;
   return (
-    `${indent}# Everything else (/healthz, /metrics): plain proxying.\n` +
+    `${indent}# Prometheus scrapes from this host only: stream counts and kernel memory are nobody else's business.\n` +
+    `${indent}location = /metrics {\n` +
+    d(i, 'the scraper on this machine', 'allow 127.0.0.1') +
+    d(i, 'and over IPv6 loopback', 'allow ::1') +
+    d(i, 'everyone else gets 403 from nginx itself', 'deny all') +
+    d(i, 'notebook-stream serve', `proxy_pass http://${c.upstream}`) +
+    d(i, 'keep-alive HTTP/1.1 to serve', 'proxy_http_version 1.1') +
+    d(i, 'do not forward the client\'s Connection header to serve', 'proxy_set_header Connection ""') +
+    forwardingHeaders(i) +
+    `${indent}}\n\n` +
+    `${indent}# Everything else (/healthz): plain proxying.\n` +
     `${indent}location / {\n` +
     d(i, 'notebook-stream serve', `proxy_pass http://${c.upstream}`) +
     d(i, 'keep-alive HTTP/1.1 to serve', 'proxy_http_version 1.1') +

@@ -1,5 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { UsageError } from '../errors.js';
+import { isLoopbackHost } from '../server/access.js';
 import { FLUSH_POLICY_NAMES } from '../flush-presets.js';
 
 /**
@@ -92,6 +93,13 @@ export function systemdUnit(o: SystemdUnitOptions): string {
   }
   if (o.host !== undefined && !HOST_RE.test(o.host)) throw new UsageError(`--host ${o.host}: not a host name or IP address`);
   for (const h of o.allowedHosts) if (!HOST_RE.test(h)) throw new UsageError(`--allowed-host ${h}: not a host name or IP address`);
+  const nonLoopback = o.allowedHosts.filter((h) => !isLoopbackHost(h));
+  if (nonLoopback.length > 0 && tokenFile === undefined && !o.serveArgs.includes('--insecure-no-auth')) {
+    throw new UsageError(
+      `--allowed-host ${nonLoopback[0]}: anyone who reaches that name could run code through serve; add --token-file FILE ` +
+        '(or --serve-arg --insecure-no-auth if something else authenticates every request)',
+    );
+  }
   for (const a of o.serveArgs) noControl(a, '--serve-arg');
   if (o.serveArgs.some((a) => a === '--token' || a.startsWith('--token='))) {
     throw new UsageError('--serve-arg --token: a token on the command line is visible to every user (ps, systemctl status); use --token-file');

@@ -36,7 +36,7 @@ export async function bench(o: BenchOptions, onRecord?: OnRecord, signal?: Abort
   let server: ServeChild | null = null;
   let url = o.url;
   if (url === undefined && o.openai === undefined) {
-    server = await startServeChild(o.flushPolicy);
+    server = await startServeChild(o.flushPolicy, undefined, o.http2 === true ? ['--http2'] : []);
     url = `${server.url.replace(/\/$/, '')}/send_operation`;
   }
   try {

@@ -8,6 +8,11 @@ export interface ServeChild {
   stop(): Promise<void>;
 }
 
+function withoutToken(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { NOTEBOOK_STREAM_TOKEN: _token, ...rest } = env;
+  return rest;
+}
+
 /** dist/src/probe/ → bin/notebook-stream.js at the package root. */
 const BIN = fileURLToPath(new URL('../../../bin/notebook-stream.js', import.meta.url));
 
@@ -19,7 +24,8 @@ const BIN = fileURLToPath(new URL('../../../bin/notebook-stream.js', import.meta
 export function startServeChild(flushPolicy: string, timeoutMs = 20_000, extraArgs: readonly string[] = []): Promise<ServeChild> {
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--flush-policy', flushPolicy, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1' },
+    // Our own server, our own request: a token in the caller's environment would only get 401s.
+    env: { ...withoutToken(process.env), NO_COLOR: '1' },
   });
   let stderr = '';
   child.stderr!.setEncoding('utf8');

@@ -45,7 +45,10 @@ export function metricStats(live: Histogram, unit: 'ms' | 'count'): MetricStats 
   const scale = unit === 'ms' ? 1 / 1000 : 1;
   // hdr reports a bucket's highest equivalent value: clamp so no percentile exceeds the max.
   const max = h.maxValue;
+  const low = minValue(h);
   const v = (x: number) => (n === 0 ? null : round3(Math.min(x, max) * scale));
+  // The mean uses bucket midpoints while min uses the bucket's top: keep mean within [min, max].
+  const mean = Math.min(Math.max(h.mean, low), max);
   return {
     unit,
     count: n,
@@ -53,9 +56,9 @@ export function metricStats(live: Histogram, unit: 'ms' | 'count'): MetricStats 
     p90: v(h.getValueAtPercentile(90)),
     p99: v(h.getValueAtPercentile(99)),
     'p99.9': v(h.getValueAtPercentile(99.9)),
-    min: v(minValue(h)),
+    min: v(low),
     max: v(h.maxValue),
-    mean: v(h.mean),
+    mean: v(mean),
     stdev: v(h.stdDeviation),
     histogram,
   };

@@ -1,4 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, stat, writeFile } from 'node:fs/promises';
+import { UsageError } from '../errors.js';
 import path from 'node:path';
 import type { Report } from './report.js';
 
@@ -16,4 +18,24 @@ export async function writeReport(report: Report, file: string): Promise<string>
   await mkdir(path.dirname(path.resolve(file)), { recursive: true });
   await writeFile(file, serializeReport(report));
   return file;
+}
+
+/**
+ * Checks, before anything is measured, that `file` can be written (creating its folder): a run
+ * must not be thrown away at the end for a typo in --out. Throws UsageError naming the flag.
+ */
+export async function ensureWritable(file: string, flag: string): Promise<void> {
+  const dir = path.dirname(path.resolve(file));
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+    const st = await stat(file).catch(() => null);
+    if (st !== null) {
+      if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+      await access(file, constants.W_OK);
+    }
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new UsageError(`${flag} ${file}: cannot write there (${e.code ?? e.message})`);
+  }
 }

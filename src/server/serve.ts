@@ -1,6 +1,6 @@
 import type { Http2Session } from 'node:http2';
 import { UnavailableError, UsageError } from '../errors.js';
-import { isLoopbackHost } from './access.js';
+import { hostnameOf, isLoopbackHost } from './access.js';
 import { buildApp, type App } from './app.js';
 import { DEFAULT_SERVER_OPTIONS, type ServerOptions } from './server-options.js';
 
@@ -28,6 +28,13 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     throw new UsageError(
       `refusing to listen on ${opts.host} without a token: sources run code and spend API money. ` +
         'Pass --token-file FILE (or NOTEBOOK_STREAM_TOKEN), or --insecure-no-auth if something else guards this port',
+    );
+  }
+  const foreign = opts.allowedHosts.filter((h) => !isLoopbackHost(hostnameOf(h)));
+  if (foreign.length > 0 && opts.token === undefined && !opts.insecureNoAuth) {
+    throw new UsageError(
+      `--allowed-host ${foreign[0]}: anyone who reaches that name (through a proxy, say) could run code; ` +
+        'add a token (--token-file FILE or NOTEBOOK_STREAM_TOKEN), or --insecure-no-auth if something else authenticates every request',
     );
   }
   const app = buildApp(opts);

@@ -4,7 +4,7 @@ import type { StreamRecord } from '../../probe/record.js';
 import { openAiOptionsFrom } from '../openai-options.js';
 import { renderTable } from '../../report/render-table.js';
 import { reportErrors } from '../../report/validate-report.js';
-import { defaultReportPath, serializeReport, writeReport } from '../../report/write-report.js';
+import { defaultReportPath, ensureWritable, serializeReport, writeReport } from '../../report/write-report.js';
 import type { BenchFlags } from './bench.js';
 import { prepareBenchGates } from './gate-action.js';
 
@@ -13,6 +13,8 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
   if (flags.serverTime !== undefined && flags.serverTime.trim() === '') throw new UsageError('--server-time: empty path');
   if (flags.html === '-') throw new UsageError('--html: give a file (stdout carries the table, or the JSON with --json)');
   const gates = prepareBenchGates(flags.threshold);
+  const outFile = flags.out === false ? null : (flags.out ?? defaultReportPath('bench'));
+  if (outFile !== null) await ensureWritable(outFile, '--out');
   const openai = openAiOptionsFrom(url, flags);
   const { openai: _openaiBaseUrl, ...benchFlags } = flags;
   const progress = flags.quiet !== true && process.stderr.isTTY === true;
@@ -52,9 +54,14 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
   const problems = reportErrors(report);
   if (problems.length > 0) throw new Error(`report does not match its schema: ${problems.slice(0, 3).join('; ')}`);
   let file = 'this bench run';
-  if (flags.out !== false) {
-    file = await writeReport(report, flags.out ?? defaultReportPath('bench'));
-    if (flags.quiet !== true && flags.json !== true) process.stderr.write(`report: ${file}\n`);
+  if (outFile !== null) {
+    try {
+      file = await writeReport(report, outFile);
+      if (flags.quiet !== true && flags.json !== true) process.stderr.write(`report: ${file}\n`);
+    } catch (err) {
+      // Checked before the run; if it fails now, the measurement is still printed below.
+      process.stderr.write(`notebook-stream: --out ${outFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; report not written\n`);
+    }
   }
   if (flags.html !== undefined) {
     const { writeHtml } = await import('../../report/write-html.js');

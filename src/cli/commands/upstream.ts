@@ -31,7 +31,7 @@ export function registerUpstream(program: Command, _ctx: CliContext): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0 picks a free one)', intIn(0, 65535), DEFAULT_UPSTREAM_PORT)
     .option('--recordings <dir>', 'directory of recordings (default: the fixtures/llm/ that ships with the package)')
-    .option('--quiet', 'no request log on stderr')
+    .option('-q, --quiet', 'no request log on stderr')
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -55,8 +55,10 @@ export function registerUpstream(program: Command, _ctx: CliContext): void {
         ...(flags.recordings !== undefined ? { recordingsDir: flags.recordings } : {}),
         ...(log !== undefined ? { log } : {}),
       });
+      // Handlers first, URL second: a script that signals right after reading the URL gets a clean stop.
+      const stopped = untilStopSignal();
       process.stdout.write(`${upstream.url}\n`);
-      const signal = await untilStopSignal();
+      const signal = await stopped;
       log?.(`upstream: ${signal}, stopping`);
       await upstream.close();
     });
