@@ -108,3 +108,16 @@ test('bench --html writes the page of the run; --html - is refused (stdout carri
   assert.equal(dash.code, 2);
   assert.match(dash.stderr, /--html/);
 });
+
+test('--html where nothing can be written is exit 2 naming the flag, before bench measures anything', async (t) => {
+  const dir = await tmp(t);
+  const file = path.join(dir, 'r.json');
+  await writeFile(file, serializeReport(htmlFixture()));
+  const blocked = path.join(dir, 'r.json', 'x.html'); // a file where a folder should be
+  const r = await cli(['report', file, '--html', blocked]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--html .*x\.html: cannot write there/);
+  const b = await cli(['bench', 'http://127.0.0.1:9/', '-n', '1', '--no-out', '--html', blocked]);
+  assert.equal(b.code, 2, 'not 3: the target is never tried');
+  assert.match(b.stderr, /--html .*x\.html: cannot write there/);
+});

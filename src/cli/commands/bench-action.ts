@@ -15,6 +15,7 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
   const gates = prepareBenchGates(flags.threshold);
   const outFile = flags.out === false ? null : (flags.out ?? defaultReportPath('bench'));
   if (outFile !== null) await ensureWritable(outFile, '--out');
+  if (flags.html !== undefined) await ensureWritable(flags.html, '--html');
   const openai = openAiOptionsFrom(url, flags);
   const { openai: _openaiBaseUrl, ...benchFlags } = flags;
   const progress = flags.quiet !== true && process.stderr.isTTY === true;
@@ -65,8 +66,13 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
   }
   if (flags.html !== undefined) {
     const { writeHtml } = await import('../../report/write-html.js');
-    const html = await writeHtml(report, flags.html);
-    if (flags.quiet !== true && flags.json !== true) process.stderr.write(`html: ${html}\n`);
+    try {
+      const html = await writeHtml(report, flags.html);
+      if (flags.quiet !== true && flags.json !== true) process.stderr.write(`html: ${html}\n`);
+    } catch (err) {
+      // As --out: checked before the run; a late failure still prints the measurement.
+      process.stderr.write(`notebook-stream: --html ${flags.html}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; page not written\n`);
+    }
   }
   process.stdout.write(flags.json === true ? serializeReport(report) : renderTable(report));
   if (outcome.nothingMeasured) {
