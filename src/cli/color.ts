@@ -1,12 +1,13 @@
+import { setColorLevel } from '../color-level.js';
+
 /**
  * Colour only on a TTY; `NO_COLOR` (non-empty) and `--no-color` turn it off, `FORCE_COLOR` on
  * (CONTRACT.md, "stdout and stderr"). chalk 5 ignores NO_COLOR and sniffs argv itself, so the
- * level is decided here, once, and handed to chalk through FORCE_COLOR, which chalk reads when it
- * is first imported. chalk is loaded only by the renderers, so `--version` and `--help` never
- * pay for it.
+ * level is decided here, once; src/report/chalk.ts applies it when a renderer loads chalk, so
+ * `--version` and `--help` never load chalk at all.
  */
 export function configureColor(argv: readonly string[], stream: NodeJS.WriteStream = process.stdout): void {
-  process.env['FORCE_COLOR'] = String(colorLevel(argv, process.env, stream.isTTY === true));
+  setColorLevel(colorLevel(argv, process.env, stream.isTTY === true));
 }
 
 export function colorLevel(

@@ -35,8 +35,8 @@ export function buildProgram(ctx: CliContext): Command {
   const program = new Command('notebook-stream');
   program
     .description(
-      'Find what delays a notebook or LLM stream, and serve one that is not delayed.\n' +
-        'An embedded streaming server with the field guide\'s flush policies, and probes that\n' +
+      'Find what delays a notebook or LLM stream, and serve one that is not delayed. ' +
+        'An embedded streaming server with the field guide\'s flush policies, and probes that ' +
         'time every event of a stream.',
     )
     .version(packageVersion(), '-V, --version', 'print the version and exit')

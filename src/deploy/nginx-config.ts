@@ -100,8 +100,8 @@ function d(indent: string, why: string, directive: string): string {
 function forwardingHeaders(indent: string): string {
   return (
     d(indent, 'serve checks Host when it has no token (DNS-rebinding rule): pass the name the client asked for', 'proxy_set_header Host $host') +
-    d(indent, 'the client address, not nginx\'s: serve logs it as forwarded_for', 'proxy_set_header X-Real-IP $remote_addr') +
-    d(indent, 'the chain of client addresses, appended to what earlier proxies sent', 'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for') +
+    d(indent, 'the client address, not nginx\'s, for anything behind nginx that reads it', 'proxy_set_header X-Real-IP $remote_addr') +
+    d(indent, 'the chain of client addresses (serve logs it as forwarded_for), appended to what earlier proxies sent', 'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for') +
     d(indent, 'whether the client used http or https', 'proxy_set_header X-Forwarded-Proto $scheme')
   );
 }

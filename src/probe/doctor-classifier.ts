@@ -49,7 +49,7 @@ export const IRREGULAR_CV = 0.5;
  * threshold and a timer look alike; the verdict is then PERIODIC_FLUSH (the guide's buffers are
  * timers), marked `steady`, and doctor's small-vs-large-events step tells them apart.
  */
-export const STEADY_CV = 0.25;
+export const STEADY_CV = 0.35;
 
 export interface VerdictEvidence {
   events: number;

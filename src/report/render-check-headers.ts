@@ -1,4 +1,4 @@
-import chalk from 'chalk';
+import chalk from './chalk.js';
 import Table from 'cli-table3';
 import type { CheckHeadersResult } from '../probe/check-headers.js';
 import type { Finding } from '../probe/header-rules.js';

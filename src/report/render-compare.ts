@@ -1,4 +1,4 @@
-import chalk from 'chalk';
+import chalk from './chalk.js';
 import Table from 'cli-table3';
 import { compareGrid, type Cell } from './compare-cells.js';
 import type { Lang } from './compare-labels.js';

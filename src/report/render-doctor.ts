@@ -1,4 +1,4 @@
-import chalk from 'chalk';
+import chalk from './chalk.js';
 import Table from 'cli-table3';
 import type { Verdict } from '../probe/doctor-classifier.js';
 import type { DoctorResult } from '../probe/doctor.js';

@@ -1,4 +1,4 @@
-import chalk from 'chalk';
+import chalk from './chalk.js';
 import Table from 'cli-table3';
 import type { GateOutcome } from '../probe/gate.js';
 

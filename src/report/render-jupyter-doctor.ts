@@ -1,4 +1,4 @@
-import chalk from 'chalk';
+import chalk from './chalk.js';
 import type { JupyterDiagnosis, JupyterMeasurement } from '../jupyter/measure.js';
 
 /** `doctor --jupyter-url`: the measurement and the verdict as data, for --json. */

@@ -73,6 +73,8 @@ export function buildApp(opts: ServerOptions): App {
 
   const refuse = (reply: FastifyReply, status: number, code: NbsErrorCode, message: string, retryAfterS?: number) => {
     metrics.errors.inc({ code });
+    // An SRE who sees 4xx/5xx in the proxy finds the reason here (never the body or headers).
+    reply.request.log.info({ code, status, method: reply.request.method, path: reply.request.url.split('?')[0], remote: reply.request.ip }, `stream refused: ${code}`);
     sendError(reply, status, code, message, retryAfterS);
     return reply;
   };

@@ -54,7 +54,10 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     if (e.code === 'EADDRINUSE') {
       throw new UnavailableError(`cannot listen on ${opts.host}:${opts.port}: the port is in use (pick another with --port, or --port 0 for a free one)`);
     }
-    if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND' || e.code === 'EACCES') {
+    if (e.code === 'ENOTFOUND' || e.code === 'EINVAL') {
+      throw new UsageError(`--host ${opts.host}: not an address or name of this machine (${e.code})`);
+    }
+    if (e.code === 'EADDRNOTAVAIL' || e.code === 'EACCES') {
       throw new UnavailableError(`cannot listen on ${opts.host}:${opts.port}: ${e.code} (${e.message})`);
     }
     throw err;

@@ -167,6 +167,8 @@ function logStream(
   request.log.info(
     {
       notebook_id: env.notebookId,
+      remote: request.ip,
+      ...(typeof request.headers['x-forwarded-for'] === 'string' ? { forwarded_for: request.headers['x-forwarded-for'] } : {}),
       operation: env.operation.type,
       policy: settings.policy,
       buffer: { chars: settings.bufferChars, flush_interval_ms: settings.flushIntervalMs, min_chars: settings.minChars, max_hold_ms: maxHoldMs === undefined ? null : Math.round(maxHoldMs * 1000) / 1000 },

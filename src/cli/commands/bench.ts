@@ -42,7 +42,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .command('bench')
     .summary('time every event of a stream: first content, gaps, reads, lag (HDR histograms)')
     .description(
-      'Send requests one after another and time every event of each response stream.\n' +
+      'Send requests one after another and time every event of each response stream. ' +
         'With no URL, start the embedded server in a child process on a free port and measure it.',
     )
     .argument('[url]', 'stream endpoint (a URL ending in /send_operation gets the guide\'s ping operation)')

@@ -15,8 +15,8 @@ export function registerCheckHeaders(program: Command, ctx: CliContext): void {
     .command('check-headers')
     .summary('read one stream\'s response headers: what delays it, and the fix')
     .description(
-      'One streaming request with browser-like headers; every rule says what it saw, why it matters\n' +
-        '(RFC or proxy docs) and the fix for nginx, fastify, Express and FastAPI/Starlette.\n' +
+      'One streaming request with browser-like headers; every rule says what it saw, why it matters ' +
+        '(RFC or proxy docs) and the fix for nginx, fastify, Express and FastAPI/Starlette. ' +
         'Exit 1 when an error-level rule fails (--strict: warnings too), 3 when no response came.',
     )
     .argument('<url>', 'stream endpoint (a URL ending in /send_operation gets the guide\'s ping operation)')

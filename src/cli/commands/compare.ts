@@ -51,10 +51,10 @@ export function registerCompare(program: Command, ctx: CliContext): void {
     .command('compare')
     .summary("the guide's before/after table, measured, with its noise")
     .description(
-      'With no arguments: start the embedded server (one child process, --allow-policy-override) and run\n' +
-        'the same workload against each flush policy, in interleaved rounds so machine noise hits all\n' +
-        'alike; read the server\'s CPU from /metrics around each batch. With URLs: compare endpoints (e.g.\n' +
-        'direct vs behind nginx). With report files: compare saved runs. A change is called significant\n' +
+      'With no arguments: start the embedded server (one child process, --allow-policy-override) and run ' +
+        'the same workload against each flush policy, in interleaved rounds so machine noise hits all ' +
+        'alike; read the server\'s CPU from /metrics around each batch. With URLs: compare endpoints (e.g. ' +
+        'direct vs behind nginx). With report files: compare saved runs. A change is called significant ' +
         'only when the ranges of the per-round values do not overlap.',
     )
     .argument('[inputs...]', 'URLs to compare, or report files (bench --out, compare --out)')

@@ -21,12 +21,12 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
     .command('doctor')
     .summary('measure whether a stream is buffered, where, and how to fix it')
     .description(
-      'Times every event of a few runs and classifies the arrivals: STREAMING, FULLY_BUFFERED,\n' +
-        'SIZE_THRESHOLD (~N KiB), PERIODIC_FLUSH (~T ms) or INCONCLUSIVE. Then changes one thing at a\n' +
-        'time (Accept-Encoding, Accept, event size on our own server, --direct backend) to find the\n' +
-        'cause, and ends with the fixes, most likely first.\n' +
-        'Exit 0 STREAMING, 1 a buffering verdict, INCONCLUSIVE 0 (1 with --strict), 3 nothing measured.\n' +
-        'With --jupyter-url instead of a URL it checks a Jupyter Server for the Nagle delay on its kernel\n' +
+      'Times every event of a few runs and classifies the arrivals: STREAMING, FULLY_BUFFERED, ' +
+        'SIZE_THRESHOLD (~N KiB), PERIODIC_FLUSH (~T ms) or INCONCLUSIVE. Then changes one thing at a ' +
+        'time (Accept-Encoding, Accept, event size on our own server, --direct backend) to find the ' +
+        'cause, and ends with the fixes, most likely first. ' +
+        'Exit 0 STREAMING, 1 a buffering verdict, INCONCLUSIVE 0 (1 with --strict), 3 nothing measured. ' +
+        'With --jupyter-url instead of a URL it checks a Jupyter Server for the Nagle delay on its kernel ' +
         'websocket and ipykernel\'s 200 ms flush interval (verdicts OK, NAGLE_DELAY, FLUSH_INTERVAL).',
     )
     .argument('[url]', 'stream endpoint (our /send_operation gets a 2 s ping: 200 tokens 10 ms apart)')

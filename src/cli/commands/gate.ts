@@ -21,10 +21,10 @@ export function registerGate(program: Command, ctx: CliContext): void {
     .command('gate')
     .summary('CI latency gates: thresholds, regressions against a baseline')
     .description(
-      'Check a report against thresholds (METRIC.STAT OP NUMBER, or SCALAR OP NUMBER; OP one of\n' +
-        '< <= > >=) and against a baseline report (METRIC.STAT:N%, direction-aware: a rise is worse\n' +
-        'for latencies, a fall for rates). Exit 1 when any gate fails, and when a gated metric has no\n' +
-        'samples; exit 2 on an unknown metric or stat. With $GITHUB_STEP_SUMMARY set, a Markdown summary\n' +
+      'Check a report against thresholds (METRIC.STAT OP NUMBER, or SCALAR OP NUMBER; OP one of ' +
+        '< <= > >=) and against a baseline report (METRIC.STAT:N%, direction-aware: a rise is worse ' +
+        'for latencies, a fall for rates). Exit 1 when any gate fails, and when a gated metric has no ' +
+        'samples; exit 2 on an unknown metric or stat. With $GITHUB_STEP_SUMMARY set, a Markdown summary ' +
         'is appended to it.',
     )
     .argument('<report>', 'report file (bench --out, compare --out)')

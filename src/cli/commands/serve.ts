@@ -49,9 +49,9 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .command('serve')
     .summary('run the embedded streaming server (POST /send_operation)')
     .description(
-      'Run the embedded streaming server: the field guide\'s POST /send_operation API, streamed as\n' +
-        'Server-Sent Events with a flush policy. Prints one stdout line, its URL, once it accepts\n' +
-        'connections; logs (JSON, one line per stream) go to stderr. SIGINT/SIGTERM end open\n' +
+      'Run the embedded streaming server: the field guide\'s POST /send_operation API, streamed as ' +
+        'Server-Sent Events with a flush policy. Prints one stdout line, its URL, once it accepts ' +
+        'connections; logs (JSON, one line per stream) go to stderr. SIGINT/SIGTERM end open ' +
         'streams with done status "shutdown" within --grace-s, then exit 0.',
     )
     .option('--host <addr>', 'address to bind', '127.0.0.1')
@@ -129,6 +129,9 @@ export function registerServe(program: Command, ctx: CliContext): void {
         (custom as Record<string, unknown>)[key] = value;
       }
       const { runServe, readServeSecrets } = await import('../run-serve.js');
+      if (flags.jupyterUrl !== undefined && !/^https?:\/\/[^/]+/.test(flags.jupyterUrl)) {
+        throw new UsageError(`--jupyter-url ${flags.jupyterUrl}: expected an http:// or https:// URL, e.g. http://127.0.0.1:8888/`);
+      }
       const secrets = readServeSecrets(flags, process.env);
       const { resolveLlmConfig } = await import('../../server/sources/llm-config.js');
       const llm = resolveLlmConfig(flags, process.env);

@@ -21,11 +21,11 @@ export function registerUpstream(program: Command, _ctx: CliContext): void {
     .command('upstream')
     .summary('run an OpenAI-compatible replay upstream (no model)')
     .description(
-      'Run an OpenAI-compatible replay upstream with no network and no model:\n' +
-        'POST /v1/chat/completions (streaming or not) and GET /v1/models.\n' +
-        'The model name picks the profile: "synthetic?ttft_ms=200&tps=50&tokens=100",\n' +
-        'a recording from fixtures/llm/ ("zh-streaming-tips?speed=2"), and failures\n' +
-        'on demand: fail=429|401|500|..., reset_after=N, stall_after=N, error_after=N.\n' +
+      'Run an OpenAI-compatible replay upstream with no network and no model: ' +
+        'POST /v1/chat/completions (streaming or not) and GET /v1/models. ' +
+        'The model name picks the profile: "synthetic?ttft_ms=200&tps=50&tokens=100", ' +
+        'a recording from fixtures/llm/ ("zh-streaming-tips?speed=2"), and failures ' +
+        'on demand: fail=429|401|500|..., reset_after=N, stall_after=N, error_after=N. ' +
         'Prints the API base (http://127.0.0.1:PORT/v1) as its one stdout line.',
     )
     .option('--host <host>', 'address to listen on', '127.0.0.1')
