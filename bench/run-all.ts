@@ -1,0 +1,36 @@
+/**
+ * `npm run bench`: the whole performance suite, one script after another (never two at once: they
+ * would measure each other). Each prints its table of ratios measured side by side in the same
+ * run and writes reports/NAME-*.json; docs/performance.md records the figures with their command.
+ * Set ONLY=name,name to run a subset. Bounded: the suite fits in 15 minutes on 2 cores.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const SCRIPTS: Array<{ name: string; file: string; target: string; needs?: string }> = [
+  { name: 'policies', file: 'policies.js', target: '1, 2: hold time per policy at c = 1, 10, 100; the guide\'s table' },
+  { name: 'efficiency', file: 'efficiency.js', target: '3: events per server CPU-second at c = 100 vs a minimal node:http server' },
+  { name: 'client', file: 'client-throughput.js', target: '4: requests/s vs autocannon' },
+  { name: 'parse', file: 'parse-throughput.js', target: '4: SSE events parsed per second' },
+  { name: 'accuracy', file: 'accuracy.js', target: '5: first byte vs curl and injected delays' },
+  { name: 'scale', file: 'scale.js', target: '6: 10,000 concurrent streams' },
+  { name: 'startup', file: 'startup.js', target: '7: --version and --help vs node -e 0' },
+  { name: 'kernel', file: 'kernel.js', target: 'Jupyter: stock vs fixed tuning, kernel wait', needs: 'jupyter-server' },
+];
+
+const only = process.env['ONLY']?.split(',');
+const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+let failed = 0;
+for (const s of SCRIPTS) {
+  if (only !== undefined && !only.includes(s.name)) continue;
+  process.stdout.write(`\n## ${s.name} — target ${s.target}\n\n`);
+  if (s.needs !== undefined && !has(s.needs)) {
+    process.stdout.write(`skipped: ${s.needs} is not installed\n`);
+    continue;
+  }
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, [fileURLToPath(new URL(`./${s.file}`, import.meta.url))], { stdio: 'inherit' });
+  process.stdout.write(`(${s.name}: ${Math.round((Date.now() - t0) / 1000)} s, exit ${r.status})\n`);
+  if (r.status !== 0) failed++;
+}
+process.exitCode = failed === 0 ? 0 : 1;

@@ -1,0 +1,64 @@
+/**
+ * `npm run bench:scale`: target 6 of the performance suite. STREAMS concurrent open streams on the
+ * embedded server (default 10,000), each sending one event a second for EVENTS seconds: `lag_ms`
+ * p99 (target ≤ 10 ms), the server's peak RSS (target ≤ 1 GiB) and the client's memory per stream.
+ * Checks the hard open-file limit first (both processes need one descriptor per stream).
+ */
+import { execFileSync } from 'node:child_process';
+import { startServe } from './lib/serve-process.js';
+import { processPeakRss, runBenchCli, stat } from './lib/run-bench-cli.js';
+import { round } from './lib/stats.js';
+import { writeResult } from './lib/write-result.js';
+
+const STREAMS = Number(process.env['STREAMS'] ?? 10_000);
+const EVENTS = Number(process.env['EVENTS'] ?? 10);
+
+const hard = Number(execFileSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim());
+if (Number.isFinite(hard) && hard < STREAMS + 200) {
+  process.stderr.write(`the hard open-file limit is ${hard}; ${STREAMS} streams need more: raise it (ulimit -Hn, /etc/security/limits.conf, LimitNOFILE=) or set STREAMS\n`);
+  process.exit(2);
+}
+
+const server = await startServe(['--max-streams', String(STREAMS * 2), '--heartbeat-s', '0', '--log-level', 'warn']);
+const body = JSON.stringify({ notebook_id: 'scale', operation: { type: 'ping', count: EVENTS, interval_ms: 1000 }, lang: 'en' });
+let clientPeak = 0;
+let sampler: NodeJS.Timeout | undefined;
+let result;
+try {
+  result = await runBenchCli(
+    [`${server.url}/send_operation`, '-c', String(STREAMS), '-n', String(STREAMS), '--body', body, '--connect-timeout-ms', '60000', '--headers-timeout-ms', '120000'],
+    900_000,
+    (pid) => {
+      sampler = setInterval(() => {
+        processPeakRss(pid).then((r) => (clientPeak = Math.max(clientPeak, r)), () => undefined);
+      }, 500);
+    },
+  );
+} finally {
+  clearInterval(sampler);
+}
+const serverPeak = await processPeakRss(server.child.pid as number);
+await server.stop();
+
+const lagP99 = stat(result, 'lag_ms', 'p99');
+const row = {
+  streams: STREAMS,
+  ok: result.requests.ok,
+  failed: result.requests.failed,
+  errors: result.errors,
+  lag_ms_p50: stat(result, 'lag_ms', 'p50'),
+  lag_ms_p99: lagP99,
+  first_content_ms_p99: stat(result, 'first_content_ms', 'p99'),
+  server_peak_rss_mib: round(serverPeak / 2 ** 20, 1),
+  client_peak_rss_mib: round(clientPeak / 2 ** 20, 1),
+  client_kib_per_stream: round(clientPeak / 1024 / STREAMS, 1),
+  client_loop_delay_ms_p99: stat(result, 'client_loop_delay_ms', 'p99'),
+};
+const lines = ['| measure | value | target |', '|---|---:|---|'];
+lines.push(`| concurrent streams (ok / failed) | ${row.ok} / ${row.failed} | ${STREAMS} |`);
+lines.push(`| lag_ms p50 / p99 | ${row.lag_ms_p50} / ${row.lag_ms_p99} | p99 ≤ 10 ms: ${lagP99 !== null && lagP99 <= 10 ? 'met' : 'missed'} |`);
+lines.push(`| server peak RSS | ${row.server_peak_rss_mib} MiB | ≤ 1024 MiB: ${row.server_peak_rss_mib <= 1024 ? 'met' : 'missed'} |`);
+lines.push(`| client peak RSS (per stream) | ${row.client_peak_rss_mib} MiB (${row.client_kib_per_stream} KiB) | |`);
+lines.push(`| client event-loop delay p99 | ${row.client_loop_delay_ms_p99} ms | |`);
+process.stdout.write(`${lines.join('\n')}\n(${EVENTS} events a stream, one a second)\n`);
+process.stdout.write(`wrote ${writeResult('scale', { command: 'npm run bench:scale', events: EVENTS, ...row })}\n`);
