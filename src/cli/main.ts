@@ -12,6 +12,7 @@ import { registerGate } from './commands/gate.js';
 import { registerMerge } from './commands/merge.js';
 import { registerServe } from './commands/serve.js';
 import { registerUpstream } from './commands/upstream.js';
+import { registerReport } from './commands/report.js';
 
 /** Each command file registers itself; its action lazy-imports the library it drives. */
 const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [
@@ -23,6 +24,7 @@ const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [
   registerDoctor,
   registerCompare,
   registerGate,
+  registerReport,
   registerMerge,
 ];
 

@@ -3,6 +3,7 @@ import type { Lang } from './compare-labels.js';
 import { gateJunit } from './junit.js';
 import { gateMarkdown, reportMarkdown } from './markdown.js';
 import { renderCompare } from './render-compare.js';
+import { renderHtml } from './render-html.js';
 import { renderGate } from './render-gate.js';
 import { renderTable } from './render-table.js';
 import type { Report } from './report.js';
@@ -10,12 +11,12 @@ import { serializeReport } from './write-report.js';
 
 /**
  * One exporter interface, as hyperfine's: data in, text out; the caller decides whether the text
- * goes to a file or stdout. Reports export as table, JSON or Markdown; a gate's outcome (the gates
- * evaluated over a report) also as JUnit.
+ * goes to a file or stdout. Reports export as table, JSON, Markdown or HTML; a gate's outcome
+ * (the gates evaluated over a report) also as JUnit.
  */
 export type Exporter<T> = (data: T) => string;
 
-export const REPORT_FORMATS = ['table', 'json', 'markdown'] as const;
+export const REPORT_FORMATS = ['table', 'json', 'markdown', 'html'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 export const GATE_FORMATS = ['table', 'json', 'markdown', 'junit'] as const;
 export type GateFormat = (typeof GATE_FORMATS)[number];
@@ -29,6 +30,8 @@ export function reportExporter(format: ReportFormat, lang: Lang = 'en'): Exporte
       return serializeReport;
     case 'markdown':
       return (r) => reportMarkdown(r, lang);
+    case 'html':
+      return (r) => renderHtml(r, { lang });
   }
 }
 

@@ -11,9 +11,11 @@ import { prepareBenchGates } from './gate-action.js';
 /** Runs `bench`, writes the report, prints the table or JSON. Resolves to 0, 1 (a --threshold failed) or 3. */
 export async function runBenchCommand(url: string | undefined, flags: BenchFlags, args: readonly string[]): Promise<number> {
   if (flags.serverTime !== undefined && flags.serverTime.trim() === '') throw new UsageError('--server-time: empty path');
+  if (flags.html === '-') throw new UsageError('--html: give a file (stdout carries the table, or the JSON with --json)');
   const gates = prepareBenchGates(flags.threshold);
   const outFile = flags.out === false ? null : (flags.out ?? defaultReportPath('bench'));
   if (outFile !== null) await ensureWritable(outFile, '--out');
+  if (flags.html !== undefined) await ensureWritable(flags.html, '--html');
   const openai = openAiOptionsFrom(url, flags);
   const { openai: _openaiBaseUrl, ...benchFlags } = flags;
   // Progress only on a terminal and not --quiet (CONTRACT.md): the runner emits, the line listens.
@@ -58,6 +60,16 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
     } catch (err) {
       // Checked before the run; if it fails now, the measurement is still printed below.
       process.stderr.write(`notebook-stream: --out ${outFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; report not written\n`);
+    }
+  }
+  if (flags.html !== undefined) {
+    const { writeHtml } = await import('../../report/write-html.js');
+    try {
+      const html = await writeHtml(report, flags.html);
+      if (flags.quiet !== true && flags.json !== true) process.stderr.write(`html: ${html}\n`);
+    } catch (err) {
+      // As --out: checked before the run; a late failure still prints the measurement.
+      process.stderr.write(`notebook-stream: --html ${flags.html}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; page not written\n`);
     }
   }
   process.stdout.write(flags.json === true ? serializeReport(report) : renderTable(report));

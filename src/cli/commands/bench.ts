@@ -38,6 +38,7 @@ interface BenchFlags extends OpenAiFlags {
   keepTimelines: number;
   json?: boolean;
   out: string | false | undefined;
+  html?: string;
   name?: string;
   quiet?: boolean;
   threshold?: string[];
@@ -84,6 +85,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--json', 'print the report (JSON) on stdout and nothing else')
     .option('--out <file>', 'write the report here (default reports/bench-<timestamp>.json)')
     .option('--no-out', 'write no report file')
+    .option('--html <file>', 'also write the report as one self-contained HTML page (plots)')
     .option('--name <name>', 'configuration name in the report (default: bench, the flush policy, or the --openai model)')
     .option('-q, --quiet', 'no progress on stderr')
     .option('--threshold <expr>', "gate in one step, as `gate --threshold`: exit 1 unless it holds (repeatable)", collect)

@@ -53,6 +53,7 @@ async function writeText(file: string, text: string, flag: string): Promise<void
 /** Runs `compare`, writes the report and Markdown, prints the table or JSON. Resolves to 0 or 3. */
 export async function runCompareCommand(inputs: string[], flags: CompareFlags, args: readonly string[]): Promise<number> {
   const lang = flags.lang ?? langFromLocale();
+  if (flags.html === '-') throw new UsageError('--html: give a file (stdout carries the table, or the JSON with --json)');
   const urls = inputs.filter(isUrl);
   const files = inputs.filter((s) => !isUrl(s));
   if (urls.length > 0 && files.length > 0) throw new UsageError(`compare: give URLs or report files, not both (URLs: ${urls.join(', ')}; files: ${files.join(', ')})`);
@@ -120,6 +121,11 @@ export async function runCompareCommand(inputs: string[], flags: CompareFlags, a
     if (flags.quiet !== true && flags.json !== true) process.stderr.write(`report: ${file}\n`);
   }
   if (flags.markdown !== undefined) await writeText(flags.markdown, compareMarkdown(report, lang), '--markdown');
+  if (flags.html !== undefined) {
+    const { reportExporter } = await import('../../report/exporter.js');
+    await writeText(flags.html, reportExporter('html', lang)(report), '--html');
+    if (flags.quiet !== true && flags.json !== true) process.stderr.write(`html: ${flags.html}\n`);
+  }
   process.stdout.write(flags.json === true ? serializeReport(report) : renderCompare(report, lang));
   return code;
 }

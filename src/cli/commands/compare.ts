@@ -36,6 +36,7 @@ export interface CompareFlags {
   json?: boolean;
   out: string | false | undefined;
   markdown?: string;
+  html?: string;
   quiet?: boolean;
 }
 
@@ -88,6 +89,7 @@ export function registerCompare(program: Command, ctx: CliContext): void {
     .option('--out <file>', 'write the report here (default for runs: reports/compare-<timestamp>.json)')
     .option('--no-out', 'write no report file')
     .option('--markdown <file>', 'also write the table as Markdown')
+    .option('--html <file>', 'also write the report as one self-contained HTML page (table and plots)')
     .option('-q, --quiet', 'no progress on stderr')
     .addHelpText(
       'after',

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { serializeReport } from '../src/report/write-report.js';
+import { htmlFixture } from './helpers/html-fixture.js';
+
+const BIN = fileURLToPath(new URL('../../bin/notebook-stream.js', import.meta.url));
+
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('close', (code) => {
+      clearTimeout(kill);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+test('compare saved reports --html writes the page with the comparison table; --html - is refused', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'nbs-compare-html-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'r.json');
+  await writeFile(file, serializeReport(htmlFixture()));
+  const out = path.join(dir, 'sub', 'cmp.html');
+  const { code, stdout, stderr } = await cli(['compare', file, '--html', out, '--no-out']);
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /not judged/);
+  const html = await readFile(out, 'utf8');
+  assert.match(html, /<table class="compare">/);
+  assert.equal((html.match(/<polyline class="cdf-line/g) ?? []).length, 2);
+
+  const dash = await cli(['compare', file, '--html', '-', '--no-out']);
+  assert.equal(dash.code, 2);
+  assert.match(dash.stderr, /--html/);
+});
