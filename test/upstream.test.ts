@@ -62,9 +62,10 @@ test('a synthetic stream keeps its rhythm: first token after ttft_ms, then 1000/
   const role = frames[0];
   const first = content[0]?.atMs ?? 0;
   const last = content[4]?.atMs ?? 0;
-  // The role chunk is written on arrival, the first token 200 ms later: it comes in an earlier read
-  // (a role held back for the first token would arrive with it). Upper bound generous: shared machines.
-  assert.ok(role !== undefined && role.atMs < first && role.atMs < 1000, `the role chunk comes at once (${role?.atMs} ms, first content at ${first} ms)`);
+  // The role chunk is written on arrival, the first token 200 ms later: it arrives well before the
+  // first token (a role held back for the first token arrives within a few ms of it; a role late by
+  // up to 150 ms still passes). Upper bound generous: shared machines.
+  assert.ok(role !== undefined && first - role.atMs >= 50 && role.atMs < 1000, `the role chunk comes at once (${role?.atMs} ms, first content at ${first} ms)`);
   // Token i is written no earlier than 200 + 50 i ms after the request arrived (absolute schedule,
   // timers only fire late), so it cannot arrive sooner after the request was sent.
   content.forEach((c, i) => assert.ok(c.atMs >= 200 + 50 * i - 2, `token ${i} at ${c.atMs} ms, due at ${200 + 50 * i} ms`));
