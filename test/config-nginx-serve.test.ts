@@ -61,8 +61,10 @@ async function streamThroughNginx(t: import('node:test').TestContext, serveArgs:
   for (const e of res.events) assert.match(e.data, /^\{"seq":\d+,"t":[\d.]+,"t_src":[\d.]+,/);
   const reads = new Set(chunks.map((e) => e.read)).size;
   t.diagnostic(`${chunks.length} chunk events in ${reads} reads: ${chunks.map((e) => e.read).join(' ')}`);
-  // 50 ms apart: each event in its own read; allow one merge for a scheduling hiccup.
-  assert.ok(reads >= COUNT - 1, `chunk events arrived in only ${reads} reads`);
+  // 50 ms apart: each event in its own read when nothing buffers. A loaded machine merges some
+  // (serve catches up late tokens in one write; nginx or this client may read late), so at least
+  // half: the buffering control below gives at most 2.
+  assert.ok(reads >= COUNT / 2, `chunk events arrived in only ${reads} reads`);
   return res;
 }
 

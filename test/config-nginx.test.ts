@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { nginxConfig, NGINX_DEFAULTS, type NginxConfigOptions } from '../src/deploy/nginx-config.js';
 import { UsageError } from '../src/errors.js';
 import { requireNginx, startNginx, testNginxConfig } from './helpers/nginx.js';
 import { rawRequest } from './helpers/raw-sse-client.js';
+import { requireCommand } from './helpers/system.js';
+import { makeSelfSignedCert } from './helpers/tls-cert.js';
 
 const base: NginxConfigOptions = { ...NGINX_DEFAULTS, locationOnly: false };
 
@@ -69,7 +69,7 @@ function readsWithEvents(events: { read: number }[]): number {
   return new Set(events.map((e) => e.read)).size;
 }
 
-test('nginx -t accepts the full server block, the location alone, and the TLS listener', async (t) => {
+test('nginx -t accepts the full server block and the location alone', async (t) => {
   const nginx = requireNginx(t);
   if (nginx === null) return;
   const full = await testNginxConfig(nginxConfig({ ...base, listen: '127.0.0.1:18080' }), nginx);
@@ -78,20 +78,15 @@ test('nginx -t accepts the full server block, the location alone, and the TLS li
   const location = nginxConfig({ ...base, locationOnly: true, path: '/api/send_operation' });
   const pasted = await testNginxConfig(`server {\n    listen 127.0.0.1:18081;\n${location}}\n`, nginx);
   assert.ok(pasted.ok, pasted.output);
+});
 
-  const dir = await mkdtemp(join(tmpdir(), 'nbs-tls-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  const openssl = spawnSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', key, '-out', cert],
-    { encoding: 'utf8' },
-  );
-  if (openssl.status !== 0) {
-    t.diagnostic(`TLS variant not checked: openssl failed: ${openssl.stderr}`);
-    return;
-  }
+test('nginx -t accepts the TLS listener', async (t) => {
+  const nginx = requireNginx(t);
+  if (nginx === null) return;
+  // No openssl: skipped with the reason locally, a failure in CI (CI=true). A failing openssl throws.
+  if (!requireCommand(t, 'openssl', 'openssl')) return;
+  const { certFile: cert, keyFile: key } = makeSelfSignedCert();
+  t.after(() => rm(dirname(cert), { recursive: true, force: true }));
   const tls = nginxConfig({ ...base, listen: '127.0.0.1:18082', tlsCert: cert, tlsKey: key, tlsListen: '127.0.0.1:18443' });
   assert.match(tls, /listen 127\.0\.0\.1:18443 ssl http2;/);
   assert.doesNotMatch(tls, /^\s*http2 on;/m, 'nginx 1.22 has no http2 directive');
@@ -119,11 +114,12 @@ test('through nginx with gzip on and proxy_buffering on in http {}, events arriv
     Array.from({ length: EVENTS + 1 }, (_, i) => i),
   );
   assert.equal(res.events.at(-1)?.event, 'done');
-  // Events are written 50 ms apart: a pass-through proxy delivers each in its own read.
-  // Allow one merge for a scheduling hiccup; a buffering proxy gives 1 or 2 (see the control below).
+  // Events are written 50 ms apart: a pass-through proxy delivers each in its own read. A loaded
+  // machine may merge some (nginx or this client reading late), so at least half; a buffering
+  // proxy gives 1 or 2 (see the control below).
   const distinct = readsWithEvents(res.events);
   t.diagnostic(`${res.events.length} events in ${distinct} reads (read of each: ${res.events.map((e) => e.read).join(' ')})`);
-  assert.ok(distinct >= EVENTS, `events arrived in only ${distinct} reads: ${JSON.stringify(res.events.map((e) => e.read))}`);
+  assert.ok(distinct >= EVENTS / 2, `events arrived in only ${distinct} reads: ${JSON.stringify(res.events.map((e) => e.read))}`);
 });
 
 test('control: the same http {} with a naive location delivers the stream in a lump', async (t) => {

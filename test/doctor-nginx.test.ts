@@ -92,8 +92,14 @@ test('nginx, proxy_buffering off: STREAMING (exit 0), check-headers passes --str
   const cli = await runCli(['doctor', p.proxy, '--runs', '1'], 60_000);
   assert.equal(cli.code, 0, cli.stdout + cli.stderr);
   assert.match(cli.stdout, /STREAMING/);
-  const h = await runCli(['check-headers', p.proxy, '--strict', '--json']);
+  // The first token 300 ms after the headers: "headers withheld" is judged on a real gap, not on a
+  // default ping whose first token follows the headers at once and arrives ≥ 100 ms late only
+  // because the machine is loaded.
+  const body = JSON.stringify({ notebook_id: 'n1', operation: { type: 'ping', count: 5, interval_ms: 20, first_delay_ms: 300 }, lang: 'en' });
+  const h = await runCli(['check-headers', p.proxy, '--body', body, '--strict', '--json']);
   assert.equal(h.code, 0, h.stdout);
+  const withheld = (JSON.parse(h.stdout) as { findings: Array<{ id: string; outcome: string }> }).findings.find((f) => f.id === 'headers-withheld');
+  assert.equal(withheld?.outcome, 'pass', 'headers came before the first event and were judged so');
 });
 
 test('nginx, gzip on for text/event-stream with buffering on: the client asking for gzip gets everything at the end', async (t) => {

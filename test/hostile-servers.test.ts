@@ -140,5 +140,7 @@ test('a request timeout shorter than a slow connect ends the request and the run
   // The TLS handshake never completes; the 1 s request timeout fires before the 3 s connect timeout.
   const records = await measure(`https://127.0.0.1:${port}/`, { connectTimeoutMs: 3000, requestTimeoutS: 1 }, 2);
   assert.deepEqual(kinds(records), ['request_timeout', 'request_timeout']);
-  for (const r of records) assert.ok(r.endUs >= 990_000 && r.endUs < 2_500_000, `ended at ${r.endUs} µs`);
+  // request_timeout (not connect_timeout) above shows which fired first; the upper bound only
+  // says the request did not hang, generous for a loaded machine.
+  for (const r of records) assert.ok(r.endUs >= 990_000 && r.endUs < 10_000_000, `ended at ${r.endUs} µs`);
 });

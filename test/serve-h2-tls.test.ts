@@ -51,7 +51,8 @@ test('h2c (--http2): the same events and policies, no connection-specific header
   t.after(() => server.shutdown(0));
   const session = connect(server.url);
   t.after(() => session.close());
-  const a = await h2Stream(session, pingBody({ count: 5, interval_ms: 20 }));
+  // 100 ms apart: the ping source writes overdue tokens together only after a stall of ≥ 100 ms.
+  const a = await h2Stream(session, pingBody({ count: 5, interval_ms: 100 }));
   assertStream(a.headers, a.text, 5);
   assert.ok(a.dataEvents >= 3, `events arrive one by one on HTTP/2 (${a.dataEvents} DATA reads)`);
   // Two streams on one session, sequentially: the session is reused.

@@ -22,6 +22,8 @@ test('each fixture replays with its events in order and exact, at its recorded r
   for (const name of ['kernel-progress', 'rich-display', 'llm-answer']) {
     const rec = JSON.parse(readFileSync(join(fixturesDir(), `${name}.json`), 'utf8')) as { events: Array<Record<string, unknown>>; result: Record<string, unknown> };
     const speed = 2;
+    // The server runs in this process: its wire clock `t` is performance.timeOrigin + performance.now().
+    const requestStart = performance.timeOrigin + performance.now();
     const res = await rawRequest(server.url, { path: '/send_operation', headers: JSON_HEADERS, body: replayBody(name, speed) });
     assert.equal(res.status, 200, name);
     const { events } = parseSseBody(res.body);
@@ -37,12 +39,17 @@ test('each fixture replays with its events in order and exact, at its recorded r
     const done = events.at(-1) as { event: string; data: Record<string, unknown> };
     assert.equal(done.event, 'done');
     for (const k of ['status', 'execution_count', 'finish_reason']) if (rec.result[k] !== undefined) assert.deepEqual(done.data[k], rec.result[k], `${name} done.${k}`);
-    // Rhythm: the server's send times follow the recording (generous bounds: shared machines).
-    const first = content[0]?.data['t'] as number;
-    const last = content.at(-1)?.data['t'] as number;
-    const recorded = ((rec.events.at(-1)?.['at_ms'] as number) - (rec.events[0]?.['at_ms'] as number)) / speed;
-    assert.ok(last - first >= recorded - 5, `${name}: spread ${last - first} ms ≥ recorded ${recorded} ms`);
-    assert.ok(last - first <= recorded * 3 + 500, `${name}: spread ${last - first} ms not far above ${recorded} ms`);
+    // Rhythm: the replay starts after the request was sent and waits for each event's at_ms / speed,
+    // so each event's send time, counted from the request start, is at least that (a late event
+    // cannot shrink a later one's bound). Upper bound generous: shared machines.
+    content.forEach((e, i) => {
+      const sent = (e.data['t'] as number) - requestStart;
+      const due = (rec.events[i]?.['at_ms'] as number) / speed;
+      assert.ok(sent >= due - 2, `${name}[${i}]: sent ${sent.toFixed(1)} ms after the request, recorded at ${due} ms (speed ${speed})`);
+    });
+    const lastSent = (content.at(-1)?.data['t'] as number) - requestStart;
+    const lastDue = (rec.events.at(-1)?.['at_ms'] as number) / speed;
+    assert.ok(lastSent <= lastDue * 3 + 1000, `${name}: last event ${lastSent.toFixed(1)} ms after the request, recorded at ${lastDue} ms`);
   }
 });
 

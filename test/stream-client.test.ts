@@ -9,7 +9,9 @@ const stamp = () => performance.timeOrigin + performance.now();
 
 test('injected first delay and interval are measured at least as long as injected, and close to it', async (t) => {
   const first = 120;
-  const interval = 40;
+  // 200 ms apart: a loaded event loop that runs late can fire two chained 40 ms timers in one turn
+  // (their due times come from its stale cached clock), and the two writes then arrive in one read.
+  const interval = 200;
   const steps: Step[] = [{ delayMs: first, data: 'data: {"text":"a"}\n\n' }];
   for (let i = 0; i < 4; i++) steps.push({ delayMs: interval, data: `data: {"text":"${i}"}\n\n` });
   const srv = await startServer(scripted(steps));
@@ -21,7 +23,7 @@ test('injected first delay and interval are measured at least as long as injecte
     // Headers were flushed before the first event: the first byte waits for the first event.
     assert.ok(r.headersUs! < first * 1000, `headers at ${r.headersUs} µs`);
     assert.ok(r.firstContentUs! >= first * 1000, `first content ${r.firstContentUs} µs < ${first} ms`);
-    assert.ok(r.firstContentUs! < (first + 150) * 1000, `first content ${r.firstContentUs} µs`);
+    assert.ok(r.firstContentUs! < (first + 1000) * 1000, `first content ${r.firstContentUs} µs`);
     const a = r.timeline.arrivalUs;
     for (let i = 1; i < a.length; i++) {
       // Event i cannot be written before first + i × interval (timers only fire late), so it
@@ -29,10 +31,12 @@ test('injected first delay and interval are measured at least as long as injecte
       // late by a busy loop (the test server shares it), so the lower bound is cumulative.
       assert.ok(a[i]! >= (first + i * interval - 1) * 1000, `event ${i} at ${a[i]} µs`);
       const gap = a[i]! - a[i - 1]!;
-      assert.ok(gap < (interval + 150) * 1000, `gap ${gap} µs`);
+      assert.ok(gap < (interval + 1000) * 1000, `gap ${gap} µs`);
     }
-    assert.equal(r.reads, 5);
-    assert.deepEqual(r.eventsPerRead, [1, 1, 1, 1, 1]);
+    // One read per write; a stall of ≥ 200 ms may still merge one pair.
+    assert.equal(r.eventsPerRead.length, r.reads);
+    assert.equal(r.eventsPerRead.reduce((a, b) => a + b, 0), 5);
+    assert.ok(r.reads >= 4, `${r.reads} reads for 5 writes ${interval} ms apart: ${JSON.stringify(r.eventsPerRead)}`);
   }
 });
 
@@ -54,16 +58,20 @@ test('first_content skips heartbeats, role-only and usage-only deltas, and done'
   assert.equal(r.comments, 1);
   assert.equal(r.events, 5);
   assert.equal(r.contentEvents, 1);
-  assert.ok(r.firstEventUs! < r.firstContentUs!);
-  assert.ok(r.firstContentUs! - r.firstEventUs! >= 110_000, `first event ${r.firstEventUs}, first content ${r.firstContentUs}`);
   assert.deepEqual(r.timeline.content, [false, false, false, true, false]);
+  // First event: the role-only delta; first content: "Hi", written ≥ 150 ms after the request
+  // arrived (chained timers only fire late), so it cannot arrive sooner after the request start.
+  assert.equal(r.firstEventUs, r.timeline.arrivalUs[0]);
+  assert.equal(r.firstContentUs, r.timeline.arrivalUs[3]);
+  assert.ok(r.firstEventUs! <= r.firstContentUs!);
+  assert.ok(r.firstContentUs! >= 149_000, `first content ${r.firstContentUs} µs after the request: not the "Hi" written at 150 ms`);
 });
 
 test('the server stamps give lag and hold; done.stats is read', async (t) => {
   const srv = await startServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
-    const t0 = stamp();
-    res.write(`event: chunk\ndata: {"seq":0,"t":${stamp()},"t_src":${t0 - 25},"text":"x"}\n\n`);
+    const now = stamp(); // one reading for both stamps: the hold is exactly 25 ms however slow the machine
+    res.write(`event: chunk\ndata: {"seq":0,"t":${now},"t_src":${now - 25},"text":"x"}\n\n`);
     setTimeout(() => {
       res.end(
         `event: done\ndata: {"seq":1,"t":${stamp()},"t_src":${stamp()},"status":"ok","stats":{"events":1,"bytes":9,"writes":2,"server_first_chunk_ms":1.5}}\n\n`,
@@ -77,7 +85,7 @@ test('the server stamps give lag and hold; done.stats is read', async (t) => {
   assert.deepEqual(r.serverStats, { events: 1, bytes: 9, writes: 2, server_first_chunk_ms: 1.5 });
   assert.deepEqual(r.timeline.event, ['chunk', 'done']);
   const hold = r.timeline.t[0]! - r.timeline.tSrc[0]!;
-  assert.ok(hold >= 24 && hold <= 26, `hold ${hold}`);
+  assert.ok(Math.abs(hold - 25) < 0.01, `hold ${hold}`);
 });
 
 test('keep-alive reuses one connection; --no-keep-alive opens one per request and says so', async (t) => {
@@ -122,7 +130,7 @@ test('auto format: SSE framing inside text/plain is parsed as SSE; NDJSON by typ
     scripted(
       [
         { delayMs: 0, data: 'da' },
-        { delayMs: 20, data: 'ta: {"text":"a"}\n\n' },
+        { delayMs: 300, data: 'ta: {"text":"a"}\n\n' }, // 300 ms: a late client read cannot merge the two
       ],
       { 'content-type': 'text/plain; charset=utf-8' },
     ),
@@ -186,7 +194,8 @@ test('two HTTP/1.1 chunks in one socket read are one read (undici calls back twi
       res.write('data: {"text":"a"}\n\n');
       res.write('data: {"text":"b"}\n\n');
       process.nextTick(() => req.socket.uncork());
-      setTimeout(() => res.end('data: {"text":"c"}\n\n'), 30);
+      // 300 ms later: a client read delayed by load cannot take c along with a and b.
+      setTimeout(() => res.end('data: {"text":"c"}\n\n'), 300);
     }, 20);
   });
   t.after(() => srv.close());

@@ -122,6 +122,12 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
+/** Whether nginx wrote `prefix`/nginx.pid with `pid`: it does so once its listen sockets are bound. */
+async function pidFileIs(prefix: string, pid: number | undefined): Promise<boolean> {
+  const text = await readFile(join(prefix, 'nginx.pid'), 'utf8').catch(() => '');
+  return pid !== undefined && text.trim() === String(pid);
+}
+
 function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
@@ -129,7 +135,10 @@ function exited(child: ChildProcess): Promise<void> {
 
 /**
  * Starts nginx in the foreground on a free loopback port; call stop() in t.after. The port is free
- * when picked but another test may take it before nginx binds: then it tries a new one (3 tries).
+ * when picked but another test may take it before nginx binds: then it tries a new one (5 tries).
+ * A lost race is recognised from nginx's own "bind() ... failed (98: Address already in use)" line
+ * at once (nginx itself retries the bind for ~2.5 s before it exits); the port is trusted only
+ * once nginx has written its pid file (after binding), since whoever took it accepts there too.
  */
 export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
   const nginx = options.nginx ?? findNginx();
@@ -138,7 +147,7 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
     try {
       return await startOnce(nginx, options);
     } catch (err) {
-      if (attempt >= 3 || !(err instanceof Error) || !/Address already in use/.test(err.message)) throw err;
+      if (attempt >= 5 || !(err instanceof Error) || !/Address already in use/.test(err.message)) throw err;
     }
   }
 }
@@ -168,17 +177,29 @@ async function startOnce(nginx: string, options: NginxOptions): Promise<RunningN
     }
     await rm(prefix, { recursive: true, force: true });
   };
-  // Bounded wait: 200 × 25 ms = 5 s for nginx to accept.
-  for (let i = 0; i < 200; i++) {
+  const lostPortRace = async (): Promise<string | null> => {
+    const log = `${stderr}${await errorLog()}`;
+    return /bind\(\) to \S+ failed \(98: Address already in use\)/.test(log) ? log : null;
+  };
+  // Bounded wait: 15 s for nginx to accept (a loaded machine starts it slowly).
+  const deadline = performance.now() + 15_000;
+  while (performance.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
       const log = await errorLog();
       await stop();
       throw new Error(`nginx exited at start (code ${child.exitCode}):\n${stderr}${log}`);
     }
-    if (await accepts(port)) return { port, prefix, stop, errorLog };
+    const lost = await lostPortRace();
+    if (lost !== null) {
+      await stop();
+      throw new Error(`nginx could not bind 127.0.0.1:${port}: Address already in use:\n${lost}`);
+    }
+    // Accepting is not enough (whoever won the port race accepts too): nginx writes its pid file
+    // only after it has bound every listen socket.
+    if ((await accepts(port)) && (await pidFileIs(prefix, child.pid))) return { port, prefix, stop, errorLog };
     await sleep(25);
   }
   const log = await errorLog();
   await stop();
-  throw new Error(`nginx did not accept on 127.0.0.1:${port} within 5 s:\n${stderr}${log}`);
+  throw new Error(`nginx did not accept on 127.0.0.1:${port} within 15 s:\n${stderr}${log}`);
 }
