@@ -310,8 +310,13 @@ export function majorityVerdict(verdicts: readonly Verdict[]): { verdict: Verdic
   return { verdict: 'INCONCLUSIVE', agree: 0, of: verdicts.length };
 }
 
-/** A steady PERIODIC_FLUSH is resolved by a run with larger events when the interval moves with the size. */
-export const SIZE_STEP_SAME_BYTES = 1.5;
+/**
+ * A steady PERIODIC_FLUSH is resolved by a run with larger events when the interval moves with the size.
+ * Releases within this factor of the same size count as "the same": a byte buffer fed larger events
+ * may release one event more or less (seen: nginx's 4 KiB buffer under load), while a timer never
+ * shortens its interval, so the interval rule below does the real telling apart.
+ */
+export const SIZE_STEP_SAME_BYTES = 3;
 /** … the interval shrank below this share: releases follow bytes, a size threshold. */
 export const SIZE_STEP_SHRINK = 0.6;
 /** … the interval stayed within this share: a timer. */
