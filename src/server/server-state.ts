@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { DoneStatus } from '../protocol.js';
 import type { StreamWriter } from './stream-writer.js';
 
@@ -5,8 +6,13 @@ import type { StreamWriter } from './stream-writer.js';
 export class ServerState {
   activeStreams = 0;
   shuttingDown = false;
-  /** Aborted on shutdown: every open stream listens to it. */
+  /** Aborted on shutdown: every open stream listens to it (one listener each, removed at its end). */
   readonly shutdown = new AbortController();
+
+  constructor() {
+    // Thousands of open streams each listen once: not a leak, so no MaxListeners warning.
+    setMaxListeners(0, this.shutdown.signal);
+  }
   streamsTotal = 0;
   readonly outcomes: Record<DoneStatus | 'client_closed', number> = {
     ok: 0,
