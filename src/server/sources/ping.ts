@@ -1,6 +1,6 @@
 import { RequestError, say, type Lang } from '../request-error.js';
 import type { Payload, SourceContext, SourceDefinition } from '../source.js';
-import { sleepUnlessAborted } from './sleep.js';
+import { Sleeper } from './sleep.js';
 
 /**
  * `ping`: a deterministic token stream, the guide's test operation. Token i is produced at
@@ -64,16 +64,21 @@ function tokenField(op: Record<string, unknown>, lang: Lang): string {
 
 async function* pingStream(op: PingOptions, ctx: SourceContext): AsyncGenerator<Payload> {
   const { signal } = ctx;
+  const sleeper = new Sleeper(signal);
   const start = performance.now();
   const payload: Payload = { type: 'chunk', text: op.token };
-  for (let i = 0; i < op.count; i++) {
-    const wait = start + op.firstDelayMs + i * op.intervalMs - performance.now();
-    if (wait >= 1) {
-      if (!(await sleepUnlessAborted(wait, signal))) return;
-    } else if (signal.aborted) {
-      return;
+  try {
+    for (let i = 0; i < op.count; i++) {
+      const wait = start + op.firstDelayMs + i * op.intervalMs - performance.now();
+      if (wait >= 1) {
+        if (!(await sleeper.sleep(wait))) return;
+      } else if (signal.aborted) {
+        return;
+      }
+      yield payload;
     }
-    yield payload;
+  } finally {
+    sleeper.dispose();
   }
 }
 

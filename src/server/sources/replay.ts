@@ -1,7 +1,7 @@
 import { RequestError, say } from '../request-error.js';
 import type { Payload, SourceContext, SourceDefinition } from '../source.js';
 import { loadRecording, resolveFixture, type ReplayRecording } from './replay-fixture.js';
-import { sleepUnlessAborted } from './sleep.js';
+import { Sleeper } from './sleep.js';
 
 /** `replay`: a timed recording from fixtures/, at its recorded rhythm scaled by `speed`. */
 export interface ReplayOptions {
@@ -15,15 +15,20 @@ export const REPLAY_SPEED_MAX = 1000;
 
 async function* replayStream(rec: ReplayRecording, speed: number, ctx: SourceContext): AsyncGenerator<Payload> {
   const start = performance.now();
-  for (const e of rec.events) {
-    if (speed > 0) {
-      const wait = start + e.atMs / speed - performance.now();
-      if (wait >= 1 && !(await sleepUnlessAborted(wait, ctx.signal))) return;
+  const sleeper = new Sleeper(ctx.signal);
+  try {
+    for (const e of rec.events) {
+      if (speed > 0) {
+        const wait = start + e.atMs / speed - performance.now();
+        if (wait >= 1 && !(await sleeper.sleep(wait))) return;
+      }
+      if (ctx.signal.aborted) return;
+      yield e.payload;
     }
-    if (ctx.signal.aborted) return;
-    yield e.payload;
+    if (rec.result !== null) yield rec.result;
+  } finally {
+    sleeper.dispose();
   }
-  if (rec.result !== null) yield rec.result;
 }
 
 export const replaySource: SourceDefinition<ReplayOptions> = {
