@@ -1,29 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { serializeReport } from '../src/report/write-report.js';
 import { htmlFixture } from './helpers/html-fixture.js';
+import { runCli } from './helpers/serve-process.js';
 
-const BIN = fileURLToPath(new URL('../../bin/notebook-stream.js', import.meta.url));
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(kill);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[]) => runCli(args, 60_000, { NO_COLOR: '1' });
 
 test('compare saved reports --html writes the page with the comparison table; --html - is refused', async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'nbs-compare-html-'));

@@ -1,34 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { Report } from '../src/report/report.js';
 import { reportErrors } from '../src/report/validate-report.js';
 import { upstreamFor } from './llm-helpers.js';
+import { runCli } from './helpers/serve-process.js';
 
-const BIN = fileURLToPath(new URL('../../bin/notebook-stream.js', import.meta.url));
 const KEY = 'sk-cli-SECRETKEY-00112233445566778899';
 
 /** Runs the real CLI; OPENAI_API_KEY is set only when `env` says so. */
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const base: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-    delete base['OPENAI_API_KEY'];
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...base, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(kill);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, 60_000, { NO_COLOR: '1', ...env }, { unset: ['OPENAI_API_KEY'] });
 
 test('bench --openai --json: exit 0, a valid report with LLM metrics, the key nowhere in the output', async (t) => {
   const up = await upstreamFor(t);

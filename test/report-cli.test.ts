@@ -1,30 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { serializeReport } from '../src/report/write-report.js';
 import { htmlFixture } from './helpers/html-fixture.js';
 import { scripted, startServer } from './helpers/start-server.js';
+import { runCli } from './helpers/serve-process.js';
 
-const BIN = fileURLToPath(new URL('../../bin/notebook-stream.js', import.meta.url));
 
-function cli(args: string[], cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(kill);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[], cwd?: string) => runCli(args, 60_000, { NO_COLOR: '1' }, cwd === undefined ? {} : { cwd });
 
 async function tmp(t: TestContext): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'nbs-report-cli-'));

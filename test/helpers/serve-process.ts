@@ -48,8 +48,15 @@ export async function runCli(
   args: string[],
   timeoutMs = 30_000,
   env: Record<string, string> = {},
+  opts: { cwd?: string; unset?: readonly string[] } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const base: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of opts.unset ?? []) delete base[name];
+  const child = spawn(process.execPath, [BIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...base, ...env },
+    ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }),
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
