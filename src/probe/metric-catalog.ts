@@ -2,9 +2,10 @@
  * The contract's metric, stat and scalar names (CONTRACT.md, "Measurements") and which direction is
  * better: the one list `gate` validates against and `compare` colours by.
  */
+import { ERROR_KINDS } from './record.js';
 
 /** Latency metrics in ms; each also exists as `service_…` in the open model. */
-const LATENCIES = [
+export const LATENCY_METRICS = [
   'connect_ms',
   'headers_ms',
   'first_byte_ms',
@@ -21,11 +22,13 @@ const LATENCIES = [
 /** LLM stream latencies. */
 const LLM_LATENCIES = ['ttft_ms', 'itl_ms', 'tpot_ms'] as const;
 
-const COUNTS = ['events_per_read', 'events_per_stream', 'writes_per_stream', 'tokens_per_event'] as const;
+/** Per-stream counts every bench run records (tokens_per_event only for LLM streams). */
+export const STREAM_COUNT_METRICS = ['events_per_read', 'events_per_stream', 'writes_per_stream'] as const;
+const COUNTS = [...STREAM_COUNT_METRICS, 'tokens_per_event'] as const;
 
 /** Histogram metrics: `METRIC.STAT` in gates. */
 export const METRIC_NAMES: readonly string[] = [
-  ...LATENCIES,
+  ...LATENCY_METRICS,
   // Service time from the actual start: the latencies timed from a request's start.
   ...['connect_ms', 'headers_ms', 'first_byte_ms', 'first_event_ms', 'first_content_ms', 'total_ms'].map((m) => `service_${m}`),
   ...LLM_LATENCIES,
@@ -46,22 +49,8 @@ export const SCALAR_NAMES: readonly string[] = [
   'server_cpu_ms_per_stream',
 ];
 
-export const ERROR_KIND_NAMES: readonly string[] = [
-  'connect_refused',
-  'connect_timeout',
-  'dns',
-  'tls',
-  'headers_timeout',
-  'idle_timeout',
-  'request_timeout',
-  'http_status',
-  'reset',
-  'protocol',
-  'undecodable_encoding',
-  'event_too_large',
-  'dropped',
-  'aborted',
-];
+/** The contract's error kinds: one list, kept with the record type that carries them. */
+export const ERROR_KIND_NAMES: readonly string[] = ERROR_KINDS;
 
 /** Every scalar name a gate accepts, `errors.<kind>` included. */
 export const ALL_SCALAR_NAMES: readonly string[] = [...SCALAR_NAMES, ...ERROR_KIND_NAMES.map((k) => `errors.${k}`)];

@@ -4,6 +4,7 @@ import { summarizeLlm } from './llm-metrics.js';
 import { histogramMoments } from './histogram-moments.js';
 import { decodeHistogram, encodeHistogram, newHistogram, recordClamped } from './metric-histogram.js';
 import type { StreamRecord } from './record.js';
+import { LATENCY_METRICS, STREAM_COUNT_METRICS } from './metric-catalog.js';
 
 /** What the runner measured besides the records. */
 export interface RunResult {
@@ -16,22 +17,8 @@ export interface RunResult {
   loopDelay: Histogram;
 }
 
-/** Latency metrics, recorded in µs and reported in ms. */
-const LATENCY_METRICS = [
-  'connect_ms',
-  'headers_ms',
-  'first_byte_ms',
-  'first_event_ms',
-  'first_content_ms',
-  'gap_ms',
-  'lag_ms',
-  'hold_ms',
-  'total_ms',
-  'server_first_chunk_ms',
-  'client_loop_delay_ms',
-] as const;
-const COUNT_METRICS = ['events_per_read', 'events_per_stream', 'writes_per_stream'] as const;
-export const BENCH_METRICS: readonly string[] = [...LATENCY_METRICS, ...COUNT_METRICS];
+/** Latencies are recorded in µs and reported in ms; counts in units. */
+export const BENCH_METRICS: readonly string[] = [...LATENCY_METRICS, ...STREAM_COUNT_METRICS];
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
@@ -143,7 +130,7 @@ export function summarizeRun(name: string, target: ReportTarget, run: RunResult,
 
   const metrics: Record<string, MetricStats> = {};
   for (const m of LATENCY_METRICS) metrics[m] = statsOf(h[m]!, 'ms');
-  for (const m of COUNT_METRICS) metrics[m] = statsOf(h[m]!, 'count');
+  for (const m of STREAM_COUNT_METRICS) metrics[m] = statsOf(h[m]!, 'count');
 
   const seconds = run.wallMs / 1000;
   const failed = measured.length - ok.length;
