@@ -6,9 +6,10 @@ import { addOpenAiOptions, type OpenAiFlags } from '../openai-options.js';
 import { intIn, numberIn, oneOf, collect } from '../options.js';
 import { parseDuration } from '../duration.js';
 import { redactArgs } from '../redact-args.js';
+import type { RequestFlags } from '../../probe/build-request-spec.js';
 
 /** Flags as commander hands them to the action. */
-interface BenchFlags extends OpenAiFlags {
+interface BenchFlags extends OpenAiFlags, RequestFlags {
   requests: number;
   warmup: number;
   concurrency: number;
@@ -17,24 +18,7 @@ interface BenchFlags extends OpenAiFlags {
   arrival: 'constant' | 'poisson';
   maxInFlight?: number;
   connections?: number;
-  method?: string;
-  header?: string[];
-  body?: string;
-  bodyFile?: string;
-  acceptEncoding?: string;
-  identity?: boolean;
-  http2?: boolean;
-  insecure?: boolean;
-  ca?: string;
-  keepAlive: boolean;
-  format: 'auto' | 'sse' | 'ndjson' | 'raw';
-  maxEventBytes: number;
-  serverTime?: string;
   flushPolicy: string;
-  connectTimeoutMs: number;
-  headersTimeoutMs: number;
-  idleTimeoutMs: number;
-  requestTimeoutS: number;
   keepTimelines: number;
   json?: boolean;
   out: string | false | undefined;

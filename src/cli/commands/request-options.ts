@@ -1,26 +1,9 @@
 import { Option, type Command } from 'commander';
+import type { RequestFlags } from '../../probe/build-request-spec.js';
 import { collect, intIn } from '../options.js';
 
 /** The request flags check-headers and doctor share with bench (same names, same defaults). */
-export interface RequestFlagValues {
-  method?: string;
-  header?: string[];
-  body?: string;
-  bodyFile?: string;
-  acceptEncoding?: string;
-  identity?: boolean;
-  http2?: boolean;
-  insecure?: boolean;
-  ca?: string;
-  keepAlive: boolean;
-  format: 'auto' | 'sse' | 'ndjson' | 'raw';
-  maxEventBytes: number;
-  serverTime?: string;
-  connectTimeoutMs: number;
-  headersTimeoutMs: number;
-  idleTimeoutMs: number;
-  requestTimeoutS: number;
-}
+export type RequestFlagValues = RequestFlags;
 
 export function addRequestOptions(cmd: Command, requestTimeoutS: number): Command {
   return cmd
