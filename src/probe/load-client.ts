@@ -4,6 +4,7 @@ import { Agent, buildConnector, type Dispatcher } from 'undici';
 import { ProbeError } from './error-kind.js';
 import type { StreamRecord } from './record.js';
 import type { RequestSpec } from './request-spec.js';
+import { specConnector } from './connector.js';
 import { RequestRun } from './stream-client.js';
 
 const sendHeadersChannel = diagnostics.channel('undici:client:sendHeaders');
@@ -60,13 +61,7 @@ export class LoadClient {
     connections: number,
   ) {
     const h2c = spec.http2 && spec.url.protocol === 'http:';
-    const base = buildConnector({
-      timeout: spec.connectTimeoutMs,
-      allowH2: spec.http2,
-      useH2c: h2c,
-      rejectUnauthorized: !spec.insecure,
-      ...(spec.ca !== null ? { ca: spec.ca } : {}),
-    } as buildConnector.BuildOptions);
+    const base = specConnector(spec);
     const connector: buildConnector.connector = (options, callback) => {
       const connectingAtMs = performance.now();
       return base(options, (err, socket) => {

@@ -3,9 +3,8 @@ import { performance } from 'node:perf_hooks';
 import { arrivalSchedule, type Arrival } from './arrival-schedule.js';
 import { LoadClient, type ConnectionStats } from './load-client.js';
 import { LoopDelaySampler } from './loop-delay-sampler.js';
-import type { StreamRecord } from './record.js';
+import { blankRecord, type StreamRecord } from './record.js';
 import type { RequestSpec } from './request-spec.js';
-import { Timeline } from './timeline.js';
 import type { Histogram } from 'hdr-histogram-js';
 
 /** How bench generates load. */
@@ -217,36 +216,9 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
 
 /** A request the open model could not send: due while `maxInFlight` were in flight. */
 function droppedRecord(index: number, warmup: boolean, originMs: number, maxInFlight: number): StreamRecord {
-  return {
-    index,
-    warmup,
-    originMs,
+  return blankRecord(index, warmup, originMs, {
     startUs: Math.round((performance.now() - originMs) * 1000),
-    connectUs: null,
-    headersUs: null,
-    firstByteUs: null,
-    firstEventUs: null,
-    firstContentUs: null,
-    endUs: 0,
-    status: null,
-    httpVersion: null,
-    keepAlive: true,
     reusedConnection: false,
-    contentType: '',
-    contentEncoding: '',
-    format: null,
-    wireBytes: 0,
-    bytes: 0,
-    events: 0,
-    contentEvents: 0,
-    comments: 0,
-    reads: 0,
-    eventsPerRead: [],
-    serverStats: null,
-    llm: false,
-    outputTokens: null,
-    invalidUtf8: 0,
-    timeline: new Timeline(),
     error: { kind: 'dropped', message: `not sent: ${maxInFlight} requests were in flight (--max-in-flight)` },
-  };
+  });
 }

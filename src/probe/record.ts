@@ -1,6 +1,6 @@
 import type { DoneStats } from '../protocol.js';
 import type { BodyFormat } from './body-format.js';
-import type { Timeline } from './timeline.js';
+import { Timeline } from './timeline.js';
 
 /** Error kinds of CONTRACT.md ("Measurements"), in its order. */
 export const ERROR_KINDS = [
@@ -87,4 +87,44 @@ export interface StreamRecord {
   timeline: Timeline;
   /** Why it failed; null when it did not. */
   error: { kind: ErrorKind; message: string } | null;
+}
+
+/**
+ * A record before anything happened: the one place that lists every field's starting value, so
+ * the stream client (a request about to start) and the load runner (a request it dropped) agree.
+ */
+export function blankRecord(index: number, warmup: boolean, originMs: number, fields: Partial<StreamRecord> = {}): StreamRecord {
+  return {
+    index,
+    warmup,
+    originMs,
+    startUs: 0,
+    connectUs: null,
+    headersUs: null,
+    firstByteUs: null,
+    firstEventUs: null,
+    firstContentUs: null,
+    endUs: 0,
+    status: null,
+    httpVersion: null,
+    keepAlive: true,
+    reusedConnection: true,
+    contentType: '',
+    contentEncoding: '',
+    format: null,
+    wireBytes: 0,
+    bytes: 0,
+    events: 0,
+    contentEvents: 0,
+    comments: 0,
+    reads: 0,
+    eventsPerRead: [],
+    serverStats: null,
+    llm: false,
+    outputTokens: null,
+    invalidUtf8: 0,
+    timeline: new Timeline(),
+    error: null,
+    ...fields,
+  };
 }

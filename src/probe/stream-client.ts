@@ -6,10 +6,10 @@ import { BodyDecoder, DECODABLE_ENCODINGS } from './body-decoder.js';
 import { errorKind, ProbeError } from './error-kind.js';
 import type { BodyParser, EventSink } from './event-sink.js';
 import { eventFacts, type EventFacts } from './event-facts.js';
-import type { StreamRecord } from './record.js';
+import { blankRecord, type StreamRecord } from './record.js';
 import type { RequestSpec } from './request-spec.js';
+import { specConnector } from './connector.js';
 import { SniffingParser } from './sniffing-parser.js';
-import { Timeline } from './timeline.js';
 
 const connectedChannel = diagnostics.channel('undici:client:connected');
 
@@ -36,14 +36,7 @@ export class StreamClient {
   };
 
   constructor(private readonly spec: RequestSpec) {
-    const h2c = spec.http2 && spec.url.protocol === 'http:';
-    const base = buildConnector({
-      timeout: spec.connectTimeoutMs,
-      allowH2: spec.http2,
-      useH2c: h2c,
-      rejectUnauthorized: !spec.insecure,
-      ...(spec.ca !== null ? { ca: spec.ca } : {}),
-    } as buildConnector.BuildOptions);
+    const base = specConnector(spec);
     // undici wraps a custom connector, so its identity is lost; the sockets it returns are not.
     this.connector = (options, callback) =>
       base(options, (err, socket) => {
@@ -114,38 +107,7 @@ export class RequestRun implements Dispatcher.DispatchHandler, EventSink {
     httpVersion: '1.1' | '2' | null,
     private readonly done: (record: StreamRecord) => void,
   ) {
-    this.record = {
-      index,
-      warmup,
-      originMs,
-      startUs: 0,
-      connectUs: null,
-      headersUs: null,
-      firstByteUs: null,
-      firstEventUs: null,
-      firstContentUs: null,
-      endUs: 0,
-      status: null,
-      httpVersion,
-      keepAlive: spec.keepAlive,
-      reusedConnection: true,
-      contentType: '',
-      contentEncoding: '',
-      format: null,
-      wireBytes: 0,
-      bytes: 0,
-      events: 0,
-      contentEvents: 0,
-      comments: 0,
-      reads: 0,
-      eventsPerRead: [],
-      serverStats: null,
-      llm: false,
-      outputTokens: null,
-      invalidUtf8: 0,
-      timeline: new Timeline(),
-      error: null,
-    };
+    this.record = blankRecord(index, warmup, originMs, { httpVersion, keepAlive: spec.keepAlive });
   }
 
   protected now(): number {
