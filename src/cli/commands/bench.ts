@@ -6,6 +6,7 @@ import { addOpenAiOptions, type OpenAiFlags } from '../openai-options.js';
 import { intIn, numberIn, oneOf, collect } from '../options.js';
 import { parseDuration } from '../duration.js';
 import { redactArgs } from '../redact-args.js';
+import { addRequestOptions } from './request-options.js';
 import type { RequestFlags } from '../../probe/build-request-spec.js';
 
 /** Flags as commander hands them to the action. */
@@ -46,25 +47,10 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .addOption(new Option('--arrival <process>', 'open model: evenly spaced, or a Poisson process').choices(['constant', 'poisson']).default('constant'))
     .option('--max-in-flight <n>', 'open model: a request due while this many are in flight is dropped and counted (default 10 × rate)', intIn(1, 10_000_000))
     .option('--connections <n>', 'socket cap of the connection pool (default -c, or --max-in-flight)', intIn(1, 10_000_000))
-    .option('--warmup <n>', 'requests before them, left out of the statistics', intIn(0, 1_000_000), 0)
-    .option('-X, --method <method>', 'HTTP method (default POST with a body, else GET)')
-    .option('-H, --header <header>', "request header 'Name: value' (repeatable)", collect)
-    .option('--body <text>', 'request body (JSON gets Content-Type: application/json)')
-    .option('--body-file <file>', 'request body from a file')
-    .option('--accept-encoding <value>', "Accept-Encoding to send (default 'gzip, deflate, br', as browsers)")
-    .option('--identity', 'ask for no compression (Accept-Encoding: identity)')
-    .option('--http2', 'HTTP/2 (h2c prior knowledge on http:, ALPN on https:)')
-    .option('--insecure', 'accept any TLS certificate')
-    .option('--ca <file>', 'trust this CA certificate (PEM)')
-    .option('--no-keep-alive', 'a new connection per request, as curl does')
-    .addOption(new Option('--format <format>', 'body format (auto: by Content-Type, sniffing text/plain)').choices(['auto', 'sse', 'ndjson', 'raw']).default('auto'))
-    .option('--max-event-bytes <n>', 'end a request whose event exceeds this (event_too_large)', intIn(16, 1 << 30), 1 << 20)
-    .option('--server-time <path>', "field with the server's send time, PATH[:ms|s|us] (default t, ms)")
+    .option('--warmup <n>', 'requests before them, left out of the statistics', intIn(0, 1_000_000), 0);
+  // The request flags are check-headers' and doctor's too: one definition (request-options.ts).
+  addRequestOptions(bench, 300)
     .option('--flush-policy <policy>', 'with no URL: the embedded server\'s flush policy', oneOf(FLUSH_POLICY_NAMES.filter((p) => p !== 'custom')), 'adaptive')
-    .option('--connect-timeout-ms <ms>', 'connect timeout', intIn(1, 3_600_000), 10_000)
-    .option('--headers-timeout-ms <ms>', 'time from request to complete headers', intIn(1, 3_600_000), 30_000)
-    .option('--idle-timeout-ms <ms>', 'longest silence between body bytes (above the 15 s heartbeat)', intIn(1, 3_600_000), 60_000)
-    .option('--request-timeout-s <s>', 'longest whole request', intIn(1, 86_400), 300)
     .option('--keep-timelines <n>', 'per-event timelines to keep beyond the typical and the worst stream', intIn(0, 100_000), 0)
     .option('--json', 'print the report (JSON) on stdout and nothing else')
     .option('--out <file>', 'write the report here (default reports/bench-<timestamp>.json)')

@@ -22,7 +22,7 @@ export function addRequestOptions(cmd: Command, requestTimeoutS: number): Comman
     .option('--server-time <path>', "field with the server's send time, PATH[:ms|s|us] (default t, ms)")
     .option('--connect-timeout-ms <ms>', 'connect timeout', intIn(1, 3_600_000), 10_000)
     .option('--headers-timeout-ms <ms>', 'time from request to complete headers', intIn(1, 3_600_000), 30_000)
-    .option('--idle-timeout-ms <ms>', 'longest silence between body bytes', intIn(1, 3_600_000), 60_000)
+    .option('--idle-timeout-ms <ms>', 'longest silence between body bytes (above the 15 s heartbeat)', intIn(1, 3_600_000), 60_000)
     .option('--request-timeout-s <s>', 'longest whole request', intIn(1, 86_400), requestTimeoutS);
 }
 
