@@ -3,25 +3,16 @@ import { ExitCode } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { collect, intIn, numberIn } from '../options.js';
 import { redactArgs } from '../redact-args.js';
+import type { WorkloadOptions } from '../../probe/compare-workload.js';
 
 /** Flags as commander hands them to the action. */
-export interface CompareFlags {
+export interface CompareFlags extends WorkloadOptions {
   flushPolicies: string[];
   rounds: number;
   requests: number;
   concurrency: number;
   warmup: number;
   source: string;
-  count: number;
-  intervalMs: number;
-  firstDelayMs: number;
-  fixture: string;
-  speed: number;
-  model?: string;
-  llmBaseUrl?: string;
-  llmApiKeyFile?: string;
-  jupyterUrl?: string;
-  jupyterTuning?: 'fixed' | 'stock';
   label?: string[];
   select?: string[];
   header?: string[];
