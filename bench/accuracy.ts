@@ -13,16 +13,12 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { buildRequestSpec } from '../src/probe/build-request-spec.js';
 import { StreamClient } from '../src/probe/stream-client.js';
+import { median } from './lib/stats.js';
 
 const run = promisify(execFile);
 const DELAYS = (process.env['DELAYS'] ?? '0,20,100,500').split(',').map(Number);
 const RUNS = Number(process.env['RUNS'] ?? 15);
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 async function startServer(): Promise<{ url: string; stop: () => void }> {
   const script = fileURLToPath(new URL('./accuracy-server.js', import.meta.url));

@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { median, spread } from './lib/stats.js';
 
 const run = promisify(execFile);
 const RUNS = Number(process.env['RUNS'] ?? 5);
@@ -24,10 +25,7 @@ const BIN = path.join(ROOT, 'bin', 'notebook-stream.js');
 const AUTOCANNON = path.join(path.dirname(createRequire(import.meta.url).resolve('autocannon/package.json')), 'autocannon.js');
 
 function quantiles(xs: number[]): { median: number; min: number; max: number; runs: number[] } {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  const median = s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-  return { median, min: s[0]!, max: s[s.length - 1]!, runs: xs };
+  return { median: median(xs), ...spread(xs), runs: xs };
 }
 
 async function startServer(): Promise<{ url: string; stop: () => void }> {
