@@ -8,7 +8,7 @@
  * Every figure comes from this run: medians of RUNS requests with min–max. Writes reports/kernel-*.json.
  */
 import { bench } from '../src/probe/bench.js';
-import type { ReportConfiguration } from '../src/report/report.js';
+import type { ReportConfiguration } from '../src/model/report.js';
 import { startServe, type ServeProcess } from './lib/serve-process.js';
 import { round } from './lib/stats.js';
 import { writeResult } from './lib/write-result.js';

@@ -1,5 +1,5 @@
 // The public API of notebook-stream, re-exported by name. The CLI is a thin shell over these.
-export { ExitCode, CliError, UsageError, UnavailableError } from './errors.js';
+export { ExitCode, CliError, UsageError, UnavailableError } from './model/errors.js';
 export {
   EVENT_NAMES,
   ERROR_STATUS,
@@ -14,7 +14,7 @@ export {
   type EventStamp,
   type ErrorBody,
   type NbsErrorCode,
-} from './protocol.js';
+} from './model/protocol.js';
 export {
   FLUSH_POLICY_NAMES,
   GUIDE_BEFORE,
@@ -26,7 +26,7 @@ export {
   type FlushPolicyName,
   type FlushSettings,
   type CustomFlushOverrides,
-} from './flush-presets.js';
+} from './model/flush-presets.js';
 export { FlushPolicy, codePointLength, type Release } from './server/flush-policy.js';
 export { startServer, formatUrl, type RunningServer } from './server/serve.js';
 export { buildApp, type App } from './server/app.js';
@@ -40,4 +40,4 @@ export { LoadRunner, type LoadPlan, type LoadProgress, type LoadRunResult } from
 export { LoadSummary } from './probe/load-summary.js';
 export { arrivalSchedule, type Arrival } from './probe/arrival-schedule.js';
 export { checkOpenFileLimit, hardOpenFileLimit } from './probe/open-file-limit.js';
-export { mergeReports, mergeConfigurations } from './report/merge-reports.js';
+export { mergeReports, mergeConfigurations } from './model/merge-reports.js';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Report } from '../src/report/report.js';
+import type { Report } from '../src/model/report.js';
 import { reportErrors } from '../src/report/validate-report.js';
 import { scripted, startServer } from './helpers/start-server.js';
 

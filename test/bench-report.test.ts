@@ -3,11 +3,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { decodeHistogram } from '../src/probe/metric-histogram.js';
+import { decodeHistogram } from '../src/model/metric-histogram.js';
 import { runBench } from '../src/probe/run-bench.js';
 import { summarizeRun } from '../src/probe/summarize-run.js';
-import { buildReport } from '../src/report/build-report.js';
-import type { Report, ReportTarget } from '../src/report/report.js';
+import { buildReport } from '../src/model/build-report.js';
+import { reportEnvironment } from '../src/probe/machine-facts.js';
+import type { Report, ReportTarget } from '../src/model/report.js';
 import { reportErrors } from '../src/report/validate-report.js';
 import { writeReport } from '../src/report/write-report.js';
 import { specFor } from './helpers/bench-spec.js';
@@ -50,7 +51,7 @@ test('a report round-trips through its schema; histograms decode to the same sta
   t.after(() => srv.close());
   const run = await runBench(await specFor(srv.url), { requests: 5, warmup: 1 });
   const config = summarizeRun('staggered', TARGET, run, 1);
-  const report = buildReport('bench', ['bench', srv.url], [config]);
+  const report = buildReport('bench', ['bench', srv.url], [config], reportEnvironment());
   assert.deepEqual(reportErrors(report), []);
 
   const dir = await mkdtemp(path.join(os.tmpdir(), 'nbs-report-'));
@@ -96,8 +97,8 @@ test('a report round-trips through its schema; histograms decode to the same sta
 test('the schema rejects what is not a report', async () => {
   assert.ok(reportErrors({}).length > 0);
   const srvless = buildReport('bench', [], [
-    summarizeRun('empty', TARGET, { records: [], startedAt: new Date(), wallMs: 0, cpuUs: 0, loopDelay: (await import('../src/probe/metric-histogram.js')).newHistogram() }, 0),
-  ]);
+    summarizeRun('empty', TARGET, { records: [], startedAt: new Date(), wallMs: 0, cpuUs: 0, loopDelay: (await import('../src/model/metric-histogram.js')).newHistogram() }, 0),
+  ], reportEnvironment());
   assert.deepEqual(reportErrors(srvless), []);
   const bad = structuredClone(srvless) as unknown as { schemaVersion: number; configurations: Array<{ errors: Record<string, number> }> };
   bad.configurations[0]!.errors['made_up_kind'] = 1;

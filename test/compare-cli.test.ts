@@ -7,12 +7,13 @@ import { formatSetting, formatValue } from '../src/report/compare-cells.js';
 import { compareLabels } from '../src/report/compare-labels.js';
 import { COMPARE_ROWS, type SettingKey } from '../src/report/compare-model.js';
 import { compareMarkdown } from '../src/report/markdown.js';
-import type { Report } from '../src/report/report.js';
+import type { Report } from '../src/model/report.js';
 import { reportErrors } from '../src/report/validate-report.js';
 import { cliRun, tableCells } from './helpers/cli-run.js';
 import { handConfig, handReport, stats } from './helpers/hand-report.js';
 import { startServeProcess } from './helpers/serve-process.js';
 import { findJupyterCommand } from '../src/jupyter/server.js';
+import { missingComponent } from './helpers/system.js';
 
 const noJupyter = findJupyterCommand() === undefined ? 'Jupyter Server not found (apt install jupyter-server python3-ipykernel)' : false;
 
@@ -171,7 +172,8 @@ test('compare --source chat starts the replay upstream itself; adaptive streams 
   assert.equal(adaptive!.metrics['events_per_stream']!.p50, 11);
 });
 
-test('compare --source execute runs a cell per stream on a Jupyter kernel; the guide\'s kernel wait shows', { skip: noJupyter, timeout: 150_000 }, async () => {
+test('compare --source execute runs a cell per stream on a Jupyter kernel; the guide\'s kernel wait shows', { timeout: 150_000 }, async (t) => {
+  if (noJupyter !== false) return void missingComponent(t, noJupyter);
   const r = await cliRun(['compare', '--source', 'execute', '--flush-policies', 'guide-after,adaptive', '--rounds', '3', '-n', '1', '--count', '3', '--json', '--no-out'], {}, 140_000);
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout) as Report;

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { dirname } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { nginxConfig, NGINX_DEFAULTS, type NginxConfigOptions } from '../src/deploy/nginx-config.js';
-import { UsageError } from '../src/errors.js';
+import { UsageError } from '../src/model/errors.js';
 import { requireNginx, startNginx, testNginxConfig } from './helpers/nginx.js';
 import { rawRequest } from './helpers/raw-sse-client.js';
 import { requireCommand } from './helpers/system.js';

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { NGINX_DEFAULTS, nginxConfig } from '../src/deploy/nginx-config.js';
 import { SYSTEMD_DEFAULTS, systemdUnit, type SystemdUnitOptions } from '../src/deploy/systemd-unit.js';
-import { UsageError } from '../src/errors.js';
+import { UsageError } from '../src/model/errors.js';
 
 const base: SystemdUnitOptions = {
   node: process.execPath,

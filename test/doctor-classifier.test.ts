@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  classifyArrivals,
-  majorityVerdict,
-  resolveSteadyBySize,
-  MIN_EVENTS,
-  type ArrivalEntry,
-} from '../src/probe/doctor-classifier.js';
+import { classifyArrivals, majorityVerdict, resolveSteadyBySize, MIN_EVENTS, type ArrivalEntry } from '../src/probe/doctor-classifier.js';
 
 /**
  * Synthetic timelines. A source produces event i at `prodMs(i)` (server clock = client clock + 5000,

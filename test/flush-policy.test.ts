@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { flushSettings, customSettings } from '../src/flush-presets.js';
+import { flushSettings, customSettings } from '../src/model/flush-presets.js';
 import { codePointLength, FlushPolicy, type Release } from '../src/server/flush-policy.js';
 import type { Payload } from '../src/server/source.js';
 

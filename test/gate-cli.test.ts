@@ -3,11 +3,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { GateOutcome } from '../src/probe/gate.js';
-import { METRIC_NAMES } from '../src/probe/metric-catalog.js';
+import { METRIC_NAMES } from '../src/model/metric-catalog.js';
 import { cliRun, tableCells } from './helpers/cli-run.js';
 import { handConfig, handReport, stats } from './helpers/hand-report.js';
 import { parseXml } from './helpers/xml.js';
+import type { GateOutcome } from '../src/model/gate-outcome.js';
 
 async function fixture(t: { after: (fn: () => Promise<void>) => void }) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'nbs-gate-'));

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ExitCode, UsageError } from '../src/errors.js';
+import { ExitCode, UsageError } from '../src/model/errors.js';
 import { GateSyntaxError, parseMaxRegression, parseThreshold } from '../src/probe/gate-expression.js';
-import { METRIC_NAMES, STAT_NAMES } from '../src/probe/metric-catalog.js';
+import { METRIC_NAMES, STAT_NAMES } from '../src/model/metric-catalog.js';
 
 function syntaxError(fn: () => unknown, code: string, message?: RegExp): GateSyntaxError {
   try {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { UsageError } from '../src/errors.js';
+import { UsageError } from '../src/model/errors.js';
 import { parseMaxRegression, parseThreshold } from '../src/probe/gate-expression.js';
 import { checkRegression, checkThreshold, evaluateGates, parseGatesConfig, readValue } from '../src/probe/gate.js';
 import { handConfig, handReport, stats } from './helpers/hand-report.js';

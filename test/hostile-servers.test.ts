@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import type { RequestFlags } from '../src/probe/build-request-spec.js';
 import { runBench } from '../src/probe/run-bench.js';
-import type { StreamRecord } from '../src/probe/record.js';
+import type { StreamRecord } from '../src/model/record.js';
 import { specFor } from './helpers/bench-spec.js';
 import { startServer } from './helpers/start-server.js';
 

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { flushSettings, type FlushPolicyName } from '../src/flush-presets.js';
+import { flushSettings, type FlushPolicyName } from '../src/model/flush-presets.js';
 import { setJupyterLogSink } from '../src/jupyter/log.js';
 import { classifyJupyter, measureJupyter, median, NAGLE_EXCESS_MS, NAGLE_THRESHOLD_MS } from '../src/jupyter/measure.js';
 import { connectJupyter, findJupyterCommand, JupyterUnavailableError, startJupyter, type JupyterHandle } from '../src/jupyter/server.js';
@@ -12,6 +12,7 @@ import { NODELAY_SERVER_CONFIG } from '../src/jupyter/tuning.js';
 import { RequestError } from '../src/server/request-error.js';
 import { createExecuteSource, type ExecuteSource } from '../src/server/sources/execute.js';
 import type { Payload } from '../src/server/source.js';
+import { isCi } from './helpers/system.js';
 
 /**
  * The execute source against a real Jupyter Server and ipykernel (Debian's jupyter-server 1.23 and
@@ -20,9 +21,9 @@ import type { Payload } from '../src/server/source.js';
  */
 const command = findJupyterCommand();
 const skip = command === undefined ? 'Jupyter Server not found (apt install jupyter-server python3-ipykernel)' : false;
-if (skip !== false && process.env['CI'] === 'true') {
+if (skip !== false && isCi()) {
   test('Jupyter Server is installed (required in CI)', () => {
-    assert.fail('CI=true but no jupyter-server was found on PATH or at /usr/bin/jupyter-server');
+    assert.fail('CI is set but no jupyter-server was found on PATH or at /usr/bin/jupyter-server');
   });
 }
 

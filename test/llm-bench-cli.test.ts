@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { Report } from '../src/report/report.js';
+import type { Report } from '../src/model/report.js';
 import { reportErrors } from '../src/report/validate-report.js';
 import { upstreamFor } from './llm-helpers.js';
 import { runCli } from './helpers/serve-process.js';

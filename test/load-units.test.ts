@@ -53,8 +53,8 @@ test('the progress line: done/total with ETA, or elapsed/duration; dropped only 
 });
 
 test('histogramMoments gives exactly hdr-histogram-js mean and stdDeviation', async () => {
-  const { histogramMoments } = await import('../src/probe/histogram-moments.js');
-  const { newHistogram, recordClamped, decodeHistogram, encodeHistogram } = await import('../src/probe/metric-histogram.js');
+  const { histogramMoments } = await import('../src/model/histogram-moments.js');
+  const { newHistogram, recordClamped, decodeHistogram, encodeHistogram } = await import('../src/model/metric-histogram.js');
   let seed = 7;
   const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   for (const spread of [1, 50, 5000, 3_000_000, 3_600_000_000]) {

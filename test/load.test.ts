@@ -1,16 +1,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeHistogram } from '../src/probe/metric-histogram.js';
+import { decodeHistogram } from '../src/model/metric-histogram.js';
 import { LoadRunner, type LoadPlan } from '../src/probe/load-runner.js';
 import { LoadSummary } from '../src/probe/load-summary.js';
-import type { StreamRecord } from '../src/probe/record.js';
+import type { StreamRecord } from '../src/model/record.js';
 import { summarizeRun } from '../src/probe/summarize-run.js';
-import { mergeReports } from '../src/report/merge-reports.js';
-import { buildReport } from '../src/report/build-report.js';
-import type { ReportTarget } from '../src/report/report.js';
+import { mergeReports } from '../src/model/merge-reports.js';
+import { buildReport } from '../src/model/build-report.js';
+import { reportEnvironment } from '../src/probe/machine-facts.js';
+import type { ReportTarget } from '../src/model/report.js';
 import { reportErrors } from '../src/report/validate-report.js';
-import { newHistogram } from '../src/probe/metric-histogram.js';
+import { newHistogram } from '../src/model/metric-histogram.js';
 import { specFor } from './helpers/bench-spec.js';
+
+const ENV = reportEnvironment();
 import { startLoadServer } from './helpers/load-server.js';
 
 const TARGET: ReportTarget = {
@@ -149,7 +152,7 @@ test('dropped: requests due while --max-in-flight are in flight are counted, not
   const c = summary.finish({ startedAt: new Date(), wallMs: 1000, cpuUs: 0, loopDelay: newHistogram(), load: LOAD });
   assert.equal(c.errors['dropped'], dropped);
   assert.equal(c.scalars['errors.dropped'], dropped);
-  assert.deepEqual(reportErrors(buildReport('bench', [], [c])), []);
+  assert.deepEqual(reportErrors(buildReport('bench', [], [c], reportEnvironment())), []);
 });
 
 test('merge of two reports equals one run with the same samples; batches merge exactly too', async (t) => {
@@ -162,11 +165,12 @@ test('merge of two reports equals one run with the same samples; batches merge e
   const b = summarizeRun('x', TARGET, { ...empty, records: records.slice(13) }, 0);
   const merged = mergeReports(
     [
-      { file: 'a.json', report: buildReport('bench', [], [a]) },
-      { file: 'b.json', report: buildReport('bench', [], [b]) },
+      { file: 'a.json', report: buildReport('bench', [], [a], ENV) },
+      { file: 'b.json', report: buildReport('bench', [], [b], ENV) },
     ],
     ['merge', 'a.json', 'b.json'],
     false,
+    ENV,
   );
   assert.deepEqual(reportErrors(merged), []);
   const m = merged.configurations[0]!;
@@ -205,14 +209,14 @@ test('merge of two reports equals one run with the same samples; batches merge e
 test('merge refuses different targets or schema versions (usage error) unless forced', () => {
   const c = summarizeRun('x', TARGET, { startedAt: new Date(), wallMs: 0, cpuUs: 0, loopDelay: newHistogram(), records: [] }, 0);
   const other = { ...c, target: { ...c.target, url: 'http://10.0.0.1/' } };
-  const a = { file: 'a.json', report: buildReport('bench', [], [c]) };
-  const b = { file: 'b.json', report: buildReport('bench', [], [other]) };
-  assert.throws(() => mergeReports([a, b], [], false), (e: Error & { exitCode?: number }) => e.exitCode === 2 && /different targets/.test(e.message) && /--force/.test(e.message));
-  assert.equal(mergeReports([a, b], [], true).configurations.length, 1);
-  const open = { file: 'o.json', report: buildReport('bench', [], [{ ...c, load: { ...LOAD, client_bottleneck: false, runs: 1 } }]) };
-  assert.throws(() => mergeReports([a, open], [], false), (e: Error & { exitCode?: number }) => e.exitCode === 2 && /mixes load models/.test(e.message));
+  const a = { file: 'a.json', report: buildReport('bench', [], [c], reportEnvironment()) };
+  const b = { file: 'b.json', report: buildReport('bench', [], [other], reportEnvironment()) };
+  assert.throws(() => mergeReports([a, b], [], false, ENV), (e: Error & { exitCode?: number }) => e.exitCode === 2 && /different targets/.test(e.message) && /--force/.test(e.message));
+  assert.equal(mergeReports([a, b], [], true, ENV).configurations.length, 1);
+  const open = { file: 'o.json', report: buildReport('bench', [], [{ ...c, load: { ...LOAD, client_bottleneck: false, runs: 1 } }], reportEnvironment()) };
+  assert.throws(() => mergeReports([a, open], [], false, ENV), (e: Error & { exitCode?: number }) => e.exitCode === 2 && /mixes load models/.test(e.message));
   const v2 = { file: 'v2.json', report: { ...a.report, schemaVersion: 2 as unknown as 1 } };
-  assert.throws(() => mergeReports([a, v2], [], false), (e: Error & { exitCode?: number }) => e.exitCode === 2 && /schema versions/.test(e.message));
+  assert.throws(() => mergeReports([a, v2], [], false, ENV), (e: Error & { exitCode?: number }) => e.exitCode === 2 && /schema versions/.test(e.message));
 });
 
 test('warmup runs first and is flagged; an abort ends the open model at once, in-flight requests as aborted', async (t) => {

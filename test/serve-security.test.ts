@@ -3,7 +3,7 @@ import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { UsageError } from '../src/errors.js';
+import { UsageError } from '../src/model/errors.js';
 import { hostnameOf, isLoopbackHost } from '../src/server/access.js';
 import { startServer } from '../src/server/serve.js';
 import { JSON_HEADERS, pingBody, rawRequest } from './helpers/raw-http.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { changePct, judge, MIN_ROUNDS, rangeOf } from '../src/probe/significance.js';
+import { changePct, judge, MIN_ROUNDS, rangeOf } from '../src/model/significance.js';
 
 test('significant only when the per-round ranges do not overlap', () => {
   const r = (...xs: number[]) => rangeOf(xs);

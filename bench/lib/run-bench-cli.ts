@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Report, ReportConfiguration } from '../../src/report/report.js';
+import type { Report, ReportConfiguration } from '../../src/model/report.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/notebook-stream.js', import.meta.url));
 

@@ -1,4 +1,4 @@
-import type { ExitCode } from '../errors.js';
+import type { ExitCode } from '../model/errors.js';
 
 /** What a command's action may tell the CLI shell besides throwing. */
 export interface CliContext {

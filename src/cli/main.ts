@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { CliError, ExitCode } from '../errors.js';
+import { CliError, ExitCode } from '../model/errors.js';
 import { packageVersion } from '../version.js';
 import { configureColor } from './color.js';
 import type { CliContext } from './context.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../model/errors.js';
 import type { OpenAiOptions } from '../probe/openai-request.js';
 import { intIn } from './options.js';
 

@@ -1,6 +1,6 @@
 import { createWriteStream, openSync, readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../model/errors.js';
 import { startServer } from '../server/serve.js';
 import type { ServerOptions } from '../server/server-options.js';
 import type { CliContext } from './context.js';

@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { UsageError } from '../model/errors.js';
 
 /**
  * Parsing of the host/port values the deployment generators take. They end up inside nginx or

@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { UsageError } from '../model/errors.js';
 import { formatHostPort, parseHostPort, parseListen } from './addresses.js';
 
 /**

@@ -1,7 +1,7 @@
 import { isAbsolute } from 'node:path';
-import { UsageError } from '../errors.js';
-import { isLoopbackHost } from '../server/access.js';
-import { FLUSH_POLICY_NAMES } from '../flush-presets.js';
+import { UsageError } from '../model/errors.js';
+import { isLoopbackHost } from '../model/hosts.js';
+import { FLUSH_POLICY_NAMES } from '../model/flush-presets.js';
 
 /**
  * `config systemd`: a unit for `notebook-stream serve`, the guide's `notebook-backend.service`

@@ -1,4 +1,4 @@
-import type { Payload } from '../server/source.js';
+import type { Payload } from '../model/payload.js';
 import { createJupyterClient, type JupyterClient } from './client.js';
 import { KernelPool, KernelPoolError, type KernelPoolOptions, type KernelPoolStats } from './kernel-pool.js';
 import { runCell } from './run-cell.js';

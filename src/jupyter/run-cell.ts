@@ -1,5 +1,5 @@
 import type { KernelMessage } from '@jupyterlab/services';
-import type { Payload } from '../server/source.js';
+import type { Payload } from '../model/payload.js';
 import type { KernelEntry, KernelPool } from './kernel-pool.js';
 import { jupyterLog } from './log.js';
 

@@ -1,6 +1,7 @@
 
-import { buildReport } from '../report/build-report.js';
-import type { Report } from '../report/report.js';
+import { buildReport } from '../model/build-report.js';
+import { reportEnvironment } from './machine-facts.js';
+import type { Report } from '../model/report.js';
 import type { Arrival } from './arrival-schedule.js';
 import { buildRequestSpec, type RequestFlags } from './build-request-spec.js';
 import { LoadRunner, type LoadPlan } from './load-runner.js';
@@ -114,7 +115,7 @@ export async function bench(o: BenchOptions, observe?: (runner: LoadRunner) => v
         planned_duration_s: plan.durationMs === null ? null : plan.durationMs / 1000,
       },
     });
-    const report = buildReport('bench', o.args, [configuration]);
+    const report = buildReport('bench', o.args, [configuration], reportEnvironment());
     const nothingMeasured = configuration.requests.ok === 0;
     const kinds = Object.entries(configuration.errors).map(([k, n]) => `${k} ${n}`).join(', ');
     const reason = nothingMeasured ? `nothing measured: all ${configuration.requests.measured} requests to ${spec.url.href} failed (${kinds})` : '';

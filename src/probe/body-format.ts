@@ -3,9 +3,9 @@ import { NdjsonParser } from './ndjson-parser.js';
 import { RawParser } from './raw-parser.js';
 import { SseParser } from './sse-parser.js';
 
-export const FORMATS = ['auto', 'sse', 'ndjson', 'raw'] as const;
-export type FormatOption = (typeof FORMATS)[number];
-export type BodyFormat = Exclude<FormatOption, 'auto'>;
+import type { BodyFormat, FormatOption } from '../model/body-formats.js';
+
+export { FORMATS, type BodyFormat, type FormatOption } from '../model/body-formats.js';
 
 /**
  * The format a response is parsed as. `auto` follows Content-Type; a `text/plain` (or missing, or

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../model/errors.js';
 import type { FormatOption } from './body-format.js';
 import { defaultHeaders, GUIDE_PING_BODY, type RequestSpec } from './request-spec.js';
 import { DEFAULT_SERVER_TIME, parseServerTime } from './server-time.js';

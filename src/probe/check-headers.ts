@@ -1,9 +1,10 @@
 import { buildRequestSpec, type RequestFlags } from './build-request-spec.js';
-import { checkHeaderRules, failingFindings, type Finding, type HeaderObservation } from './header-rules.js';
+import { checkHeaderRules, failingFindings, type HeaderObservation } from './header-rules.js';
 import { captureResponse } from './response-capture.js';
-import type { StreamRecord } from './record.js';
+import type { StreamRecord } from '../model/record.js';
 import type { RequestSpec } from './request-spec.js';
 import { StreamClient } from './stream-client.js';
+import type { CheckHeadersResult, Finding } from '../model/header-findings.js';
 
 export interface CheckHeadersOptions extends RequestFlags {
   url: string;
@@ -11,28 +12,6 @@ export interface CheckHeadersOptions extends RequestFlags {
   direct?: string;
   idleWindowS: number;
   strict: boolean;
-}
-
-export interface CheckHeadersResult {
-  url: string;
-  direct: string | null;
-  request: { method: string; headers: Record<string, string> };
-  response: {
-    status: number | null;
-    httpVersion: string | null;
-    statusLineVersion: string | null;
-    headers: Array<[string, string]>;
-    headersMs: number | null;
-    firstEventMs: number | null;
-    endMs: number;
-    events: number;
-    error: { kind: string; message: string } | null;
-  };
-  findings: Finding[];
-  /** Findings that make the command exit 1. */
-  failing: string[];
-  /** True when no response arrived at all (exit 3). */
-  nothingMeasured: boolean;
 }
 
 const ms = (us: number | null) => (us === null ? null : Math.round(us / 100) / 10);

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { UnavailableError } from '../errors.js';
+import { UnavailableError } from '../model/errors.js';
 
 /** dist/src/probe/ → bin/notebook-stream.js at the package root. */
 const BIN = fileURLToPath(new URL('../../../bin/notebook-stream.js', import.meta.url));

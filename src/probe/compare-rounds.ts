@@ -1,10 +1,11 @@
 import { performance } from 'node:perf_hooks';
-import { buildReport } from '../report/build-report.js';
-import type { ReportConfiguration, ReportFlushSettings, RoundSummary } from '../report/report.js';
-import type { CompareOptions, CompareOutcome, CompareProgress } from './compare.js';
+import { buildReport } from '../model/build-report.js';
+import { reportEnvironment } from './machine-facts.js';
+import type { ReportConfiguration, ReportFlushSettings, RoundSummary } from '../model/report.js';
+import type { CompareOptions, CompareOutcome, CompareProgress } from './compare-options.js';
 import type { LoopDelaySampler } from './loop-delay-sampler.js';
-import { newHistogram } from './metric-histogram.js';
-import type { StreamRecord } from './record.js';
+import { newHistogram } from '../model/metric-histogram.js';
+import type { StreamRecord } from '../model/record.js';
 import type { RequestSpec } from './request-spec.js';
 import type { ServeChild } from './serve-child.js';
 import { idleCpuMsPerS, readServerCpuS, scrapeCostMs } from './server-cpu.js';
@@ -192,7 +193,7 @@ async function measureRounds(
     if (server === null && t.metricsUrl === null) c.warnings.push(`server_cpu_ms_per_stream: ${new URL('/metrics', t.spec.url).href} is not readable Prometheus text`);
     return c;
   });
-  const report = buildReport('compare', o.args, configurations);
+  const report = buildReport('compare', o.args, configurations, reportEnvironment());
   const empty = configurations.filter((c) => c.requests.ok === 0);
   const nothingMeasured = empty.length === configurations.length;
   const reason = !nothingMeasured

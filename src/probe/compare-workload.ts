@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { UsageError } from '../model/errors.js';
 
 /** What `compare` sends to every configuration (`--source`, with its knobs). */
 export interface WorkloadOptions {

@@ -1,51 +1,15 @@
-import { UsageError } from '../errors.js';
-import { flushSettings, isFlushPolicyName } from '../flush-presets.js';
-import type { Report, ReportFlushSettings } from '../report/report.js';
-import { buildRequestSpec, type RequestFlags } from './build-request-spec.js';
+import { UsageError } from '../model/errors.js';
+import { flushSettings, isFlushPolicyName } from '../model/flush-presets.js';
+import type { Report, ReportFlushSettings } from '../model/report.js';
+import { buildRequestSpec } from './build-request-spec.js';
 import { runRounds, type Target } from './compare-rounds.js';
-import { compareSource, type SourceSetup, type WorkloadOptions, workloadBody } from './compare-workload.js';
+import { compareSource, type SourceSetup, workloadBody } from './compare-workload.js';
+import type { CompareOptions, CompareOutcome, CompareProgress } from './compare-options.js';
 import { LoopDelaySampler } from './loop-delay-sampler.js';
 import type { RequestSpec } from './request-spec.js';
 import { startServeChild, type ServeChild } from './serve-child.js';
 import { readServerCpuS } from './server-cpu.js';
 import { StreamClient } from './stream-client.js';
-
-export interface CompareOptions extends RequestFlags {
-  /** Endpoints to compare; empty: the embedded server, one configuration per flush policy. */
-  urls: string[];
-  /** Column names for the URLs (default: the URL). */
-  labels: string[];
-  flushPolicies: string[];
-  rounds: number;
-  /** Streams per configuration per round. */
-  requests: number;
-  /** Streams in flight at once within a batch (one connection each). */
-  concurrency: number;
-  /** Requests per connection before round 1, left out of the statistics. */
-  warmup: number;
-  source: string;
-  workload: WorkloadOptions;
-  keepTimelines: number;
-  /** The command line, recorded in the report. */
-  args: readonly string[];
-}
-
-/** A progress tick: the CLI draws it, the runner never prints. */
-export interface CompareProgress {
-  round: number;
-  rounds: number;
-  configuration: string;
-  done: number;
-  total: number;
-}
-
-export interface CompareOutcome {
-  report: Report;
-  nothingMeasured: boolean;
-  reason: string;
-  /** True when the signal stopped the run: the report holds the rounds completed before it. */
-  interrupted: boolean;
-}
 
 /** The request header that picks the policy on a server started with `--allow-policy-override`. */
 export const POLICY_HEADER = 'x-nbs-flush-policy';
@@ -179,3 +143,5 @@ export async function compare(o: CompareOptions, onProgress?: (p: CompareProgres
   }
 }
 
+
+export type { CompareOptions, CompareOutcome, CompareProgress } from './compare-options.js';

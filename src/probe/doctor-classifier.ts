@@ -1,3 +1,4 @@
+import type { Classification, Verdict, VerdictEvidence } from '../model/doctor-result.js';
 /**
  * doctor's verdict: a pure function of one stream's recorded arrivals (CONTRACT.md, "doctor
  * verdicts"). No I/O, no clock: the thresholds below are the whole rule, and docs/troubleshooting.md
@@ -23,9 +24,6 @@ export interface ArrivalEntry {
   content?: boolean;
 }
 
-export const VERDICTS = ['STREAMING', 'FULLY_BUFFERED', 'SIZE_THRESHOLD', 'PERIODIC_FLUSH', 'INCONCLUSIVE'] as const;
-export type Verdict = (typeof VERDICTS)[number];
-
 /** Fewer events than this: INCONCLUSIVE. */
 export const MIN_EVENTS = 6;
 /** The server must produce its events over at least this long (stamps), or the last one must arrive this late (no stamps). */
@@ -50,53 +48,6 @@ export const IRREGULAR_CV = 0.5;
  * timers), marked `steady`, and doctor's small-vs-large-events step tells them apart.
  */
 export const STEADY_CV = 0.35;
-
-export interface VerdictEvidence {
-  events: number;
-  bytes: number;
-  /** Distinct reads that completed events. */
-  reads: number;
-  /** Releases: groups of events that arrived together. */
-  releases: number;
-  /** Which stamps the waits used: `t_src` (lag + hold), `t` (lag only), or none. */
-  stamps: 't_src' | 't' | 'none';
-  /** Server-side production span (stamps) or first-to-last arrival (no stamps), ms. */
-  spanMs: number;
-  /** Share of the bytes in the final release (0–1). */
-  finalShare: number;
-  /** Arrival of the final release, ms from the request start. */
-  finalArrivalMs: number;
-  /** Waits (lag + hold), ms; null without stamps. */
-  medianWaitMs: number | null;
-  p90WaitMs: number | null;
-  maxWaitMs: number | null;
-  /** Wait of the first content event (what the buffering adds to first-chunk latency), ms. */
-  firstContentWaitMs: number | null;
-  /** Median time between releases (final excluded), ms, and its coefficient of variation. */
-  intervalMs: number | null;
-  intervalCv: number | null;
-  /** Median bytes per release (final excluded), and its coefficient of variation. */
-  releaseBytes: number | null;
-  bytesCv: number | null;
-}
-
-export interface Classification {
-  verdict: Verdict;
-  /** One sentence: why this verdict, with the numbers. */
-  reason: string;
-  /** INCONCLUSIVE only: what would make it conclusive. */
-  needed: string | null;
-  /** PERIODIC_FLUSH: the release interval, ms. */
-  flushIntervalMs: number | null;
-  /** PERIODIC_FLUSH from a steady source: releases were steady in size as well as in time. */
-  steady: boolean;
-  /** SIZE_THRESHOLD: bytes per release, and the same in KiB (1 decimal). */
-  thresholdBytes: number | null;
-  thresholdKiB: number | null;
-  /** PERIODIC_FLUSH / SIZE_THRESHOLD / FULLY_BUFFERED: first-chunk latency the buffering added, ms. */
-  addedFirstContentMs: number | null;
-  evidence: VerdictEvidence;
-}
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const round2 = (x: number) => Math.round(x * 100) / 100;

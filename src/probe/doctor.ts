@@ -1,18 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import { buildRequestSpec, type RequestFlags } from './build-request-spec.js';
-import {
-  classifyArrivals,
-  majorityVerdict,
-  resolveSteadyBySize,
-  type Classification,
-  type Verdict,
-} from './doctor-classifier.js';
-import { FIXES, type Fix } from './fix-snippets.js';
-import { recogniseIntermediaries, type Intermediary } from './header-rules.js';
-import type { StreamRecord } from './record.js';
+import { classifyArrivals, majorityVerdict, resolveSteadyBySize } from './doctor-classifier.js';
+import { FIXES } from './fix-snippets.js';
+import { recogniseIntermediaries } from './header-rules.js';
+import type { StreamRecord } from '../model/record.js';
 import type { RequestSpec } from './request-spec.js';
 import { captureResponse, headerOf } from './response-capture.js';
 import { StreamClient } from './stream-client.js';
+import type { AttributionStep, Classification, DoctorResult, RankedFix, RunSummary, StepId, Verdict } from '../model/doctor-result.js';
+import type { Fix } from '../model/fix.js';
+import type { Intermediary } from '../model/header-findings.js';
 
 /**
  * doctor's default request to our own server (a URL ending in /send_operation, no body): the ping
@@ -29,61 +26,6 @@ export interface DoctorOptions extends RequestFlags {
   runs: number;
   /** Attribution steps start only while the whole run is under this many seconds. */
   budgetS: number;
-}
-
-export interface RunSummary {
-  verdict: Verdict;
-  reason: string;
-  status: number | null;
-  error: string | null;
-  headersMs: number | null;
-  firstContentMs: number | null;
-  endMs: number;
-  events: number;
-  reads: number;
-  contentEncoding: string;
-}
-
-export type StepId = 'compression' | 'accept' | 'event-size' | 'direct';
-
-export interface AttributionStep {
-  id: StepId;
-  /** The one thing this run changed. */
-  changed: string;
-  /** null when skipped. */
-  verdict: Verdict | null;
-  run: RunSummary | null;
-  classification: Classification | null;
-  /** What the difference (or its absence) says. */
-  conclusion: string;
-  /** The cause this step points at, when it points at one. */
-  implicates: 'compression' | 'accept' | 'size' | 'path' | 'backend' | null;
-}
-
-export interface RankedFix extends Fix {
-  /** Why it is ranked here. */
-  because: string;
-}
-
-export interface DoctorResult {
-  url: string;
-  direct: string | null;
-  verdict: Verdict;
-  agree: number;
-  of: number;
-  /** The runs' majority verdict, when a later step changed it (a steady PERIODIC_FLUSH resolved by the event-size step). */
-  runsVerdict: Verdict;
-  resolvedBy: string | null;
-  /** The classification behind the verdict (a run that got the majority verdict). */
-  classification: Classification;
-  runs: RunSummary[];
-  intermediaries: Intermediary[];
-  responseHeaders: Array<[string, string]>;
-  attribution: AttributionStep[];
-  fixes: RankedFix[];
-  nothingMeasured: boolean;
-  reason: string;
-  elapsedMs: number;
 }
 
 const ms = (us: number | null) => (us === null ? null : Math.round(us / 100) / 10);

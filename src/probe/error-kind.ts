@@ -1,4 +1,4 @@
-import type { ErrorKind } from './record.js';
+import type { ErrorKind } from '../model/record.js';
 
 /** An error the probe raises itself (a timeout it owns, an oversized event, a bad status). */
 export class ProbeError extends Error {

@@ -1,4 +1,4 @@
-import type { DoneStats } from '../protocol.js';
+import type { DoneStats } from '../model/protocol.js';
 import { isLlmDone, isOpenAiChunk, isStreamError, usageOutputTokens } from './openai-chunk.js';
 import { readStamp, type ServerTimeSpec } from './server-time.js';
 

@@ -1,20 +1,4 @@
-/**
- * Fixes as data: one snippet per stack where the fix lives there. check-headers' rules and
- * doctor's ranked fixes both point here, so one fix reads the same in both.
- */
-export interface FixSnippets {
-  nginx?: string;
-  fastify?: string;
-  express?: string;
-  starlette?: string;
-}
-
-export interface Fix {
-  id: string;
-  /** One line: what to change. */
-  title: string;
-  snippets: FixSnippets;
-}
+import type { Fix } from '../model/fix.js';
 
 const STREAM_HEADERS_FASTIFY =
   "reply.raw.writeHead(200, {\n  'content-type': 'text/event-stream; charset=utf-8',\n  'cache-control': 'no-cache, no-store, no-transform',\n  'x-accel-buffering': 'no',\n});\nreply.raw.flushHeaders(); // headers now, not with the first event";

@@ -1,5 +1,5 @@
-import { UsageError } from '../errors.js';
-import { ALL_SCALAR_NAMES, METRIC_NAMES, STAT_NAMES, isScalarName, isStatName, type StatName } from './metric-catalog.js';
+import { UsageError } from '../model/errors.js';
+import { ALL_SCALAR_NAMES, METRIC_NAMES, STAT_NAMES, isScalarName, isStatName, type StatName } from '../model/metric-catalog.js';
 
 /**
  * The gate grammar (CONTRACT.md, "Gate expressions"), in the spirit of k6 thresholds:

@@ -1,34 +1,9 @@
-import { UsageError } from '../errors.js';
-import type { Report, ReportConfiguration } from '../report/report.js';
-import { selectConfiguration } from '../report/read-report.js';
+import { UsageError } from '../model/errors.js';
+import type { Report, ReportConfiguration } from '../model/report.js';
 import { parseMaxRegression, parseThreshold, refName, type MaxRegression, type MetricRef, type Threshold } from './gate-expression.js';
-import { betterDirection, isMsMetric } from './metric-catalog.js';
-
-/** One evaluated gate: a row of the gate table, a JUnit test case. */
-export interface GateCheck {
-  kind: 'threshold' | 'max_regression';
-  /** The expression as written. */
-  expression: string;
-  /** `first_content_ms.p99` or `error_rate`. */
-  name: string;
-  /** The measured value; null when the metric has no samples. */
-  value: number | null;
-  /** Threshold: its limit. Max regression: the baseline's value. */
-  limit: number | null;
-  /** Max regression: change against the baseline in %, positive = worse. */
-  regression_pct: number | null;
-  passed: boolean;
-  /** One line: why it passed or failed. */
-  detail: string;
-}
-
-export interface GateOutcome {
-  report: string;
-  configuration: string;
-  baseline: { report: string; configuration: string } | null;
-  checks: GateCheck[];
-  passed: boolean;
-}
+import { betterDirection, isMsMetric } from '../model/metric-catalog.js';
+import { selectConfiguration } from '../model/select-configuration.js';
+import type { GateCheck, GateOutcome } from '../model/gate-outcome.js';
 
 export interface GateSpec {
   thresholds: Threshold[];

@@ -1,24 +1,7 @@
-import { FIXES, type Fix } from './fix-snippets.js';
+import { FIXES } from './fix-snippets.js';
 import { headerOf } from './response-capture.js';
-
-/**
- * check-headers' rules: pure functions of one recorded response (what arrived, and when). Each
- * finding says what was seen, why it matters (with its source) and the fix. Unit-tested on
- * recorded inputs (test/header-rules.test.ts), including the HTTP/2 reset that no Node server can
- * produce.
- */
-export type Severity = 'error' | 'warn' | 'info';
-export type Outcome = 'pass' | 'fail' | 'skip' | 'note';
-
-export interface Finding {
-  id: string;
-  severity: Severity;
-  /** pass: held; fail: broken (counts for the exit code at its severity); skip: not judged; note: information. */
-  outcome: Outcome;
-  seen: string;
-  why: string;
-  fix: Fix | null;
-}
+import type { Fix } from '../model/fix.js';
+import type { Finding, Intermediary, Outcome, Severity } from '../model/header-findings.js';
 
 /** What one streaming request saw. Times in ms from the request start. */
 export interface HeaderObservation {
@@ -54,13 +37,6 @@ const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application
 
 function finding(id: string, severity: Severity, outcome: Outcome, seen: string, why: string, fix: Fix | null = null): Finding {
   return { id, severity, outcome, seen, why, fix };
-}
-
-/** An intermediary recognised from response headers, and the knob that controls its buffering. */
-export interface Intermediary {
-  name: string;
-  evidence: string;
-  knob: string;
 }
 
 export function recogniseIntermediaries(headers: ReadonlyArray<readonly [string, string]>): Intermediary[] {

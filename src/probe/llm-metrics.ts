@@ -1,8 +1,8 @@
 import type { Histogram } from 'hdr-histogram-js';
-import type { LlmSummary, MetricStats } from '../report/report.js';
-import { newHistogram, recordClamped } from './metric-histogram.js';
-import type { StreamRecord } from './record.js';
-import { metricStats, type StatsOf } from './summarize-run.js';
+import type { LlmSummary, MetricStats } from '../model/report.js';
+import { newHistogram, recordClamped } from '../model/metric-histogram.js';
+import type { StreamRecord } from '../model/record.js';
+import { metricStats, type StatsOf } from '../model/metric-stats.js';
 
 /** LLM latencies (µs histograms, reported in ms) and counts; docs/metrics.md defines each. */
 export const LLM_LATENCY_METRICS = ['ttft_ms', 'itl_ms', 'tpot_ms'] as const;

@@ -2,7 +2,7 @@ import diagnostics from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import { Agent, buildConnector, type Dispatcher } from 'undici';
 import { ProbeError } from './error-kind.js';
-import type { StreamRecord } from './record.js';
+import type { StreamRecord } from '../model/record.js';
 import type { RequestSpec } from './request-spec.js';
 import { specConnector } from './connector.js';
 import { RequestRun } from './stream-client.js';

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { arrivalSchedule, type Arrival } from './arrival-schedule.js';
 import { LoadClient, type ConnectionStats } from './load-client.js';
 import { LoopDelaySampler } from './loop-delay-sampler.js';
-import { blankRecord, type StreamRecord } from './record.js';
+import { blankRecord, type StreamRecord } from '../model/record.js';
 import type { RequestSpec } from './request-spec.js';
 import type { Histogram } from 'hdr-histogram-js';
 

@@ -1,9 +1,10 @@
 import type { Histogram } from 'hdr-histogram-js';
-import { chooseAmong, mergeConfigurations } from '../report/merge-reports.js';
-import type { KeptTimeline, LoadFacts, MetricStats, ReportConfiguration, ReportTarget } from '../report/report.js';
-import { newHistogram, recordClamped } from './metric-histogram.js';
-import type { StreamRecord } from './record.js';
-import { metricStats, summarizeRun, type StatsOf } from './summarize-run.js';
+import { chooseAmong, mergeConfigurations } from '../model/merge-reports.js';
+import type { KeptTimeline, LoadFacts, MetricStats, ReportConfiguration, ReportTarget } from '../model/report.js';
+import { newHistogram, recordClamped } from '../model/metric-histogram.js';
+import type { StreamRecord } from '../model/record.js';
+import { metricStats, type StatsOf } from '../model/metric-stats.js';
+import { summarizeRun } from './summarize-run.js';
 
 /** Latencies that count from the start; in the open model each also as service time (`service_…`). */
 const FROM_START = [

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Histogram } from 'hdr-histogram-js';
-import { newHistogram, recordClamped } from './metric-histogram.js';
+import { newHistogram, recordClamped } from '../model/metric-histogram.js';
 
 /**
  * `client_loop_delay_ms`: how late a 10 ms timer fires in the measuring process. A busy client

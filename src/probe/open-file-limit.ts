@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../model/errors.js';
 
 /** File descriptors a bench process uses besides its sockets: stdio, the event loop, libraries, the report. */
 export const FD_OVERHEAD = 64;

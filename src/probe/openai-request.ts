@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'undici';
-import { UnavailableError, UsageError } from '../errors.js';
+import { UnavailableError, UsageError } from '../model/errors.js';
 import { buildRequestSpec, type RequestFlags } from './build-request-spec.js';
 import { errorKind } from './error-kind.js';
 import type { RequestSpec } from './request-spec.js';

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { LoopDelaySampler } from './loop-delay-sampler.js';
-import type { StreamRecord } from './record.js';
+import type { StreamRecord } from '../model/record.js';
 import type { RequestSpec } from './request-spec.js';
 import { StreamClient } from './stream-client.js';
 import type { RunResult } from './summarize-run.js';

@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { UsageError } from '../model/errors.js';
 
 /** `--server-time PATH[:ms|s|us]`: where each event's JSON holds the server's send time. */
 export interface ServerTimeSpec {

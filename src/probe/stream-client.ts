@@ -6,7 +6,7 @@ import { BodyDecoder, DECODABLE_ENCODINGS } from './body-decoder.js';
 import { errorKind, ProbeError } from './error-kind.js';
 import type { BodyParser, EventSink } from './event-sink.js';
 import { eventFacts, type EventFacts } from './event-facts.js';
-import { blankRecord, type StreamRecord } from './record.js';
+import { blankRecord, type StreamRecord } from '../model/record.js';
 import type { RequestSpec } from './request-spec.js';
 import { specConnector } from './connector.js';
 import { SniffingParser } from './sniffing-parser.js';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Report, ReportConfiguration } from './report.js';
+import type { Report, ReportConfiguration } from '../model/report.js';
 
 /**
  * Several reports as one: the first report's envelope (command, date, machine, versions) and

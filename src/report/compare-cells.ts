@@ -1,7 +1,7 @@
 import { compareLabels, type Lang } from './compare-labels.js';
 import type { ChangeCell, Comparison, SettingKey } from './compare-model.js';
 import { settingValue } from './compare-model.js';
-import type { ReportFlushSettings } from './report.js';
+import type { ReportFlushSettings } from '../model/report.js';
 
 /** How a change cell is coloured: by the direction that is better, only when significant. */
 export type Tone = 'better' | 'worse' | 'plain';

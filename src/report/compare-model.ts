@@ -1,6 +1,6 @@
-import { betterDirection } from '../probe/metric-catalog.js';
-import { changePct, judge, rangeOf, type Range, type Verdict } from '../probe/significance.js';
-import type { Report, ReportConfiguration, ReportFlushSettings } from './report.js';
+import { betterDirection } from '../model/metric-catalog.js';
+import { changePct, judge, rangeOf, type Range, type Verdict } from '../model/significance.js';
+import type { Report, ReportConfiguration, ReportFlushSettings } from '../model/report.js';
 
 /** The measured rows of the guide-style table, in order (issue: one row per measure). */
 export const COMPARE_ROWS: ReadonlyArray<{ key: string; metric: string; stat: 'p50' | 'p99' | null }> = [

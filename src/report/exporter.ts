@@ -1,4 +1,3 @@
-import type { GateOutcome } from '../probe/gate.js';
 import type { Lang } from './compare-labels.js';
 import { gateJunit } from './junit.js';
 import { gateMarkdown, reportMarkdown } from './markdown.js';
@@ -6,8 +5,9 @@ import { renderCompare } from './render-compare.js';
 import { renderHtml } from './render-html.js';
 import { renderGate } from './render-gate.js';
 import { renderTable } from './render-table.js';
-import type { Report } from './report.js';
+import type { Report } from '../model/report.js';
 import { serializeReport } from './write-report.js';
+import type { GateOutcome } from '../model/gate-outcome.js';
 
 /**
  * One exporter interface, as hyperfine's: data in, text out; the caller decides whether the text

@@ -1,4 +1,4 @@
-import type { GateOutcome } from '../probe/gate.js';
+import type { GateOutcome } from '../model/gate-outcome.js';
 
 /** XML 1.0 text: escape the five specials and drop characters XML cannot carry. */
 export function xmlEscape(s: string): string {

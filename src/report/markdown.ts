@@ -1,8 +1,8 @@
-import type { GateOutcome } from '../probe/gate.js';
 import { compareGrid } from './compare-cells.js';
 import type { Lang } from './compare-labels.js';
 import { buildComparison } from './compare-model.js';
-import type { Report, ReportConfiguration } from './report.js';
+import type { Report, ReportConfiguration } from '../model/report.js';
+import type { GateOutcome } from '../model/gate-outcome.js';
 
 /** A table cell: pipes escaped, newlines folded (GitHub-flavoured Markdown tables). */
 function md(text: string): string {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { UsageError } from '../errors.js';
-import { SCHEMA_VERSION, type Report, type ReportConfiguration } from './report.js';
+import { UsageError } from '../model/errors.js';
+import { SCHEMA_VERSION, type Report, type ReportConfiguration } from '../model/report.js';
 import { reportErrors } from './validate-report.js';
 
 /**
@@ -28,20 +28,4 @@ export async function readReportFile(file: string, flag?: string): Promise<Repor
   const problems = reportErrors(value);
   if (problems.length > 0) throw new UsageError(`${where}: not a notebook-stream report: ${problems.slice(0, 3).join('; ')}`);
   return value as Report;
-}
-
-/**
- * The configuration a command reads (CONTRACT.md: `--select NAME`, required when there are several).
- */
-export function selectConfiguration(report: Report, select: string | undefined, where: string): ReportConfiguration {
-  const names = report.configurations.map((c) => c.name);
-  if (select !== undefined) {
-    const c = report.configurations.find((x) => x.name === select);
-    if (c === undefined) throw new UsageError(`--select: ${where} has no configuration '${select}' (it has: ${names.join(', ')})`);
-    return c;
-  }
-  if (report.configurations.length > 1) {
-    throw new UsageError(`${where} holds ${names.length} configurations (${names.join(', ')}): pick one with --select NAME`);
-  }
-  return report.configurations[0]!;
 }

@@ -1,7 +1,6 @@
 import chalk from './chalk.js';
 import Table from 'cli-table3';
-import type { CheckHeadersResult } from '../probe/check-headers.js';
-import type { Finding } from '../probe/header-rules.js';
+import type { CheckHeadersResult, Finding } from '../model/header-findings.js';
 
 function mark(f: Finding): string {
   switch (f.outcome) {

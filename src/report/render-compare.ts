@@ -3,7 +3,7 @@ import Table from 'cli-table3';
 import { compareGrid, type Cell } from './compare-cells.js';
 import type { Lang } from './compare-labels.js';
 import { buildComparison } from './compare-model.js';
-import type { Report } from './report.js';
+import type { Report } from '../model/report.js';
 
 function paint(c: Cell): string {
   if (c.tone === 'better') return chalk.green(c.text);

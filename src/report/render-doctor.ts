@@ -1,7 +1,6 @@
 import chalk from './chalk.js';
 import Table from 'cli-table3';
-import type { Verdict } from '../probe/doctor-classifier.js';
-import type { DoctorResult } from '../probe/doctor.js';
+import type { DoctorResult, Verdict } from '../model/doctor-result.js';
 
 function colour(v: Verdict | null): string {
   if (v === null) return chalk.dim('–');

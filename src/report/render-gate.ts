@@ -1,6 +1,6 @@
 import chalk from './chalk.js';
 import Table from 'cli-table3';
-import type { GateOutcome } from '../probe/gate.js';
+import type { GateOutcome } from '../model/gate-outcome.js';
 
 /** Each gate with its measured value and verdict, then one summary line. */
 export function renderGate(o: GateOutcome): string {

@@ -7,7 +7,7 @@ import { firstChunkPlot } from './html/first-chunk-plot.js';
 import { STYLE } from './html/style.js';
 import { configurationDetails, runFacts, summaryTable } from './html/tables.js';
 import { timelinePlot } from './html/timeline-plot.js';
-import type { Report } from './report.js';
+import type { Report } from '../model/report.js';
 
 /**
  * No script, no fetch, nothing from elsewhere: even if a string escaped our escaping, the browser

@@ -1,5 +1,5 @@
 import chalk from './chalk.js';
-import type { JupyterDiagnosis, JupyterMeasurement } from '../jupyter/measure.js';
+import type { JupyterDiagnosis, JupyterMeasurement } from '../model/jupyter-diagnosis.js';
 
 /** `doctor --jupyter-url`: the measurement and the verdict as data, for --json. */
 export interface JupyterDoctorResult {

@@ -1,6 +1,6 @@
 import chalk from './chalk.js';
 import Table from 'cli-table3';
-import type { MetricStats, Report, ReportConfiguration } from './report.js';
+import type { MetricStats, Report, ReportConfiguration } from '../model/report.js';
 
 const STATS = ['p50', 'p90', 'p99', 'p99.9', 'min', 'max', 'mean', 'stdev'] as const;
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
-import type { Report } from './report.js';
+import type { Report } from '../model/report.js';
 
 let validator: ValidateFunction | undefined;
 

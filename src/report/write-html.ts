@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { renderHtml, type HtmlOptions } from './render-html.js';
-import type { Report } from './report.js';
+import type { Report } from '../model/report.js';
 
 /**
  * Writes the report's HTML page to `file` (its folder created when missing), or to stdout when

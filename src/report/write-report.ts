@@ -1,8 +1,8 @@
 import { constants } from 'node:fs';
 import { access, mkdir, stat, writeFile } from 'node:fs/promises';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../model/errors.js';
 import path from 'node:path';
-import type { Report } from './report.js';
+import type { Report } from '../model/report.js';
 
 /** `reports/bench-2026-11-25T12-46-21-123Z.json`: sortable, and safe on every file system. */
 export function defaultReportPath(command: string, at: Date = new Date()): string {

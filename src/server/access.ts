@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { isIP } from 'node:net';
+import { isLoopbackHost } from '../model/hosts.js';
 
 /**
  * Who may talk to the server. Later sources run code (Jupyter) and spend API money (LLM), so:
@@ -17,13 +17,6 @@ export interface AccessOptions {
   boundHost: string;
 }
 
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  if (isIP(h) === 4) return h.startsWith('127.');
-  if (isIP(h) === 6) return h === '::1' || h === '0:0:0:0:0:0:0:1' || h.startsWith('::ffff:127.');
-  return false;
-}
 
 /** Host header → hostname without port (IPv6 keeps no brackets). */
 export function hostnameOf(hostHeader: string): string {
@@ -91,3 +84,5 @@ export function corsHeaders(origin: string | undefined, cors: CorsOptions): Reco
   if (cors.credentials) h['access-control-allow-credentials'] = 'true';
   return h;
 }
+
+export { isLoopbackHost };

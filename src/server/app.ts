@@ -1,6 +1,6 @@
 import { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { flushSettings } from '../flush-presets.js';
-import type { ErrorBody, NbsErrorCode } from '../protocol.js';
+import { flushSettings } from '../model/flush-presets.js';
+import type { ErrorBody, NbsErrorCode } from '../model/protocol.js';
 import { packageVersion } from '../version.js';
 import { monoNow } from './clock.js';
 import { AccessGuard, CORS_ALLOW_HEADERS, corsHeaders } from './access.js';

@@ -1,4 +1,4 @@
-import type { EventName } from '../protocol.js';
+import type { EventName } from '../model/protocol.js';
 import type { Payload } from './source.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { FlushSettings } from '../flush-presets.js';
-import type { TextEventName } from '../protocol.js';
+import type { FlushSettings } from '../model/flush-presets.js';
+import type { TextEventName } from '../model/protocol.js';
 import type { MonoMs } from './clock.js';
 import type { Payload } from './source.js';
 

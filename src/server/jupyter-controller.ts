@@ -1,4 +1,4 @@
-import { UnavailableError } from '../errors.js';
+import { UnavailableError } from '../model/errors.js';
 import type { JupyterHandle } from '../jupyter/server.js';
 import type { JupyterTuning } from '../jupyter/tuning.js';
 

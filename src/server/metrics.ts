@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { KernelPoolStats } from '../jupyter/kernel-pool.js';
-import type { DoneStats } from '../protocol.js';
+import type { DoneStats } from '../model/protocol.js';
 
 /**
  * Prometheus metrics of one server (GET /metrics). A registry per server, so several servers in

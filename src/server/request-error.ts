@@ -1,4 +1,4 @@
-import { ERROR_STATUS, type NbsErrorCode } from '../protocol.js';
+import { ERROR_STATUS, type NbsErrorCode } from '../model/protocol.js';
 
 /**
  * A request refused before its stream started: answered with the contract's JSON error body

@@ -1,5 +1,5 @@
 import type { Http2Session } from 'node:http2';
-import { UnavailableError, UsageError } from '../errors.js';
+import { UnavailableError, UsageError } from '../model/errors.js';
 import { hostnameOf, isLoopbackHost } from './access.js';
 import { buildApp, type App } from './app.js';
 import { DEFAULT_SERVER_OPTIONS, type ServerOptions } from './server-options.js';

@@ -1,4 +1,4 @@
-import type { CustomFlushOverrides, FlushPolicyName } from '../flush-presets.js';
+import type { CustomFlushOverrides, FlushPolicyName } from '../model/flush-presets.js';
 import type { JupyterSettings } from './jupyter-controller.js';
 import type { LlmConfig } from './sources/llm-config.js';
 

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import type { DoneStatus } from '../protocol.js';
+import type { DoneStatus } from '../model/protocol.js';
 import type { StreamWriter } from './stream-writer.js';
 
 /** Live counters of one server: /healthz reads them, shutdown waits on them. */

@@ -1,5 +1,5 @@
-import type { FlushSettings } from '../flush-presets.js';
-import type { DoneStatus, NbsErrorCode } from '../protocol.js';
+import type { FlushSettings } from '../model/flush-presets.js';
+import type { Payload } from '../model/payload.js';
 import type { Lang } from './request-error.js';
 
 /**
@@ -9,42 +9,7 @@ import type { Lang } from './request-error.js';
  * chat: openai), and the server loads it lazily on first use.
  */
 
-/** Text the flush policy may coalesce (consecutive payloads of one type). */
-export interface TextPayload {
-  type: 'chunk' | 'stdout' | 'stderr';
-  text: string;
-}
-
-/** Rich output (Jupyter display_data, update_display_data, execute_result, clear_output). */
-export interface DisplayPayload {
-  type: 'display';
-  kind: 'display' | 'update' | 'execute_result' | 'clear_output';
-  data: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-  transient?: Record<string, unknown>;
-}
-
-/** A failure inside the stream: becomes an `error` event; the stream then ends with `done`. */
-export interface ErrorPayload {
-  type: 'error';
-  code: NbsErrorCode;
-  message: string;
-  ename?: string;
-  evalue?: string;
-  traceback?: string[];
-}
-
-/** Facts for the `done` event (not an event itself). The last one a source yields wins. */
-export interface ResultPayload {
-  type: 'result';
-  status?: DoneStatus;
-  reason?: string;
-  execution_count?: number | null;
-  usage?: Record<string, unknown>;
-  finish_reason?: string | null;
-}
-
-export type Payload = TextPayload | DisplayPayload | ErrorPayload | ResultPayload;
+export type { DisplayPayload, ErrorPayload, Payload, ResultPayload, TextPayload } from '../model/payload.js';
 
 /** What a source gets when it opens a stream. */
 export interface SourceContext {

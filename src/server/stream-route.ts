@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { flushSettings, isFlushPolicyName, type FlushSettings } from '../flush-presets.js';
-import type { DoneStatus } from '../protocol.js';
+import { flushSettings, isFlushPolicyName, type FlushSettings } from '../model/flush-presets.js';
+import type { DoneStatus } from '../model/protocol.js';
 import { monoNow } from './clock.js';
 import type { ServerMetrics } from './metrics.js';
 import { RequestError, say } from './request-error.js';

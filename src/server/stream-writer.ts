@@ -1,5 +1,5 @@
-import type { FlushSettings } from '../flush-presets.js';
-import { PLAIN_HEADERS, STREAMING_HEADERS, NDJSON_CONTENT_TYPE, type DoneStats, type DoneStatus } from '../protocol.js';
+import type { FlushSettings } from '../model/flush-presets.js';
+import { PLAIN_HEADERS, STREAMING_HEADERS, NDJSON_CONTENT_TYPE, type DoneStats, type DoneStatus } from '../model/protocol.js';
 import { monoNow, wireTime, type MonoMs } from './clock.js';
 import { encodePayload, encodeRaw, heartbeat, type WireFormat } from './event-encoder.js';
 import { FlushPolicy, type Release } from './flush-policy.js';

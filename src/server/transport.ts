@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import type { ErrorBody } from '../protocol.js';
+import type { ErrorBody } from '../model/protocol.js';
 import { BODY_LIMIT_BYTES, type ServerOptions } from './server-options.js';
 
 /**

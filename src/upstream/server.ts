@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { UnavailableError } from '../errors.js';
+import { UnavailableError } from '../model/errors.js';
 import { ChunkWriter, errorBody, estimatePromptTokens, usageOf } from './chunks.js';
 import { planFor, ProfileError, type Plan } from './profile.js';
 import { loadRecordings, type LlmRecording } from './recording.js';

@@ -1,5 +1,5 @@
-import { encodeHistogram, newHistogram } from '../../src/probe/metric-histogram.js';
-import type { MetricStats, Report, ReportConfiguration, ReportFlushSettings, RoundSummary } from '../../src/report/report.js';
+import { encodeHistogram, newHistogram } from '../../src/model/metric-histogram.js';
+import type { MetricStats, Report, ReportConfiguration, ReportFlushSettings, RoundSummary } from '../../src/model/report.js';
 
 const EMPTY = encodeHistogram(newHistogram());
 

@@ -1,6 +1,6 @@
-import { encodeHistogram, newHistogram } from '../../src/probe/metric-histogram.js';
-import type { KeptTimeline, MetricStats, Report, ReportConfiguration } from '../../src/report/report.js';
-import type { TimelineEntry } from '../../src/probe/timeline.js';
+import { encodeHistogram, newHistogram } from '../../src/model/metric-histogram.js';
+import type { KeptTimeline, MetricStats, Report, ReportConfiguration } from '../../src/model/report.js';
+import type { TimelineEntry } from '../../src/model/timeline.js';
 
 /** Strings a hostile server (or a hostile report file) could put into a report. */
 export const HOSTILE = {

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestContext } from 'node:test';
+import { missingComponent } from './system.js';
 
 const CANDIDATES = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'];
 
@@ -25,16 +26,13 @@ export function findNginx(): string | null {
 }
 
 /**
- * nginx, or skip the test with a reason. In CI (`CI=true`) a missing nginx fails instead: the
- * proxy tests are the only proof that the generated config works, they must not vanish silently.
+ * nginx, or skip the test with a reason (`missingComponent`: a failure in CI, where the proxy tests
+ * are the only proof that the generated config works).
  */
 export function requireNginx(t: TestContext): string | null {
   const nginx = findNginx();
   if (nginx !== null) return nginx;
-  if (process.env['CI'] === 'true' || process.env['CI'] === '1') {
-    throw new Error('nginx is not installed, and CI=true: install it (Debian: apt-get install nginx-light)');
-  }
-  t.skip('nginx is not installed (Debian: apt-get install nginx-light); set CI=true to make this a failure');
+  missingComponent(t, 'nginx is not installed (Debian: apt-get install nginx)');
   return null;
 }
 

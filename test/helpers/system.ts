@@ -12,14 +12,27 @@ export function hasCommand(cmd: string): boolean {
 }
 
 /**
- * Skips the test with a printed reason when a system component is missing — except in CI
- * (CI=true), where a missing component is a failure: .ci/run must install it.
+ * Whether this run is CI: `CI` set to anything but empty, `0` or `false` (GitHub Actions, GitLab
+ * and most runners set `CI=true`; some set `CI=1`).
  */
-export function requireCommand(t: TestContext, cmd: string, pkg: string): boolean {
-  if (hasCommand(cmd)) return true;
-  const why = `${cmd} not found (Debian package ${pkg})`;
-  if (process.env['CI'] === 'true') throw new Error(`${why}: CI must install it`);
+export function isCi(): boolean {
+  const ci = (process.env['CI'] ?? '').trim().toLowerCase();
+  return ci !== '' && ci !== '0' && ci !== 'false';
+}
+
+/**
+ * The one rule for a missing system component: skip the test with a printed reason locally, fail
+ * it in CI, where .ci/run must have installed it. Returns false after skipping (it throws in CI).
+ */
+export function missingComponent(t: TestContext, why: string): false {
+  if (isCi()) throw new Error(`${why}: CI must install it (.ci/run)`);
   process.stderr.write(`# skipped: ${why}\n`);
   t.skip(why);
   return false;
+}
+
+/** A command on PATH, or `missingComponent` with the Debian package that brings it. */
+export function requireCommand(t: TestContext, cmd: string, pkg: string): boolean {
+  if (hasCommand(cmd)) return true;
+  return missingComponent(t, `${cmd} not found (Debian package ${pkg})`);
 }

@@ -1,4 +1,4 @@
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../model/errors.js';
 import { bench } from '../../probe/bench.js';
 import { openAiOptionsFrom } from '../openai-options.js';
 import { attachProgressLine } from '../progress-line.js';

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
-import { ExitCode, UsageError } from '../../errors.js';
-import { FLUSH_POLICY_NAMES } from '../../flush-presets.js';
+import { ExitCode, UsageError } from '../../model/errors.js';
+import { FLUSH_POLICY_NAMES } from '../../model/flush-presets.js';
 import type { CliContext } from '../context.js';
 import { addOpenAiOptions, type OpenAiFlags } from '../openai-options.js';
 import { intIn, numberIn, oneOf, collect } from '../options.js';

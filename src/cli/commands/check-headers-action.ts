@@ -1,4 +1,4 @@
-import { ExitCode, UsageError } from '../../errors.js';
+import { ExitCode, UsageError } from '../../model/errors.js';
 import { checkHeaders } from '../../probe/check-headers.js';
 import { renderCheckHeaders, serializeCheckHeaders } from '../../report/render-check-headers.js';
 import type { CheckHeadersFlags } from './check-headers.js';

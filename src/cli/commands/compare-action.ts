@@ -1,12 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../model/errors.js';
 import { compare, type CompareProgress } from '../../probe/compare.js';
 import { langFromLocale } from '../../report/compare-labels.js';
 import { compareMarkdown } from '../../report/markdown.js';
 import { readReportFile } from '../../report/read-report.js';
 import { renderCompare } from '../../report/render-compare.js';
-import type { Report, ReportConfiguration } from '../../report/report.js';
+import type { Report, ReportConfiguration } from '../../model/report.js';
 import { reportErrors } from '../../report/validate-report.js';
 import { defaultReportPath, serializeReport, writeReport } from '../../report/write-report.js';
 import type { CompareFlags } from './compare.js';

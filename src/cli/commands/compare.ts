@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { ExitCode } from '../../errors.js';
+import { ExitCode } from '../../model/errors.js';
 import type { CliContext } from '../context.js';
 import { collect, intIn, numberIn } from '../options.js';
 import { redactArgs } from '../redact-args.js';

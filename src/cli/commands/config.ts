@@ -2,8 +2,8 @@ import { realpathSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
-import { FLUSH_POLICY_NAMES } from '../../flush-presets.js';
+import { UsageError } from '../../model/errors.js';
+import { FLUSH_POLICY_NAMES } from '../../model/flush-presets.js';
 import type { CliContext } from '../context.js';
 import { collect, intIn, numberIn, oneOf } from '../options.js';
 

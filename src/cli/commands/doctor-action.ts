@@ -1,4 +1,4 @@
-import { ExitCode, UsageError } from '../../errors.js';
+import { ExitCode, UsageError } from '../../model/errors.js';
 import { doctor } from '../../probe/doctor.js';
 import { renderDoctor, serializeDoctor } from '../../report/render-doctor.js';
 import type { DoctorFlags } from './doctor.js';

@@ -1,4 +1,4 @@
-import { ExitCode, UnavailableError } from '../../errors.js';
+import { ExitCode, UnavailableError } from '../../model/errors.js';
 import { renderJupyterDoctor, serializeJupyterDoctor, type JupyterDoctorResult } from '../../report/render-jupyter-doctor.js';
 
 export interface JupyterDoctorFlags {

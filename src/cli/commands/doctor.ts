@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../model/errors.js';
 import type { CliContext } from '../context.js';
 import { intIn } from '../options.js';
 import { addRequestOptions, type RequestFlagValues } from './request-options.js';

@@ -1,12 +1,13 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../model/errors.js';
 import { parseMaxRegression, parseThreshold, type Threshold } from '../../probe/gate-expression.js';
-import { evaluateGates, parseGatesConfig, type GateOutcome, type GateSpec } from '../../probe/gate.js';
+import { evaluateGates, parseGatesConfig, type GateSpec } from '../../probe/gate.js';
 import { gateExporter } from '../../report/exporter.js';
 import { readReportFile } from '../../report/read-report.js';
-import type { Report } from '../../report/report.js';
+import type { Report } from '../../model/report.js';
 import type { GateFlags } from './gate.js';
+import type { GateOutcome } from '../../model/gate-outcome.js';
 
 async function writeText(file: string, text: string, flag: string): Promise<void> {
   try {

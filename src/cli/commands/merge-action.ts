@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { UsageError } from '../../errors.js';
-import { mergeReports, type ReportInput } from '../../report/merge-reports.js';
-import type { Report } from '../../report/report.js';
+import { UsageError } from '../../model/errors.js';
+import { mergeReports, type ReportInput } from '../../model/merge-reports.js';
+import type { Report } from '../../model/report.js';
+import { reportEnvironment } from '../../probe/machine-facts.js';
 import { renderTable } from '../../report/render-table.js';
 import { reportErrors } from '../../report/validate-report.js';
 import { defaultReportPath, serializeReport, writeReport } from '../../report/write-report.js';
@@ -35,7 +36,7 @@ export async function runMergeCommand(files: readonly string[], flags: MergeFlag
   const force = flags.force === true;
   const inputs: ReportInput[] = [];
   for (const f of files) inputs.push(await readReport(f, force));
-  const merged = mergeReports(inputs, args, force);
+  const merged = mergeReports(inputs, args, force, reportEnvironment());
   const problems = reportErrors(merged);
   if (problems.length > 0) throw new Error(`merged report does not match its schema: ${problems.slice(0, 3).join('; ')}`);
   if (flags.out !== false) {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ExitCode } from '../../errors.js';
+import { ExitCode } from '../../model/errors.js';
 import type { CliContext } from '../context.js';
 
 interface MergeFlags {

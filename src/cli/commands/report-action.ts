@@ -1,4 +1,4 @@
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../model/errors.js';
 import { combineReports } from '../../report/combine-reports.js';
 import { readReportFile } from '../../report/read-report.js';
 import { reportExporter } from '../../report/exporter.js';

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
-import { UsageError } from '../../errors.js';
-import { FLUSH_POLICY_NAMES, type CustomFlushOverrides, type FlushPolicyName } from '../../flush-presets.js';
+import { UsageError } from '../../model/errors.js';
+import { FLUSH_POLICY_NAMES, type CustomFlushOverrides, type FlushPolicyName } from '../../model/flush-presets.js';
 import type { CliContext } from '../context.js';
 import type { LlmFlags } from '../../server/sources/llm-config.js';
 import { addLlmOptions } from '../llm-options.js';

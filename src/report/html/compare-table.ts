@@ -1,7 +1,7 @@
 import { compareGrid } from '../compare-cells.js';
 import type { Lang } from '../compare-labels.js';
 import { buildComparison } from '../compare-model.js';
-import type { Report } from '../report.js';
+import type { Report } from '../../model/report.js';
 import { esc } from './escape.js';
 import { scrollTable } from './tables.js';
 

@@ -1,4 +1,4 @@
-import type { ReportConfiguration } from '../report.js';
+import type { ReportConfiguration } from '../../model/report.js';
 import { esc } from './escape.js';
 import { fmtNum, px } from './format.js';
 import { axes, figure, M, noSamples, seriesClass, svg, W } from './frame.js';

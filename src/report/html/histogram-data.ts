@@ -1,6 +1,6 @@
 import type { Histogram } from 'hdr-histogram-js';
-import { decodeHistogram } from '../../probe/metric-histogram.js';
-import type { MetricStats } from '../report.js';
+import { decodeHistogram } from '../../model/metric-histogram.js';
+import type { MetricStats } from '../../model/report.js';
 
 /** One non-empty bucket of a recorded histogram, in the metric's unit (ms or count). */
 export interface Bucket {

@@ -1,4 +1,4 @@
-import type { MetricStats, Report, ReportConfiguration } from '../report.js';
+import type { MetricStats, Report, ReportConfiguration } from '../../model/report.js';
 import { esc } from './escape.js';
 import { fmtBytes, fmtMs, fmtNum } from './format.js';
 

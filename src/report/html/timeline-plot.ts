@@ -1,4 +1,4 @@
-import type { KeptTimeline, ReportConfiguration } from '../report.js';
+import type { KeptTimeline, ReportConfiguration } from '../../model/report.js';
 import { esc } from './escape.js';
 import { fmtMs, px } from './format.js';
 import { axes, figure, M, plural, seriesClass, svg, W } from './frame.js';

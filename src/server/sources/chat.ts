@@ -9,7 +9,7 @@ import OpenAI, {
   type ClientOptions,
 } from 'openai';
 import { Agent, fetch as undiciFetch } from 'undici';
-import type { NbsErrorCode } from '../../protocol.js';
+import type { NbsErrorCode } from '../../model/protocol.js';
 import { RequestError, say, type Lang } from '../request-error.js';
 import type { Payload, SourceContext, SourceDefinition } from '../source.js';
 import { PLACEHOLDER_API_KEY, safeBaseURL, type LlmConfig } from './llm-config.js';

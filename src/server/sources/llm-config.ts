@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../model/errors.js';
 
 /**
  * Configuration of the `chat` source, resolved once by `serve` from its flags and the environment

@@ -1,8 +1,8 @@
 import type { Histogram } from 'hdr-histogram-js';
-import { UsageError } from '../errors.js';
-import { decodeHistogram, newHistogram } from '../probe/metric-histogram.js';
-import { metricStats } from '../probe/summarize-run.js';
-import { buildReport } from './build-report.js';
+import { UsageError } from './errors.js';
+import { decodeHistogram, newHistogram } from './metric-histogram.js';
+import { metricStats } from './metric-stats.js';
+import { buildReport, type ReportEnvironment } from './build-report.js';
 import type { KeptTimeline, LlmSummary, LoadFacts, MetricStats, Report, ReportConfiguration } from './report.js';
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -212,7 +212,7 @@ export interface ReportInput {
  * holds one or more). Different schema versions or different targets for one name are refused
  * (exit 2) unless `force`.
  */
-export function mergeReports(inputs: readonly ReportInput[], args: readonly string[], force: boolean): Report {
+export function mergeReports(inputs: readonly ReportInput[], args: readonly string[], force: boolean, env: ReportEnvironment): Report {
   if (inputs.length === 0) throw new UsageError('merge: give at least one report');
   const versions = new Set(inputs.map((i) => (i.report as { schemaVersion: unknown }).schemaVersion));
   if (versions.size > 1 && !force) {
@@ -248,7 +248,7 @@ export function mergeReports(inputs: readonly ReportInput[], args: readonly stri
       { keepTimelines: 'all', warnings: 'distinct' },
     ),
   );
-  const report = buildReport('merge', args, configurations);
+  const report = buildReport('merge', args, configurations, env);
   report.merged_from = inputs.map(({ file, report: r }) => ({
     file,
     created_at: r.created_at,

@@ -1,5 +1,5 @@
-import type { DoneStats } from '../protocol.js';
-import type { BodyFormat } from './body-format.js';
+import type { DoneStats } from './protocol.js';
+import type { BodyFormat } from './body-formats.js';
 import { Timeline } from './timeline.js';
 
 /** Error kinds of CONTRACT.md ("Measurements"), in its order. */

@@ -1,4 +1,4 @@
-import type { TimelineEntry } from '../probe/timeline.js';
+import type { TimelineEntry } from './timeline.js';
 
 /** Bumped on any incompatible change; `merge` refuses reports of another version (exit 2). */
 export const SCHEMA_VERSION = 1;
