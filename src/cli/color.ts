@@ -2,7 +2,7 @@ import { setColorLevel } from '../color-level.js';
 
 /**
  * Colour only on a TTY; `NO_COLOR` (non-empty) and `--no-color` turn it off, `FORCE_COLOR` on
- * (CONTRACT.md, "stdout and stderr"). chalk 5 ignores NO_COLOR and sniffs argv itself, so the
+ * (docs/cli.md, "stdout and stderr"). chalk 5 ignores NO_COLOR and sniffs argv itself, so the
  * level is decided here, once; src/report/chalk.ts applies it when a renderer loads chalk, so
  * `--version` and `--help` never load chalk at all.
  */

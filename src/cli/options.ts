@@ -2,7 +2,7 @@ import { InvalidArgumentError } from 'commander';
 
 /**
  * Value parsers for commander options. They throw InvalidArgumentError, which commander reports
- * as `error: option '--port <n>' argument 'x' is invalid. <reason>` and we exit 2 (CONTRACT.md).
+ * as `error: option '--port <n>' argument 'x' is invalid. <reason>` and we exit 2 (docs/cli.md).
  */
 export function intIn(min: number, max: number): (value: string) => number {
   return (value) => {

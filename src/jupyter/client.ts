@@ -7,7 +7,7 @@ import type { JupyterHandle } from './server.js';
  * One connection to a Jupyter Server through @jupyterlab/services: the server settings (with `ws`
  * as the WebSocket implementation: Node has no usable global one for this library) and one
  * KernelManager. `dispose()` stops the manager's polling of the kernel list, without which the
- * process never exits (FIELD-NOTES).
+ * process never exits (docs/platform-notes.md).
  */
 export interface JupyterClient {
   readonly handle: JupyterHandle;

@@ -3,7 +3,7 @@ import { format } from 'node:util';
 /**
  * Where the Jupyter side's log lines go: the managed server's own output, and what
  * @jupyterlab/services prints through `console` (it writes `console.debug` lines such as
- * `Starting WebSocket: …` to stdout, which must carry only our URL: CONTRACT.md, "stdout and
+ * `Starting WebSocket: …` to stdout, which must carry only our URL: docs/cli.md, "stdout and
  * stderr"). Every line passes through `redact()` first, so a token never reaches a log.
  */
 export type JupyterLogLevel = 'debug' | 'info' | 'warn';

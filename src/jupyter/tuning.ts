@@ -11,7 +11,7 @@ export const JUPYTER_TUNINGS: readonly JupyterTuning[] = ['fixed', 'stock'];
  *
  * Jupyter Server leaves Nagle's algorithm on for the kernel websocket; with the client's delayed
  * ACKs the first output of a request sent soon after the previous exchange waits ~40 ms
- * (FIELD-NOTES: back-to-back median 47.8 ms stock, 5.5 ms with TCP_NODELAY). Tornado re-enables
+ * (docs/platform-notes.md: back-to-back median 47.8 ms stock, 5.5 ms with TCP_NODELAY). Tornado re-enables
  * Nagle after the upgrade handshake, so the only place that sticks is the handler's `open()`.
  * The handler is `ZMQChannelsHandler` in jupyter_server 1.x (services/kernels/handlers.py) and
  * `KernelWebsocketHandler` in 2.x (services/kernels/websocket.py); the file wraps whichever exists.
@@ -59,7 +59,7 @@ print("notebook-stream: TCP_NODELAY set in open() of " + (", ".join(_nbs_patched
 /**
  * The silent start-up cell run once per kernel: ipykernel's `OutStream.flush_interval` is 0.2 s,
  * so `print()` without flush in a loop arrives in 200 ms lumps; 0.01 s sends each line on its own
- * (FIELD-NOTES: 8 prints 50 ms apart, median 2 messages stock, 8 of 8 fixed). Run with
+ * (docs/platform-notes.md: 8 prints 50 ms apart, median 2 messages stock, 8 of 8 fixed). Run with
  * `silent: true`: no execute_input, no output, no execution count.
  */
 export const FLUSH_INTERVAL_CELL = `import sys as _nbs_sys

@@ -1,5 +1,5 @@
 /**
- * Exit codes and error classes shared by every command (CONTRACT.md, "Exit codes").
+ * Exit codes and error classes shared by every command (docs/cli.md, "Exit codes").
  * The CLI maps a thrown error to its exit code; library code throws, it never exits.
  */
 export const ExitCode = {

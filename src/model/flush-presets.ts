@@ -1,5 +1,5 @@
 /**
- * The flush policies of CONTRACT.md ("Flush policies") as data. The server's policy module runs
+ * The flush policies of docs/protocol.md ("Flush policies") as data. The server's policy module runs
  * them; `compare` prints their settings as the first rows of the guide's table.
  */
 export const FLUSH_POLICY_NAMES = ['guide-before', 'guide-after', 'adaptive', 'custom'] as const;

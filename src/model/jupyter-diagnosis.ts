@@ -2,7 +2,7 @@
 
 /**
  * `measureJupyter`: what `doctor --jupyter-url` measures on any Jupyter Server, and
- * `classifyJupyter`, the pure verdict. Two measured causes (FIELD-NOTES, docs/jupyter.md):
+ * `classifyJupyter`, the pure verdict. Two measured causes (docs/platform-notes.md, docs/jupyter.md):
  * Nagle's algorithm on the server's kernel websocket (~40 ms on back-to-back requests) and
  * ipykernel's 200 ms stdout flush interval (a printing loop arrives in lumps).
  */

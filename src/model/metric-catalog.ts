@@ -1,5 +1,5 @@
 /**
- * The contract's metric, stat and scalar names (CONTRACT.md, "Measurements") and which direction is
+ * The contract's metric, stat and scalar names (docs/metrics.md) and which direction is
  * better: the one list `gate` validates against and `compare` colours by.
  */
 import { ERROR_KINDS } from './record.js';

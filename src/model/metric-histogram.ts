@@ -1,6 +1,6 @@
 import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
 
-/** 1 µs … 1 h at 3 significant digits (CONTRACT.md, "Measurements"). */
+/** 1 µs … 1 h at 3 significant digits (docs/metrics.md). */
 export const HISTOGRAM_MAX = 3_600_000_000;
 
 /** A histogram in integer µs (latencies) or plain counts; values past the range are clamped. */

@@ -1,5 +1,5 @@
 /**
- * The wire format of the embedded server (CONTRACT.md, "Wire format"), shared by the server that
+ * The wire format of the embedded server (docs/protocol.md, "Response"), shared by the server that
  * writes it and the probes that read it. Pure data and types: importing this loads nothing heavy.
  */
 
@@ -46,7 +46,7 @@ export interface DoneEvent extends EventStamp {
   stats: DoneStats;
 }
 
-/** Stable error codes (CONTRACT.md; documented in docs/protocol.md), with their HTTP status. */
+/** Stable error codes (docs/protocol.md, "Errors"), with their HTTP status. */
 export const ERROR_STATUS = {
   NBS_BAD_JSON: 400,
   NBS_INVALID_BODY: 400,
@@ -89,7 +89,7 @@ export const SSE_CONTENT_TYPE = 'text/event-stream; charset=utf-8';
 export const NDJSON_CONTENT_TYPE = 'application/x-ndjson';
 
 /**
- * The streaming headers (CONTRACT.md, "Flush policies"). `no-transform` keeps proxies and CDNs from
+ * The streaming headers (docs/protocol.md, "Flush policies"). `no-transform` keeps proxies and CDNs from
  * compressing (and so buffering) the body (RFC 9111 §5.2.2.6); `X-Accel-Buffering: no` turns off
  * nginx's proxy buffering for this response. `Connection`/`Keep-Alive` are added by Node on
  * HTTP/1.1 only: they are forbidden on HTTP/2 (RFC 9113 §8.2.2).

@@ -2,7 +2,7 @@ import type { DoneStats } from './protocol.js';
 import type { BodyFormat } from './body-formats.js';
 import { Timeline } from './timeline.js';
 
-/** Error kinds of CONTRACT.md ("Measurements"), in its order. */
+/** Error kinds of docs/metrics.md, in its order. */
 export const ERROR_KINDS = [
   'connect_refused',
   'connect_timeout',
@@ -23,7 +23,7 @@ export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 /**
  * One request, as measured. Times are integer µs from the request's intended start on a monotonic
- * clock (CONTRACT.md, "Measurements"); a time the request never reached is null.
+ * clock (docs/metrics.md); a time the request never reached is null.
  */
 export interface StreamRecord {
   /** 0-based position in the run, warmup included. */
@@ -42,7 +42,7 @@ export interface StreamRecord {
   firstByteUs: number | null;
   /** Arrival of the first event of any kind (`done` included, comments not). */
   firstEventUs: number | null;
-  /** Arrival of the first event carrying payload (CONTRACT.md "First-chunk latency"). */
+  /** Arrival of the first event carrying payload (docs/metrics.md, "Conventions"). */
   firstContentUs: number | null;
   /** Response complete, or the error. */
   endUs: number;

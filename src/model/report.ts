@@ -3,7 +3,7 @@ import type { TimelineEntry } from './timeline.js';
 /** Bumped on any incompatible change; `merge` refuses reports of another version (exit 2). */
 export const SCHEMA_VERSION = 1;
 
-/** The statistics of one metric (CONTRACT.md: p50 p90 p99 p99.9 min max mean stdev count). */
+/** The statistics of one metric (docs/metrics.md: p50 p90 p99 p99.9 min max mean stdev count). */
 export interface MetricStats {
   /** `ms` for latencies (histogram in µs), `count` for counts (histogram in units). */
   unit: 'ms' | 'count';

@@ -2,7 +2,7 @@ import { UsageError } from './errors.js';
 import type { Report, ReportConfiguration } from './report.js';
 
 /**
- * The configuration a command reads (CONTRACT.md: `--select NAME`, required when there are several).
+ * The configuration a command reads (docs/reports.md: `--select NAME`, required when there are several).
  */
 export function selectConfiguration(report: Report, select: string | undefined, where: string): ReportConfiguration {
   const names = report.configurations.map((c) => c.name);

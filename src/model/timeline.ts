@@ -1,5 +1,5 @@
 /**
- * One entry per event, as CONTRACT.md defines it: `{ arrivalUs, read, bytes, event, t, t_src }`,
+ * One entry per event, as docs/metrics.md defines it: `{ arrivalUs, read, bytes, event, t, t_src }`,
  * plus `content` (whether the event counts for `first_content_ms`).
  */
 export interface TimelineEntry {

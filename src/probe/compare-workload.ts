@@ -35,7 +35,7 @@ export function pingCell(o: Pick<WorkloadOptions, 'count' | 'intervalMs' | 'firs
 export const DEFAULT_WORKLOAD: Readonly<WorkloadOptions> = {
   count: 20,
   intervalMs: 20,
-  // The guide's replica produced its first token 20 ms in (FIELD-NOTES.md): one interval.
+  // The guide's replica produced its first token 20 ms in (docs/platform-notes.md): one interval.
   firstDelayMs: 20,
   fixture: 'kernel-progress',
   speed: 1,

@@ -1,6 +1,6 @@
 import type { Classification, Verdict, VerdictEvidence } from '../model/doctor-result.js';
 /**
- * doctor's verdict: a pure function of one stream's recorded arrivals (CONTRACT.md, "doctor
+ * doctor's verdict: a pure function of one stream's recorded arrivals (docs/troubleshooting.md, "doctor
  * verdicts"). No I/O, no clock: the thresholds below are the whole rule, and docs/troubleshooting.md
  * documents each of them.
  *
@@ -13,7 +13,7 @@ import type { Classification, Verdict, VerdictEvidence } from '../model/doctor-r
  * within RELEASE_GAP_MS of each other).
  */
 
-/** One timeline entry (CONTRACT.md "Measurements"); `content` is optional here. */
+/** One timeline entry (docs/metrics.md); `content` is optional here. */
 export interface ArrivalEntry {
   arrivalUs: number;
   read: number;

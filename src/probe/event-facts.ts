@@ -6,7 +6,7 @@ import { readStamp, type ServerTimeSpec } from './server-time.js';
 export interface EventFacts {
   /** The event's name: the SSE type, or an NDJSON object's `event` key, else `message`. */
   name: string;
-  /** Carries payload (CONTRACT.md, "First-chunk latency"). */
+  /** Carries payload (docs/metrics.md, "Conventions"). */
   content: boolean;
   /** Server send time in ms (NaN when absent) and, when `t_src` is present, the source time. */
   t: number;

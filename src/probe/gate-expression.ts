@@ -2,7 +2,7 @@ import { UsageError } from '../model/errors.js';
 import { ALL_SCALAR_NAMES, METRIC_NAMES, STAT_NAMES, isScalarName, isStatName, type StatName } from '../model/metric-catalog.js';
 
 /**
- * The gate grammar (CONTRACT.md, "Gate expressions"), in the spirit of k6 thresholds:
+ * The gate grammar (docs/ci.md), in the spirit of k6 thresholds:
  *
  *   threshold      = METRIC "." STAT OP NUMBER | SCALAR OP NUMBER
  *   max_regression = METRIC "." STAT ":" NUMBER "%" | SCALAR ":" NUMBER "%"

@@ -12,7 +12,7 @@ export interface GateSpec {
   minDeltaMs: number;
 }
 
-/** `gates.json`: `{ "thresholds": ["…"], "max_regression": ["METRIC.STAT:N%"] }` (CONTRACT.md). */
+/** `gates.json`: `{ "thresholds": ["…"], "max_regression": ["METRIC.STAT:N%"] }` (docs/ci.md). */
 export function parseGatesConfig(text: string, file: string): { thresholds: Threshold[]; maxRegressions: MaxRegression[] } {
   let value: unknown;
   try {
@@ -83,7 +83,7 @@ export function checkThreshold(c: ReportConfiguration, t: Threshold): GateCheck 
 
 /**
  * Direction-aware: for lower-is-better metrics a rise is the regression, for the rates a fall
- * (CONTRACT.md's better-direction rule). `minDeltaMs` forgives small absolute changes of ms metrics.
+ * (docs/metrics.md, the better direction). `minDeltaMs` forgives small absolute changes of ms metrics.
  */
 export function checkRegression(c: ReportConfiguration, baseline: ReportConfiguration, r: MaxRegression, minDeltaMs: number): GateCheck {
   const name = refName(r);

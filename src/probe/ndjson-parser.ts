@@ -7,7 +7,7 @@ const CR = 0x0d;
 
 /**
  * Newline-delimited JSON: one event per LF-terminated line (a trailing CR is dropped). A blank line
- * is a heartbeat (CONTRACT.md: NDJSON heartbeats are bare newlines). The type is `message`; the
+ * is a heartbeat (docs/protocol.md: NDJSON heartbeats are bare newlines). The type is `message`; the
  * event name, when the object has one, is read by the consumer from its `event` key.
  */
 export class NdjsonParser implements BodyParser {

@@ -7,7 +7,7 @@ export const FD_OVERHEAD = 64;
 
 /**
  * The hard open-file limit (RLIMIT_NOFILE). Node raises its soft limit to the hard one at start-up
- * (FIELD-NOTES.md), so the hard limit is what a run can reach. Linux: /proc/self/limits; elsewhere
+ * (docs/platform-notes.md), so the hard limit is what a run can reach. Linux: /proc/self/limits; elsewhere
  * the shell's `ulimit -Hn`. Infinity for `unlimited`, null when it cannot be read.
  */
 export function hardOpenFileLimit(): number | null {

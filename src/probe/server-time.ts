@@ -8,7 +8,7 @@ export interface ServerTimeSpec {
   toMs: number;
 }
 
-/** The contract's stamp: `t`, in ms (CONTRACT.md, "Wire format"). */
+/** The contract's stamp: `t`, in ms (docs/protocol.md, "Response"). */
 export const DEFAULT_SERVER_TIME: ServerTimeSpec = { path: ['t'], toMs: 1 };
 
 export function parseServerTime(value: string): ServerTimeSpec {

@@ -201,7 +201,7 @@ export class RequestRun implements Dispatcher.DispatchHandler, EventSink {
     if (this.finished) return;
     const r = this.record;
     if (!this.inRead) {
-      // One synchronous parser run is one read (CONTRACT.md): undici calls back once per HTTP/1.1
+      // One synchronous parser run is one read (docs/metrics.md, "Conventions"): undici calls back once per HTTP/1.1
       // chunk, and several chunks of one socket read arrive in the same run.
       this.inRead = true;
       queueMicrotask(this.endRead);

@@ -1,6 +1,6 @@
 /**
  * The server clock of the wire format: `performance.timeOrigin + performance.now()` in ms
- * (CONTRACT.md, `t` and `t_src`). Monotonic within the process, comparable to wall time.
+ * (docs/protocol.md, `t` and `t_src`). Monotonic within the process, comparable to wall time.
  */
 const origin = performance.timeOrigin;
 

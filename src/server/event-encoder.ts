@@ -2,7 +2,7 @@ import type { EventName } from '../model/protocol.js';
 import type { Payload } from './source.js';
 
 /**
- * Serialises events for the wire (CONTRACT.md, "Wire format"). The data object starts with
+ * Serialises events for the wire (docs/protocol.md, "Response"). The data object starts with
  * `{"seq":N,"t":T,"t_src":S,` — built by hand so the key order is fixed and probes can read the
  * stamps with a prefix match — then the payload's own fields.
  */

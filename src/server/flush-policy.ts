@@ -4,7 +4,7 @@ import type { MonoMs } from './clock.js';
 import type { Payload } from './source.js';
 
 /**
- * The flush policy as a pure state machine (CONTRACT.md, "Flush policies"): payloads and the time
+ * The flush policy as a pure state machine (docs/protocol.md, "Flush policies"): payloads and the time
  * go in, releases come out. It owns no timer and no socket; the stream writer asks `deadline()`
  * when to call `timer()`, and writes what comes out. Unit-tested on a fake clock.
  *

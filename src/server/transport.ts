@@ -10,7 +10,7 @@ import { BODY_LIMIT_BYTES, type ServerOptions } from './server-options.js';
  */
 export function createFastify(opts: ServerOptions): FastifyInstance {
   const common = {
-    // stdout carries only the URL (CONTRACT.md): pino writes JSON lines to stderr (or a tee).
+    // stdout carries only the URL (docs/cli.md): pino writes JSON lines to stderr (or a tee).
     logger: { level: opts.logLevel, stream: opts.logStream ?? process.stderr },
     // One log line per stream, written by the stream route; no per-request access log.
     logController: new LogController({ disableRequestLogging: true }),

@@ -18,7 +18,7 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
   if (flags.html !== undefined) await ensureWritable(flags.html, '--html');
   const openai = openAiOptionsFrom(url, flags);
   const { openai: _openaiBaseUrl, ...benchFlags } = flags;
-  // Progress only on a terminal and not --quiet (CONTRACT.md): the runner emits, the line listens.
+  // Progress only on a terminal and not --quiet (docs/cli.md): the runner emits, the line listens.
   const progress = flags.quiet !== true && process.stderr.isTTY === true;
   // First Ctrl-C: stop after aborting the request in flight, and still report what was measured.
   // A second one gets Node's default (exit at once).

@@ -105,7 +105,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
   addLlmOptions(cmd)
     .addHelpText(
       'after',
-      '\nFlush policies (CONTRACT.md):\n' +
+      '\nFlush policies (docs/protocol.md):\n' +
         '  guide-before  the guide\'s old backend: 50 chars, or 100 ms and 40 chars; text/plain; 10 ms sleep\n' +
         '  guide-after   the guide\'s fix: 20 chars, or 50 ms and 15 chars; streaming headers\n' +
         '  adaptive      (default) every payload at once, one write per event-loop turn\n' +
