@@ -115,16 +115,18 @@ test('bench with no URL measures the embedded server in a child process, then st
   assert.ok(c.metrics['server_first_chunk_ms']!.count === 3);
 });
 
-test('Ctrl-C stops the run, aborts the request in flight and still reports what was measured', async (t) => {
+test('Ctrl-C stops the run, aborts the request in flight, still reports what was measured and exits 130; aborted is not an error', async (t) => {
   // Each request stays open 1 s: once the server has seen the second request, SIGINT lands while
   // it is in flight (one request measured, one aborted) however late this process polls.
   const srv = await startServer(scripted([{ delayMs: 0, data: 'data: {"text":"a"}\n\n' }, { delayMs: 1000, data: 'data: {"text":"b"}\n\n' }]));
   t.after(() => srv.close());
   const { code, stdout, stderr } = await cli(['bench', srv.url, '-n', '1000', '--json', '--no-out'], undefined, () => srv.requests.length >= 2);
-  assert.equal(code, 0, stderr);
+  assert.equal(code, 130, stderr);
   assert.match(stderr, /interrupted/);
   const c = (JSON.parse(stdout) as Report).configurations[0]!;
   assert.ok(c.requests.measured >= 2 && c.requests.measured < 1000, `measured ${c.requests.measured}`);
   assert.equal(c.errors['aborted'], 1);
   assert.equal(c.requests.ok, c.requests.measured - 1);
+  // The interrupted request says nothing about the server: an error_rate gate must not fail on it.
+  assert.equal(c.scalars['error_rate'], 0);
 });

@@ -1,5 +1,6 @@
 import type { Histogram } from 'hdr-histogram-js';
 import type { KeptTimeline, MetricStats, ReportConfiguration, ReportTarget } from '../model/report.js';
+import { errorRate } from '../model/error-rate.js';
 import { summarizeLlm } from './llm-metrics.js';
 import { metricStats, round3, type StatsOf } from '../model/metric-stats.js';
 import { decodeHistogram, encodeHistogram, newHistogram, recordClamped } from '../model/metric-histogram.js';
@@ -96,7 +97,7 @@ export function summarizeRun(name: string, target: ReportTarget, run: RunResult,
   const seconds = run.wallMs / 1000;
   const failed = measured.length - ok.length;
   const scalars: Record<string, number> = {
-    error_rate: measured.length === 0 ? 0 : round3(failed / measured.length),
+    error_rate: errorRate(measured.length, failed, errors),
     requests_per_s: seconds > 0 ? round3(measured.length / seconds) : 0,
     events_per_s: seconds > 0 ? round3(events / seconds) : 0,
     bytes_per_s: seconds > 0 ? round3(bytes / seconds) : 0,

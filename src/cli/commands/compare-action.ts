@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UsageError } from '../../model/errors.js';
+import { ExitCode, UsageError } from '../../model/errors.js';
 import { compare, type CompareProgress } from '../../probe/compare.js';
 import { langFromLocale } from '../../report/compare-labels.js';
 import { compareMarkdown } from '../../report/markdown.js';
@@ -111,6 +111,8 @@ export async function runCompareCommand(inputs: string[], flags: CompareFlags, a
     if (outcome.nothingMeasured) {
       process.stderr.write(`notebook-stream: ${outcome.reason}\n`);
       code = 3;
+    } else if (outcome.interrupted) {
+      code = ExitCode.INTERRUPTED;
     }
   }
   const problems = reportErrors(report);

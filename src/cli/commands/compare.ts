@@ -96,6 +96,6 @@ export function registerCompare(program: Command, ctx: CliContext): void {
       const { runCompareCommand } = await import('./compare-action.js');
       // Credentials in -H never reach the report's args.
       const code = await runCompareCommand(inputs, flags, redactArgs(((command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? []).slice(2)));
-      ctx.setExitCode(code === 3 ? ExitCode.NOTHING_MEASURED : ExitCode.OK);
+      ctx.setExitCode(code === 3 ? ExitCode.NOTHING_MEASURED : code === ExitCode.INTERRUPTED ? ExitCode.INTERRUPTED : ExitCode.OK);
     });
 }
