@@ -188,6 +188,8 @@ export function mergeConfigurations(parts: readonly ReportConfiguration[], optio
     totals,
     ...(load !== undefined ? { load } : {}),
     ...(llm !== undefined ? { llm } : {}),
+    // The earliest input's cold start: a merged run started once per input, the first is its start.
+    ...(parts.find((p) => p.cold_start !== undefined)?.cold_start !== undefined ? { cold_start: parts.find((p) => p.cold_start !== undefined)!.cold_start! } : {}),
     // compare: the policy's settings when every input had the same; each input's rounds, renumbered.
     ...(first.flush_settings !== undefined && parts.every((p) => JSON.stringify(p.flush_settings) === JSON.stringify(first.flush_settings))
       ? { flush_settings: first.flush_settings }

@@ -47,7 +47,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .addOption(new Option('--arrival <process>', 'open model: evenly spaced, or a Poisson process').choices(['constant', 'poisson']).default('constant'))
     .option('--max-in-flight <n>', 'open model: a request due while this many are in flight is dropped and counted (default 10 × rate)', intIn(1, 10_000_000))
     .option('--connections <n>', 'socket cap of the connection pool (default -c, or --max-in-flight)', intIn(1, 10_000_000))
-    .option('--warmup <n>', 'requests before them, left out of the statistics', intIn(0, 1_000_000), 0);
+    .option('--warmup <n>', 'requests before the measured ones, left out of the statistics; the first is shown apart as the cold start (0: measure it too)', intIn(0, 1_000_000), 1);
   // The request flags are check-headers' and doctor's too: one definition (request-options.ts).
   addRequestOptions(bench, 300)
     .option('--flush-policy <policy>', 'with no URL: the embedded server\'s flush policy', oneOf(FLUSH_POLICY_NAMES.filter((p) => p !== 'custom')), 'adaptive')
