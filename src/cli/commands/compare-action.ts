@@ -6,6 +6,7 @@ import { langFromLocale } from '../../report/compare-labels.js';
 import { compareMarkdown } from '../../report/markdown.js';
 import { readReportFile } from '../../report/read-report.js';
 import { renderCompare } from '../../report/render-compare.js';
+import { terminalWidth } from '../terminal-width.js';
 import type { Report, ReportConfiguration } from '../../model/report.js';
 import { reportErrors } from '../../report/validate-report.js';
 import { defaultReportPath, serializeReport, writeReport } from '../../report/write-report.js';
@@ -128,6 +129,6 @@ export async function runCompareCommand(inputs: string[], flags: CompareFlags, a
     await writeText(flags.html, reportExporter('html', lang)(report), '--html');
     if (flags.quiet !== true && flags.json !== true) process.stderr.write(`html: ${flags.html}\n`);
   }
-  process.stdout.write(flags.json === true ? serializeReport(report) : renderCompare(report, lang));
+  process.stdout.write(flags.json === true ? serializeReport(report) : renderCompare(report, lang, { width: terminalWidth(), wide: flags.wide === true }));
   return code;
 }

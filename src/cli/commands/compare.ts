@@ -10,6 +10,7 @@ export interface CompareFlags extends WorkloadOptions {
   flushPolicies: string[];
   rounds: number;
   requests: number;
+  wide?: boolean;
   concurrency: number;
   warmup: number;
   source: string;
@@ -80,6 +81,7 @@ export function registerCompare(program: Command, ctx: CliContext): void {
     .option('--out <file>', 'write the report here (default for runs: reports/compare-<timestamp>.json)')
     .option('--no-out', 'write no report file')
     .option('--markdown <file>', 'also write the table as Markdown')
+    .option('--wide', 'every word in the table: long row names with metric ids, worded changes (default: fit the terminal, 100 columns when unknown)')
     .option('--html <file>', 'also write the report as one self-contained HTML page (table and plots)')
     .option('-q, --quiet', 'no progress on stderr')
     .addHelpText(
