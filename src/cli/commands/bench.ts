@@ -40,7 +40,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
         'With no URL, start the embedded server in a child process on a free port and measure it.',
     )
     .argument('[url]', 'stream endpoint (a URL ending in /send_operation gets the guide\'s ping operation)')
-    .option('-n, --requests <n>', 'measured requests in all (default 20 unless -d)', intIn(1, 100_000_000), 20)
+    .addOption(new Option('-n, --requests <n>', 'measured requests in all').argParser(intIn(1, 100_000_000)).default(20, '20, unless -d'))
     .option('-d, --duration <time>', 'run for this long instead of -n: 30s, 2m, 1h, 500ms', parseDuration)
     .option('-c, --concurrency <n>', 'closed model: streams at once, each sending its next when it ends', intIn(1, 1_000_000), 1)
     .option('--rate <r>', 'open model: requests a second, on schedule whatever the responses do', numberIn(0.001, 10_000_000))

@@ -50,7 +50,11 @@ export function registerCompare(program: Command, ctx: CliContext): void {
         'only when the ranges of the per-round values do not overlap.',
     )
     .argument('[inputs...]', 'URLs to compare, or report files (bench --out, compare --out)')
-    .option('--flush-policies <list>', 'with no inputs: the policies to compare, comma-separated', policyList, ['guide-before', 'guide-after', 'adaptive'])
+    .addOption(
+      new Option('--flush-policies <list>', 'with no inputs: the policies to compare, comma-separated')
+        .argParser(policyList)
+        .default(['guide-before', 'guide-after', 'adaptive'], 'guide-before,guide-after,adaptive'),
+    )
     .option('--rounds <n>', 'interleaved rounds (the order rotates each round)', intIn(1, 10_000), 5)
     .option('-n, --requests <n>', 'streams per configuration per round', intIn(1, 1_000_000), 4)
     .option('-c, --concurrency <n>', 'streams in flight at once within a batch (a connection each)', intIn(1, 10_000), 1)
