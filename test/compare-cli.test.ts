@@ -46,7 +46,8 @@ function assertTableMatchesReport(rows: string[][], report: Report): void {
     for (const r of COMPARE_ROWS) {
       const value = r.stat === null ? (c.scalars[r.metric] ?? null) : c.metrics[r.metric]!.count === 0 ? null : c.metrics[r.metric]![r.stat];
       const unit = r.stat === null ? 'ms' : c.metrics[r.metric]!.unit;
-      assert.equal(cell(rows, EN.rows[r.key]!, c.name), formatValue(value, unit), `${r.key} of ${c.name}`);
+      // A value whose rounds spread widely is marked `~` (noisy) after it.
+      assert.equal(cell(rows, EN.rows[r.key]!, c.name).replace(/ ~$/, ''), formatValue(value, unit), `${r.key} of ${c.name}`);
     }
   }
 }
@@ -200,7 +201,7 @@ test('Ctrl-C stops compare after the completed rounds and still reports them; th
   await new Promise((r) => setTimeout(r, 8000));
   child.kill('SIGINT');
   const code = await exited;
-  assert.equal(code, 0, stderr);
+  assert.equal(code, 130, stderr);
   assert.match(stderr, /interrupted; reporting the rounds completed so far/);
   const report = JSON.parse(stdout) as Report;
   assert.deepEqual(reportErrors(report), []);
