@@ -1,4 +1,5 @@
 import { UnavailableError } from '../model/errors.js';
+import { field, ft } from '../model/field-text.js';
 import type { JupyterHandle } from '../jupyter/server.js';
 import type { JupyterTuning } from '../jupyter/tuning.js';
 
@@ -57,7 +58,7 @@ export class JupyterController {
     try {
       await this.get();
     } catch (err) {
-      throw new UnavailableError(`--jupyter eager: no usable Jupyter Server: ${(err as Error).message}`);
+      throw new UnavailableError(ft`${field('jupyter')} eager: no usable Jupyter Server: ${(err as Error).message}`, { code: 'NBS_UNAVAILABLE', cause: err });
     }
   }
 

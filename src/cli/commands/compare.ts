@@ -4,9 +4,11 @@ import type { CliContext } from '../context.js';
 import { collect, intIn, numberIn } from '../options.js';
 import { redactArgs } from '../redact-args.js';
 import type { WorkloadOptions } from '../../probe/compare-workload.js';
+import type { RequestFlags } from '../../probe/build-request-spec.js';
+import { addRequestOptions } from './request-options.js';
 
 /** Flags as commander hands them to the action. */
-export interface CompareFlags extends WorkloadOptions {
+export interface CompareFlags extends WorkloadOptions, RequestFlags {
   flushPolicies: string[];
   rounds: number;
   requests: number;
@@ -15,13 +17,6 @@ export interface CompareFlags extends WorkloadOptions {
   source: string;
   label?: string[];
   select?: string[];
-  header?: string[];
-  body?: string;
-  bodyFile?: string;
-  identity?: boolean;
-  http2?: boolean;
-  insecure?: boolean;
-  keepAlive: boolean;
   keepTimelines: number;
   lang?: 'en' | 'zh';
   json?: boolean;
@@ -38,7 +33,7 @@ function policyList(value: string): string[] {
 }
 
 export function registerCompare(program: Command, ctx: CliContext): void {
-  program
+  const compare = program
     .command('compare')
     .summary("the guide's before/after table, measured, with its noise")
     .description(
@@ -66,14 +61,10 @@ export function registerCompare(program: Command, ctx: CliContext): void {
     .option('--jupyter-url <url>', 'execute: an existing Jupyter Server (default: serve starts one)')
     .addOption(new Option('--jupyter-tuning <t>', 'execute: fixed (TCP_NODELAY, 10 ms flush) or stock').choices(['fixed', 'stock']))
     .option('--label <name>', 'column name for the URL or report configuration at the same position (repeatable)', collect)
-    .option('--select <name>', 'with report files: only these configurations (repeatable)', collect)
-    .option('-H, --header <header>', "with URLs: request header 'Name: value' (repeatable)", collect)
-    .option('--body <text>', 'with URLs: request body (default: the workload for URLs ending in /send_operation)')
-    .option('--body-file <file>', 'with URLs: request body from a file')
-    .option('--identity', 'ask for no compression (Accept-Encoding: identity)')
-    .option('--http2', 'HTTP/2 (h2c prior knowledge on http:, ALPN on https:)')
-    .option('--insecure', 'accept any TLS certificate')
-    .option('--no-keep-alive', 'a new connection per request')
+    .option('--select <name>', 'with report files: only these configurations (repeatable)', collect);
+  // With URLs, the request flags are bench's (request-options.ts, one definition); the body
+  // defaults to the workload for URLs ending in /send_operation.
+  addRequestOptions(compare, 300)
     .option('--keep-timelines <n>', 'per-event timelines to keep beyond the typical and the worst stream', intIn(0, 100_000), 0)
     .addOption(new Option('--lang <lang>', 'row and column names (default: zh when LANG/LC_ALL starts with zh)').choices(['en', 'zh']))
     .option('--json', 'print the report (JSON) on stdout and nothing else')

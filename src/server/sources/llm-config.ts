@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { UsageError } from '../../model/errors.js';
+import { field, ft } from '../../model/field-text.js';
 
 /**
  * Configuration of the `chat` source, resolved once by `serve` from its flags and the environment
@@ -65,15 +66,16 @@ function nonEmpty(v: string | undefined): string | undefined {
   return v === undefined || v.trim() === '' ? undefined : v.trim();
 }
 
-function checkUrl(value: string, name: string): string {
+function checkUrl(value: string, source: NonNullable<LlmConfig['baseURLSource']>): string {
+  const name = source === '--llm-base-url' ? [field('llmBaseUrl')] : [source];
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new UsageError(`${name} is not a URL (expected e.g. http://127.0.0.1:18700/v1)`);
+    throw new UsageError(ft`${name} is not a URL (expected e.g. http://127.0.0.1:18700/v1)`, { code: 'NBS_USAGE_BAD_VALUE' });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`${name} must be an http:// or https:// URL`);
+    throw new UsageError(ft`${name} must be an http:// or https:// URL`, { code: 'NBS_USAGE_BAD_VALUE' });
   }
   return value.replace(/\/+$/, '');
 }
@@ -105,11 +107,11 @@ export function resolveLlmConfig(flags: LlmFlags, env: NodeJS.ProcessEnv): LlmCo
     try {
       text = readFileSync(flags.llmApiKeyFile, 'utf8');
     } catch (err) {
-      throw new UsageError(`--llm-api-key-file: cannot read ${flags.llmApiKeyFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new UsageError(ft`${field('llmApiKeyFile')}: cannot read ${flags.llmApiKeyFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { code: 'NBS_USAGE_FILE' });
     }
     const key = text.trim();
     if (key === '' || /\s/.test(key)) {
-      throw new UsageError(`--llm-api-key-file: ${flags.llmApiKeyFile} must hold one key on one line`);
+      throw new UsageError(ft`${field('llmApiKeyFile')}: ${flags.llmApiKeyFile} must hold one key on one line`, { code: 'NBS_USAGE_FILE' });
     }
     apiKey = new Secret(key);
     apiKeySource = '--llm-api-key-file';
@@ -127,7 +129,7 @@ export function resolveLlmConfig(flags: LlmFlags, env: NodeJS.ProcessEnv): LlmCo
 
   const idle = flags.llmIdleTimeoutS ?? LLM_IDLE_TIMEOUT_S.default;
   if (!Number.isFinite(idle) || idle < LLM_IDLE_TIMEOUT_S.min || idle > LLM_IDLE_TIMEOUT_S.max) {
-    throw new UsageError(`--llm-idle-timeout-s must be a number from ${LLM_IDLE_TIMEOUT_S.min} to ${LLM_IDLE_TIMEOUT_S.max}`);
+    throw new UsageError(ft`${field('llmIdleTimeoutS')} must be a number from ${LLM_IDLE_TIMEOUT_S.min} to ${LLM_IDLE_TIMEOUT_S.max}`, { code: 'NBS_USAGE_BAD_VALUE' });
   }
   const model = nonEmpty(flags.llmModel);
   return { baseURL, baseURLSource, apiKey, apiKeySource, model, idleTimeoutS: idle };
