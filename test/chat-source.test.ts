@@ -271,10 +271,10 @@ test('resolveLlmConfig: base URL from the flag, then OPENAI_BASE_URL, then OPENA
   assert.equal(nothing.baseURL, undefined);
   assert.equal(nothing.apiKey, undefined);
   assert.equal(nothing.idleTimeoutS, 60);
-  assert.throws(() => resolveLlmConfig({ llmBaseUrl: 'ftp://x' }, {}), (e: unknown) => e instanceof UsageError && /--llm-base-url/.test(e.message));
+  assert.throws(() => resolveLlmConfig({ llmBaseUrl: 'ftp://x' }, {}), (e: unknown) => e instanceof UsageError && /llmBaseUrl/.test(e.message));
   assert.throws(() => resolveLlmConfig({}, { OPENAI_API_BASE: 'not a url' }), /OPENAI_API_BASE is not a URL/);
-  assert.throws(() => resolveLlmConfig({ llmApiKeyFile: '/nonexistent/key' }, {}), (e: unknown) => e instanceof UsageError && /--llm-api-key-file/.test(e.message));
-  assert.throws(() => resolveLlmConfig({ llmIdleTimeoutS: 0 }, {}), /--llm-idle-timeout-s/);
+  assert.throws(() => resolveLlmConfig({ llmApiKeyFile: '/nonexistent/key' }, {}), (e: unknown) => e instanceof UsageError && /llmApiKeyFile/.test(e.message));
+  assert.throws(() => resolveLlmConfig({ llmIdleTimeoutS: 0 }, {}), /llmIdleTimeoutS/);
   const dir = await mkdtemp(join(tmpdir(), 'nbs-key-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   await writeFile(join(dir, 'empty'), '\n');

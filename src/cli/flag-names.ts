@@ -1,5 +1,5 @@
 import type { Command, Option } from 'commander';
-import { renderFieldText, type FieldRef, type FieldText } from '../model/field-text.js';
+import { renderFieldText, type FieldNamer, type FieldText } from '../model/field-text.js';
 
 /**
  * Where a library field becomes a flag name (issue 24: only src/cli knows flag names). The
@@ -18,7 +18,7 @@ const FIELD_ALIASES: Readonly<Record<string, string>> = {
   keyFile: 'openaiKeyFile',
 };
 
-export type FlagNamer = (ref: FieldRef) => string;
+export type FlagNamer = FieldNamer;
 
 function kebab(name: string): string {
   return `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
@@ -50,7 +50,9 @@ function searchOrder(program: Command, running: Command | undefined): Command[] 
 }
 
 /** The flag a field names, as the running command registers it (`-X`, `-X/--method`, `--method`). */
-export function flagNamer(program: Command, running?: Command): FlagNamer {
+export function flagNamer(running: Command): FlagNamer {
+  let program = running;
+  while (program.parent !== null) program = program.parent;
   const order = searchOrder(program, running);
   return (ref) => {
     const attribute = FIELD_ALIASES[ref.field] ?? ref.field;

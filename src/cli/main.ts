@@ -85,7 +85,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program.parseAsync([...argv]);
     return exitCode;
   } catch (err) {
-    return reportError(err, debug, program === undefined ? (r) => r.field : flagNamer(program, running));
+    return reportError(err, debug, program === undefined ? (r) => r.field : flagNamer(running ?? program));
   }
 }
 

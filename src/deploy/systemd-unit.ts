@@ -1,6 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { UsageError } from '../model/errors.js';
-import { field, ft, type FieldRef } from '../model/field-text.js';
+import { byFieldName, field, ft, type FieldNamer, type FieldRef } from '../model/field-text.js';
 import { isLoopbackHost } from '../model/hosts.js';
 import { FLUSH_POLICY_NAMES } from '../model/flush-presets.js';
 
@@ -33,6 +33,8 @@ export interface SystemdUnitOptions {
   /** serve's `--grace-s`: how long it may take to end its streams on SIGTERM. */
   graceS: number;
   generatedBy?: string | undefined;
+  /** How the unit's comments name this generator's options (the CLI passes its flag names). */
+  names?: FieldNamer | undefined;
 }
 
 export const SYSTEMD_DEFAULTS = { port: 18600, name: 'notebook-stream', graceS: 5 } as const;
@@ -164,12 +166,12 @@ export function systemdUnit(o: SystemdUnitOptions): string {
   lines.push(`# Install: /etc/systemd/system/${o.name}.service, then: systemctl daemon-reload && systemctl enable --now ${o.name}`);
   lines.push('[Unit]');
   lines.push('Description=notebook-stream: streaming notebook backend (serve)');
-  add('start once the network is configured, so a non-loopback --host can bind', 'After=network-online.target');
+  add(`start once the network is configured, so a non-loopback ${SERVE.host} can bind`, 'After=network-online.target');
   lines.push('Wants=network-online.target', '');
   lines.push('[Service]');
   add('serve stays in the foreground and logs to stderr (the journal)', 'Type=simple');
   if (o.user !== undefined) add('an unprivileged account; kernels run as this user too', `User=${o.user}`);
-  else add('no --user given: a transient unprivileged user, so serve and its kernels never run as root', 'DynamicUser=yes');
+  else add(`no ${(o.names ?? byFieldName)(field('user'))} given: a transient unprivileged user, so serve and its kernels never run as root`, 'DynamicUser=yes');
   add('the state directory by default: kernels start in it and may write there', `WorkingDirectory=${workDir ?? `%S/${o.name}`}`);
   add('Python kernels write their output at once (the guide\'s setting)', 'Environment=PYTHONUNBUFFERED=1');
   add('with ProtectHome the real home is hidden: IPython and pip caches live in the state directory', `Environment=HOME=%S/${o.name}`);

@@ -44,8 +44,17 @@ export function ft(strings: TemplateStringsArray, ...values: unknown[]): FieldTe
   return out;
 }
 
+/**
+ * How a reader names an option: a library caller by its field (the default), the CLI by its flag.
+ * Results that keep text (a record's error, a doctor's advice, a gate's detail) take one in their
+ * options, so the CLI's report says `--max-in-flight` where a library caller's says `maxInFlight`.
+ */
+export type FieldNamer = (ref: FieldRef) => string;
+
+export const byFieldName: FieldNamer = (r) => r.field;
+
 /** The text with each field written by `name` (the field's own name unless told otherwise). */
-export function renderFieldText(text: FieldText, name: (ref: FieldRef) => string = (r) => r.field): string {
+export function renderFieldText(text: FieldText, name: FieldNamer = byFieldName): string {
   return text.map((p) => (typeof p === 'string' ? p : name(p))).join('');
 }
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../model/errors.js';
-import { field, ft } from '../model/field-text.js';
+import { byFieldName, field, ft, type FieldNamer } from '../model/field-text.js';
 import type { FormatOption } from './body-format.js';
 import { defaultHeaders, GUIDE_PING_BODY, type RequestSpec } from './request-spec.js';
 import { DEFAULT_SERVER_TIME, parseServerTime } from './server-time.js';
@@ -24,6 +24,8 @@ export interface RequestFlags {
   headersTimeoutMs: number;
   idleTimeoutMs: number;
   requestTimeoutS: number;
+  /** How messages kept in records name an option (the CLI passes its flag names). */
+  names?: FieldNamer;
 }
 
 function parseUrl(value: string): URL {
@@ -100,6 +102,7 @@ export async function buildRequestSpec(rawUrl: string, f: RequestFlags): Promise
     headersTimeoutMs: f.headersTimeoutMs,
     idleTimeoutMs: f.idleTimeoutMs,
     requestTimeoutMs: f.requestTimeoutS * 1000,
+    names: f.names ?? byFieldName,
   };
 }
 

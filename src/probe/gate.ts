@@ -1,7 +1,7 @@
 import { UsageError } from '../model/errors.js';
 import type { Report, ReportConfiguration } from '../model/report.js';
 import { refName, type MaxRegression, type MetricRef, type Threshold } from './gate-expression.js';
-import { field, ft } from '../model/field-text.js';
+import { byFieldName, field, ft, renderFieldText, type FieldNamer } from '../model/field-text.js';
 import { betterDirection, isMsMetric } from '../model/metric-catalog.js';
 import { selectConfiguration } from '../model/select-configuration.js';
 import type { GateCheck, GateOutcome } from '../model/gate-outcome.js';
@@ -11,6 +11,8 @@ export interface GateSpec {
   maxRegressions: MaxRegression[];
   /** Regressions smaller than this (ms metrics only) are within the noise a user accepts. */
   minDeltaMs: number;
+  /** How a check's detail names an option (the CLI passes its flag names). */
+  names?: FieldNamer;
 }
 
 /**
@@ -57,7 +59,7 @@ export function checkThreshold(c: ReportConfiguration, t: Threshold): GateCheck 
  * Direction-aware: for lower-is-better metrics a rise is the regression, for the rates a fall
  * (docs/metrics.md, the better direction). `minDeltaMs` forgives small absolute changes of ms metrics.
  */
-export function checkRegression(c: ReportConfiguration, baseline: ReportConfiguration, r: MaxRegression, minDeltaMs: number): GateCheck {
+export function checkRegression(c: ReportConfiguration, baseline: ReportConfiguration, r: MaxRegression, minDeltaMs: number, names: FieldNamer = byFieldName): GateCheck {
   const name = refName(r);
   const value = readValue(c, r);
   const before = readValue(baseline, r);
@@ -72,7 +74,7 @@ export function checkRegression(c: ReportConfiguration, baseline: ReportConfigur
   const noise = isMsMetric(r.metric) && Math.abs(value - before) < minDeltaMs;
   const passed = within || noise;
   const change = Number.isFinite(pct) ? `${pct > 0 ? '+' : ''}${pct.toFixed(1)} % ${pct > 0 ? 'worse' : pct < 0 ? 'better' : 'unchanged'}` : 'from 0';
-  const why = within ? `within ${r.pct} %` : noise ? `beyond ${r.pct} %, but |Δ| ${fmt(Math.abs(value - before))} ms < --min-delta-ms ${minDeltaMs}` : `beyond ${r.pct} %`;
+  const why = within ? `within ${r.pct} %` : noise ? renderFieldText(ft`beyond ${r.pct} %, but |Δ| ${fmt(Math.abs(value - before))} ms < ${field('minDeltaMs')} ${minDeltaMs}`, names) : `beyond ${r.pct} %`;
   return { ...base, regression_pct, passed, detail: `${name} ${fmt(before)} → ${fmt(value)} (${change}): ${why}` };
 }
 
@@ -101,7 +103,7 @@ export function evaluateGates(
       });
     }
   }
-  const checks = [...spec.thresholds.map((t) => checkThreshold(c, t)), ...spec.maxRegressions.map((r) => checkRegression(c, b!, r, spec.minDeltaMs))];
+  const checks = [...spec.thresholds.map((t) => checkThreshold(c, t)), ...spec.maxRegressions.map((r) => checkRegression(c, b!, r, spec.minDeltaMs, spec.names))];
   return {
     report: reportFile,
     configuration: c.name,

@@ -26,9 +26,6 @@ export function hardOpenFileLimit(): number | null {
   }
 }
 
-/** Docker's flag, not ours (docker run --ulimit). */
-const DOCKER_ULIMIT = 'docker: ' + '-'.repeat(2) + 'ulimit';
-
 /**
  * Before a run: enough file descriptors for `connections` sockets, or a usage error (exit 2) that
  * says how to raise the limit, instead of EMFILE halfway through the run.
@@ -43,7 +40,7 @@ export function checkOpenFileLimit(connections: number, flag: FieldRef, limit: n
     hint: {
       code: 'NBS_HINT_OPEN_FILES',
       sep: '. ',
-      text: ft`Raise it (as root: 'ulimit -Hn ${need}' in the shell that runs bench; systemd: LimitNOFILE=${need}; ${DOCKER_ULIMIT} nofile=${need}:${need}; or /etc/security/limits.conf), lower ${flag}, or spread the load over several machines and merge the reports (docs/distributed.md)`,
+      text: ft`Raise it (as root: 'ulimit -Hn ${need}' in the shell that runs bench; systemd: LimitNOFILE=${need}; docker: --ulimit nofile=${need}:${need}; or /etc/security/limits.conf), lower ${flag}, or spread the load over several machines and merge the reports (docs/distributed.md)`,
     },
   });
 }

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { ExitCode, UsageError } from '../../model/errors.js';
 import { FLUSH_POLICY_NAMES } from '../../model/flush-presets.js';
 import type { CliContext } from '../context.js';
+import { flagNamer } from '../flag-names.js';
 import { addOpenAiOptions, type OpenAiFlags } from '../openai-options.js';
 import { intIn, numberIn, oneOf, collect } from '../options.js';
 import { parseDuration } from '../duration.js';
@@ -82,6 +83,8 @@ export function registerBench(program: Command, ctx: CliContext): void {
       if (flags.rate === undefined && (given('arrival') || flags.maxInFlight !== undefined)) {
         throw new UsageError(`${given('arrival') ? '--arrival' : '--max-in-flight'}: only with --rate (the open model)`);
       }
+      // Messages the records keep name options as this command's flags.
+      flags.names = flagNamer(command);
       // Lazy: --help and --version never load undici.
       const { runBenchCommand } = await import('./bench-action.js');
       const code = await runBenchCommand(url, flags, redactArgs(((command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? []).slice(2)));

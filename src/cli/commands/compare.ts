@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ExitCode } from '../../model/errors.js';
 import type { CliContext } from '../context.js';
+import { flagNamer } from '../flag-names.js';
 import { collect, intIn, numberIn } from '../options.js';
 import { redactArgs } from '../redact-args.js';
 import type { WorkloadOptions } from '../../probe/compare-workload.js';
@@ -85,6 +86,8 @@ export function registerCompare(program: Command, ctx: CliContext): void {
     )
     .action(async (inputs: string[], flags: CompareFlags, command: Command) => {
       const { runCompareCommand } = await import('./compare-action.js');
+      // Messages the records keep name options as this command's flags.
+      flags.names = flagNamer(command);
       // Credentials in -H never reach the report's args.
       const code = await runCompareCommand(inputs, flags, redactArgs(((command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? []).slice(2)));
       ctx.setExitCode(code === 3 ? ExitCode.NOTHING_MEASURED : ExitCode.OK);

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../model/errors.js';
 import { FLUSH_POLICY_NAMES } from '../../model/flush-presets.js';
 import type { CliContext } from '../context.js';
+import { flagNamer } from '../flag-names.js';
 import { collect, intIn, numberIn, oneOf } from '../options.js';
 
 /** `config nginx|systemd`: print (or write with --out) the deployment files; the library makes the text. */
@@ -81,7 +82,7 @@ export function registerConfig(program: Command, _ctx: CliContext): void {
         '      --out /etc/systemd/system/notebook-stream.service\n' +
         '\nThen: systemd-analyze verify FILE && systemctl daemon-reload && systemctl enable --now notebook-stream.',
     )
-    .action(async (opts: Record<string, unknown>) => {
+    .action(async (opts: Record<string, unknown>, command: Command) => {
       const { systemdUnit } = await import('../../deploy/systemd-unit.js');
       const text = systemdUnit({
         node: (opts['node'] as string | undefined) ?? process.execPath,
@@ -98,6 +99,7 @@ export function registerConfig(program: Command, _ctx: CliContext): void {
         name: String(opts['name']),
         graceS: opts['graceS'] as number,
         generatedBy: commandLine('systemd'),
+        names: flagNamer(command),
       });
       await emit(text, opts);
     });

@@ -46,6 +46,7 @@ export async function runGateCommand(reportFile: string, flags: GateFlags): Prom
     thresholds: (flags.threshold ?? []).map((t) => parseThreshold(t)),
     maxRegressions: (flags.maxRegression ?? []).map((t) => parseMaxRegression(t)),
     minDeltaMs: flags.minDeltaMs,
+    ...(flags.names === undefined ? {} : { names: flags.names }),
   };
   if (flags.config !== undefined) {
     let text: string;
