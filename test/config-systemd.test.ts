@@ -70,8 +70,8 @@ test('the token comes from a systemd credential, never inline', () => {
   assert.ok(exec !== undefined);
   assert.ok(exec.endsWith(' --token-file ${CREDENTIALS_DIRECTORY}/token'), exec);
   assert.ok(!exec.includes('/etc/notebook-stream/token'), 'the host path is not on the command line');
-  assert.throws(() => systemdUnit({ ...base, serveArgs: ['--token', 's3cret'] }), /^serveArgs --token.*tokenFile/);
-  assert.throws(() => systemdUnit({ ...base, env: ['NOTEBOOK_STREAM_TOKEN=s3cret'] }), /^env NOTEBOOK_STREAM_TOKEN/);
+  assert.throws(() => systemdUnit({ ...base, serveArgs: ['--token', 's3cret'] }), /serveArgs --token.*tokenFile/);
+  assert.throws(() => systemdUnit({ ...base, env: ['NOTEBOOK_STREAM_TOKEN=s3cret'] }), /env NOTEBOOK_STREAM_TOKEN/);
 });
 
 test('the unit has the guide\'s restart policy, directories for the Jupyter runtime, and the sandbox', () => {

@@ -1,10 +1,11 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ExitCode } from '../../model/errors.js';
 import type { CliContext } from '../context.js';
+import { JUPYTER_TUNINGS } from '../../jupyter/tuning.js';
 import { flagNamer } from '../flag-names.js';
 import { collect, intIn, numberIn } from '../options.js';
 import { redactArgs } from '../redact-args.js';
-import type { WorkloadOptions } from '../../probe/compare-workload.js';
+import { DEFAULT_WORKLOAD, type WorkloadOptions } from '../../probe/compare-workload.js';
 import type { RequestFlags } from '../../probe/build-request-spec.js';
 import { addRequestOptions } from './request-options.js';
 
@@ -51,16 +52,16 @@ export function registerCompare(program: Command, ctx: CliContext): void {
     .option('-c, --concurrency <n>', 'streams in flight at once within a batch (a connection each)', intIn(1, 10_000), 1)
     .option('--warmup <n>', 'streams per connection before round 1, left out of the statistics', intIn(0, 10_000), 1)
     .option('--source <name>', 'workload: ping, replay, chat or execute (a Jupyter cell)', 'ping')
-    .option('--count <n>', 'ping: tokens per stream', intIn(1, 1_000_000), 20)
-    .option('--interval-ms <ms>', 'ping: time between tokens', intIn(0, 60_000), 20)
-    .option('--first-delay-ms <ms>', 'ping: time before the first token', intIn(0, 600_000), 20)
-    .option('--fixture <name>', 'replay: recording under fixtures/', 'kernel-progress')
-    .option('--speed <x>', 'replay: 1 = as recorded, 0 = no waiting', numberIn(0, 1000), 1)
+    .option('--count <n>', 'ping: tokens per stream', intIn(1, 1_000_000), DEFAULT_WORKLOAD.count)
+    .option('--interval-ms <ms>', 'ping: time between tokens', intIn(0, 60_000), DEFAULT_WORKLOAD.intervalMs)
+    .option('--first-delay-ms <ms>', 'ping: time before the first token', intIn(0, 600_000), DEFAULT_WORKLOAD.firstDelayMs)
+    .option('--fixture <name>', 'replay: recording under fixtures/', DEFAULT_WORKLOAD.fixture)
+    .option('--speed <x>', 'replay: 1 = as recorded, 0 = no waiting', numberIn(0, 1000), DEFAULT_WORKLOAD.speed)
     .option('--model <name>', "chat: the model (default: the replay upstream's synthetic profile with ping's rhythm)")
     .option('--llm-base-url <url>', 'chat: OpenAI-compatible API base (default: start the replay upstream)')
     .option('--llm-api-key-file <file>', 'chat: file holding the API key for --llm-base-url')
     .option('--jupyter-url <url>', 'execute: an existing Jupyter Server (default: serve starts one)')
-    .addOption(new Option('--jupyter-tuning <t>', 'execute: fixed (TCP_NODELAY, 10 ms flush) or stock').choices(['fixed', 'stock']))
+    .addOption(new Option('--jupyter-tuning <t>', 'execute: fixed (TCP_NODELAY, 10 ms flush) or stock').choices(JUPYTER_TUNINGS))
     .option('--label <name>', 'column name for the URL or report configuration at the same position (repeatable)', collect)
     .option('--select <name>', 'with report files: only these configurations (repeatable)', collect);
   // With URLs, the request flags are bench's (request-options.ts, one definition); the body

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../../model/errors.js';
 import { FLUSH_POLICY_NAMES, type CustomFlushOverrides, type FlushPolicyName } from '../../model/flush-presets.js';
 import type { CliContext } from '../context.js';
+import { JUPYTER_TUNINGS } from '../../jupyter/tuning.js';
 import type { LlmFlags } from '../../server/sources/llm-config.js';
 import { addLlmOptions } from '../llm-options.js';
 import { collect, intIn, numberIn } from '../options.js';
@@ -98,7 +99,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option('--jupyter-token <token>', 'its token (else JUPYTER_TOKEN)')
     .addOption(
       new Option('--jupyter-tuning <t>', 'fixed: TCP_NODELAY and a 10 ms kernel flush interval; stock: Jupyter as shipped')
-        .choices(['fixed', 'stock'])
+        .choices(JUPYTER_TUNINGS)
         .default('fixed'),
     )
     .option('--max-kernels <n>', 'live kernels at most; past it 503 NBS_TOO_MANY_KERNELS', intIn(1, 1000), 8);

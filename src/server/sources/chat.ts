@@ -10,7 +10,7 @@ import OpenAI, {
 } from 'openai';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { NbsErrorCode } from '../../model/protocol.js';
-import { RequestError, say, type Lang } from '../request-error.js';
+import { RequestError, say, type Lang, invalidBody as invalid } from '../request-error.js';
 import type { Payload, SourceContext, SourceDefinition } from '../source.js';
 import { PLACEHOLDER_API_KEY, safeBaseURL, type LlmConfig } from './llm-config.js';
 
@@ -56,10 +56,6 @@ const ROLES: readonly string[] = ['system', 'developer', 'user', 'assistant'];
 export interface ChatSource extends SourceDefinition<ChatOptions> {
   /** Closes the connection pool (cuts requests in flight). For server shutdown and tests. */
   close(): Promise<void>;
-}
-
-function invalid(lang: Lang, en: string, zh: string): RequestError {
-  return new RequestError('NBS_INVALID_BODY', say(lang, en, zh));
 }
 
 function validateChat(op: Record<string, unknown>, lang: Lang, defaultModel: string | undefined): ChatOptions {
