@@ -24,7 +24,6 @@ interface Exemption {
 }
 
 const ARGV = 'argv of a notebook-stream child process: probe/cli-child.ts runs our CLI as a program, so it speaks its flags';
-const PENDING = 'pending (issue 24 item 2): serve\'s HTTP answers and Jupyter advice name serve\'s flags; needs a FieldNamer in the server and Jupyter options';
 
 const EXEMPT: readonly Exemption[] = [
   { file: 'src/probe/serve-child.ts', literal: /^--(port|flush-policy)$/, reason: ARGV },
@@ -38,14 +37,6 @@ const EXEMPT: readonly Exemption[] = [
   { file: 'src/probe/open-file-limit.ts', literal: /docker: --ulimit/, reason: "docker's flag (docker run --ulimit), not ours" },
   { file: 'src/report/html/style.ts', literal: /var\(--|^\s*:root|--[a-z0-9]+:/, reason: 'CSS custom properties of the HTML report' },
   { file: 'src/jupyter/tuning.ts', literal: /^# Written by notebook-stream \(--jupyter-tuning fixed\)/, reason: 'a comment in the generated jupyter_server_config.py saying which serve setting wrote it' },
-  { file: 'src/server/sources/llm-config.ts', literal: /^--llm-(base-url|api-key-file)$|^chat: not configured/, reason: PENDING },
-  { file: 'src/server/sources/chat.ts', literal: /--llm-(model|idle-timeout-s|api-key-file|base-url)/, reason: PENDING },
-  { file: 'src/server/app.ts', literal: /--allowed-host NAME/, reason: PENDING },
-  { file: 'src/server/jupyter-controller.ts', literal: /serve --jupyter off/, reason: PENDING },
-  { file: 'src/server/metrics.ts', literal: /--max-kernels/, reason: PENDING },
-  { file: 'src/jupyter/kernel-pool.ts', literal: /--max-kernels/, reason: PENDING },
-  { file: 'src/jupyter/server.ts', literal: /--jupyter-(url|token)/, reason: PENDING },
-  { file: 'src/jupyter/measure.ts', literal: /--jupyter-tuning fixed/, reason: PENDING },
 ];
 
 async function sources(dir: string): Promise<string[]> {

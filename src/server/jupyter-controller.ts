@@ -1,5 +1,5 @@
 import { UnavailableError } from '../model/errors.js';
-import { field, ft } from '../model/field-text.js';
+import { byFieldName, field, ft, type FieldNamer } from '../model/field-text.js';
 import type { JupyterHandle } from '../jupyter/server.js';
 import type { JupyterTuning } from '../jupyter/tuning.js';
 
@@ -30,12 +30,15 @@ export class JupyterController {
   private pending: Promise<JupyterHandle> | undefined;
   private stopped = false;
 
-  constructor(settings: JupyterSettings) {
+  constructor(
+    settings: JupyterSettings,
+    private readonly names: FieldNamer = byFieldName,
+  ) {
     this.settings = settings;
   }
 
   readonly get = (): Promise<JupyterHandle> => {
-    if (this.settings.mode === 'off') return Promise.reject(new Error('Jupyter is turned off (serve --jupyter off)'));
+    if (this.settings.mode === 'off') return Promise.reject(new Error(`Jupyter is turned off (serve ${this.names(field('jupyter'))} off)`));
     if (this.stopped) return Promise.reject(new Error('the server is shutting down'));
     if (this.handle !== undefined && !this.handle.alive()) {
       // The managed server died: the next execute starts a new one.
@@ -83,8 +86,8 @@ export class JupyterController {
     const { url, token, tuning } = this.settings;
     if (url !== undefined) {
       const t = token ?? process.env['JUPYTER_TOKEN'];
-      return m.connectJupyter({ url, tuning, ...(t === undefined ? {} : { token: t }) });
+      return m.connectJupyter({ url, tuning, names: this.names, ...(t === undefined ? {} : { token: t }) });
     }
-    return m.startJupyter({ tuning });
+    return m.startJupyter({ tuning, names: this.names });
   }
 }

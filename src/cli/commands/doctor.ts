@@ -59,6 +59,7 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
             ...(flags.jupyterToken === undefined ? {} : { jupyterToken: flags.jupyterToken }),
             ...(flags.json === undefined ? {} : { json: flags.json }),
             ...(flags.quiet === undefined ? {} : { quiet: flags.quiet }),
+            names: flagNamer(command),
           }),
         );
         return;

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../../model/errors.js';
 import { FLUSH_POLICY_NAMES, type CustomFlushOverrides, type FlushPolicyName } from '../../model/flush-presets.js';
 import type { CliContext } from '../context.js';
+import { flagNamer } from '../flag-names.js';
 import { JUPYTER_TUNINGS } from '../../jupyter/tuning.js';
 import type { LlmFlags } from '../../server/sources/llm-config.js';
 import { addLlmOptions } from '../llm-options.js';
@@ -121,7 +122,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         '  $ curl -N -X POST http://127.0.0.1:18600/send_operation -H \'Content-Type: application/json\' \\\n' +
         '      -d \'{"notebook_id":"n1","operation":{"type":"ping"},"lang":"en"}\'',
     )
-    .action(async (flags: ServeFlags) => {
+    .action(async (flags: ServeFlags, command: Command) => {
       const custom: CustomFlushOverrides = {};
       for (const [key, flag] of CUSTOM_FLAGS) {
         const value = flags[key];
@@ -156,6 +157,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
           corsCredentials: flags.corsCredentials === true,
           http2: flags.http2 === true,
           llm,
+          // serve's messages (HTTP errors, /healthz) name options as its flags.
+          names: flagNamer(command),
           jupyter: {
             mode: flags.jupyter,
             tuning: flags.jupyterTuning,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { UsageError } from '../../model/errors.js';
-import { field, ft } from '../../model/field-text.js';
+import { byFieldName, field, ft, type FieldNamer } from '../../model/field-text.js';
 
 /**
  * Configuration of the `chat` source, resolved once by `serve` from its flags and the environment
@@ -44,10 +44,10 @@ export interface LlmConfig {
   /** The API base (`…/v1`), or undefined: not configured. */
   baseURL: string | undefined;
   /** Where baseURL came from, for logs and /healthz. */
-  baseURLSource: '--llm-base-url' | 'OPENAI_BASE_URL' | 'OPENAI_API_BASE' | 'default' | undefined;
+  baseURLSource: 'llmBaseUrl' | 'OPENAI_BASE_URL' | 'OPENAI_API_BASE' | 'default' | undefined;
   /** undefined: keyless (the placeholder key is sent). */
   apiKey: Secret | undefined;
-  apiKeySource: '--llm-api-key-file' | 'OPENAI_API_KEY' | undefined;
+  apiKeySource: 'llmApiKeyFile' | 'OPENAI_API_KEY' | undefined;
   /** Model used when the operation names none. */
   model: string | undefined;
   /** A stream with no data from the upstream for this long fails with NBS_LLM_STALLED. */
@@ -67,7 +67,7 @@ function nonEmpty(v: string | undefined): string | undefined {
 }
 
 function checkUrl(value: string, source: NonNullable<LlmConfig['baseURLSource']>): string {
-  const name = source === '--llm-base-url' ? [field('llmBaseUrl')] : [source];
+  const name = source === 'llmBaseUrl' ? [field('llmBaseUrl')] : [source];
   let url: URL;
   try {
     url = new URL(value);
@@ -88,7 +88,7 @@ export function resolveLlmConfig(flags: LlmFlags, env: NodeJS.ProcessEnv): LlmCo
   let baseURL: string | undefined;
   let baseURLSource: LlmConfig['baseURLSource'];
   const candidates: Array<[NonNullable<LlmConfig['baseURLSource']>, string | undefined]> = [
-    ['--llm-base-url', nonEmpty(flags.llmBaseUrl)],
+    ['llmBaseUrl', nonEmpty(flags.llmBaseUrl)],
     ['OPENAI_BASE_URL', nonEmpty(env['OPENAI_BASE_URL'])],
     ['OPENAI_API_BASE', nonEmpty(env['OPENAI_API_BASE'])],
   ];
@@ -114,7 +114,7 @@ export function resolveLlmConfig(flags: LlmFlags, env: NodeJS.ProcessEnv): LlmCo
       throw new UsageError(ft`${field('llmApiKeyFile')}: ${flags.llmApiKeyFile} must hold one key on one line`, { code: 'NBS_USAGE_FILE' });
     }
     apiKey = new Secret(key);
-    apiKeySource = '--llm-api-key-file';
+    apiKeySource = 'llmApiKeyFile';
   } else {
     const key = nonEmpty(env['OPENAI_API_KEY']);
     if (key !== undefined) {
@@ -150,9 +150,11 @@ export function safeBaseURL(baseURL: string): string {
 }
 
 /** One line for serve's start-up log and /healthz; never carries the key. */
-export function describeLlmConfig(config: LlmConfig): string {
-  if (config.baseURL === undefined) return 'chat: not configured (--llm-base-url, OPENAI_BASE_URL or OPENAI_API_BASE)';
-  const key = config.apiKey === undefined ? 'no key (placeholder sent)' : `key from ${config.apiKeySource ?? '?'}`;
+export function describeLlmConfig(config: LlmConfig, names: FieldNamer = byFieldName): string {
+  // A source is an option's field, an environment variable's name or `default`.
+  const source = (s: string | undefined) => (s === undefined ? '?' : s === 'llmBaseUrl' || s === 'llmApiKeyFile' ? names(field(s)) : s);
+  if (config.baseURL === undefined) return `chat: not configured (${names(field('llmBaseUrl'))}, OPENAI_BASE_URL or OPENAI_API_BASE)`;
+  const key = config.apiKey === undefined ? 'no key (placeholder sent)' : `key from ${source(config.apiKeySource)}`;
   const model = config.model === undefined ? 'model from each request' : `model ${config.model}`;
-  return `chat: ${safeBaseURL(config.baseURL)} (from ${config.baseURLSource ?? '?'}), ${key}, ${model}, idle timeout ${config.idleTimeoutS} s`;
+  return `chat: ${safeBaseURL(config.baseURL)} (from ${source(config.baseURLSource)}), ${key}, ${model}, idle timeout ${config.idleTimeoutS} s`;
 }
