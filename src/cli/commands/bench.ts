@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { ExitCode, UsageError } from '../../model/errors.js';
 import { FLUSH_POLICY_NAMES } from '../../model/flush-presets.js';
 import type { CliContext } from '../context.js';
-import { ARRIVALS } from '../../probe/arrival-schedule.js';
+import { ARRIVALS, type Arrival } from '../../probe/arrival-schedule.js';
 import { flagNamer } from '../flag-names.js';
 import { addOpenAiOptions, type OpenAiFlags } from '../openai-options.js';
 import { intIn, numberIn, oneOf, collect } from '../options.js';
@@ -18,7 +18,7 @@ interface BenchFlags extends OpenAiFlags, RequestFlags {
   concurrency: number;
   duration?: number;
   rate?: number;
-  arrival: 'constant' | 'poisson';
+  arrival: Arrival;
   maxInFlight?: number;
   connections?: number;
   flushPolicy: string;

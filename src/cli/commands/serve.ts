@@ -3,7 +3,7 @@ import { UsageError } from '../../model/errors.js';
 import { FLUSH_POLICY_NAMES, type CustomFlushOverrides, type FlushPolicyName } from '../../model/flush-presets.js';
 import type { CliContext } from '../context.js';
 import { flagNamer } from '../flag-names.js';
-import { JUPYTER_TUNINGS } from '../../jupyter/tuning.js';
+import { JUPYTER_TUNINGS, type JupyterTuning } from '../../jupyter/tuning.js';
 import type { LlmFlags } from '../../server/sources/llm-config.js';
 import { addLlmOptions } from '../llm-options.js';
 import { collect, intIn, numberIn } from '../options.js';
@@ -33,7 +33,7 @@ interface ServeFlags extends CustomFlushOverrides, LlmFlags {
   jupyter: 'lazy' | 'eager' | 'off';
   jupyterUrl?: string;
   jupyterToken?: string;
-  jupyterTuning: 'fixed' | 'stock';
+  jupyterTuning: JupyterTuning;
   maxKernels: number;
 }
 
