@@ -1,7 +1,8 @@
 import { ExitCode, UsageError } from '../../model/errors.js';
 import { bench } from '../../probe/bench.js';
+import { failureHints } from '../failure-hints.js';
 import { openAiOptionsFrom } from '../openai-options.js';
-import { attachProgressLine } from '../progress-line.js';
+import { attachPhaseLines, attachProgressLine } from '../progress-line.js';
 import { renderTable } from '../../report/render-table.js';
 import { reportErrors } from '../../report/validate-report.js';
 import { defaultReportPath, ensureWritable, serializeReport, writeReport } from '../../report/write-report.js';
@@ -43,7 +44,7 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
         connections: flags.connections ?? null,
         args,
       },
-      progress ? (runner) => attachProgressLine(runner, process.stderr) : undefined,
+      progress ? (runner) => attachProgressLine(runner, process.stderr) : flags.quiet !== true && flags.json !== true ? (runner) => attachPhaseLines(runner, process.stderr, 'bench') : undefined,
       interrupt.signal,
     );
   } finally {
@@ -74,9 +75,12 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
   }
   process.stdout.write(flags.json === true ? serializeReport(report) : renderTable(report));
   if (outcome.interrupted) return ExitCode.INTERRUPTED;
+  const hints = failureHints(report.configurations[0]!, flags);
   if (outcome.nothingMeasured) {
     process.stderr.write(`notebook-stream: ${outcome.reason}\n`);
+    for (const h of hints) process.stderr.write(`hint: ${h}\n`);
     return 3;
   }
+  for (const h of hints) process.stderr.write(`hint: ${h}\n`);
   return gates === null ? 0 : gates.apply(report, file, flags.json === true);
 }
