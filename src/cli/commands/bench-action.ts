@@ -69,6 +69,7 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
     if (trace !== null) {
       await new Promise<void>((resolve) => trace.end(resolve));
       if (trace.errored !== null) process.stderr.write(`notebook-stream: --trace ${flags.trace}: ${trace.errored.message}; trace incomplete\n`);
+      else if (flags.quiet !== true && flags.json !== true) process.stderr.write(`trace: ${flags.trace}\n`);
     }
   }
   const { report } = outcome;
