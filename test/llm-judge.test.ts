@@ -120,7 +120,11 @@ test('every --definitions view matches its formulas computed by hand from the sa
       const values = streams.flatMap((s) => byHand(tool, s)[f.name] ?? assert.fail(`no hand formula for ${tool} ${f.name}`));
       assert.equal(f.stats.count, values.length, `${tool} ${f.name} count`);
       const mean = values.reduce((a, b) => a + b, 0) / values.length;
-      for (const [stat, want] of [['min', Math.min(...values)], ['max', Math.max(...values)], ['mean', mean]] as const) {
+      const sorted = [...values].sort((a, b) => a - b);
+      // Percentiles by nearest rank, as HdrHistogram takes them (the ⌈p·n⌉-th smallest).
+      const rank = (p: number) => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]!;
+      const stats = [['min', sorted[0]!], ['max', sorted.at(-1)!], ['mean', mean], ['p50', rank(0.5)], ['p90', rank(0.9)], ['p99', rank(0.99)]] as const;
+      for (const [stat, want] of stats) {
         assert.ok(near(f.stats[stat]!, want), `${tool} ${f.name}.${stat}: view ${f.stats[stat]} vs by hand ${want} (${f.formula})`);
       }
     }
