@@ -35,7 +35,7 @@ export function renderDefinitions(view: DefinitionsView): string {
   });
   for (const f of view.figures) table.push([f.name, f.unit, ...STATS.map((s) => cell(f, f.stats[s])), String(f.stats.count), f.formula]);
   return [
-    chalk.bold(`as ${LABEL[view.tool]} defines them`) + chalk.dim(`  (formulas from ${view.source})`),
+    chalk.bold(`${LABEL[view.tool]}: the same streams under its names and formulas`) + chalk.dim(`  (formulas from ${view.source})`),
     table.toString(),
     chalk.dim(
       'T: events with visible text; H: events with a non-empty choices array or content; O: every event but [DONE]/done and errors; ' +
