@@ -95,6 +95,9 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
       process.stderr.write(`notebook-stream: --html ${flags.html}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; page not written\n`);
     }
   }
+  if (flags.definitions !== undefined && report.configurations.every((c) => c.definitions === undefined) && flags.quiet !== true) {
+    process.stderr.write(`notebook-stream: --definitions ${flags.definitions}: no successful LLM stream was measured, so there is nothing to show under its names\n`);
+  }
   process.stdout.write(flags.json === true ? serializeReport(report) : renderTable(report));
   if (outcome.interrupted) return ExitCode.INTERRUPTED;
   if (outcome.nothingMeasured) {
