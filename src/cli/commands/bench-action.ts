@@ -3,8 +3,9 @@ import { ExitCode, UsageError } from '../../model/errors.js';
 import { parseSlo, SloSyntaxError, type Slo } from '../../model/slo.js';
 import { traceLines } from '../../report/trace-lines.js';
 import { bench } from '../../probe/bench.js';
+import { failureHints } from '../failure-hints.js';
 import { openAiOptionsFrom } from '../openai-options.js';
-import { attachProgressLine } from '../progress-line.js';
+import { attachPhaseLines, attachProgressLine } from '../progress-line.js';
 import { renderTable } from '../../report/render-table.js';
 import { reportErrors } from '../../report/validate-report.js';
 import { defaultReportPath, ensureWritable, serializeReport, writeReport } from '../../report/write-report.js';
@@ -61,7 +62,7 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
         heartbeatMs: heartbeatMs ?? null,
         ...(trace !== null ? { onRecord: (r) => trace.write(traceLines(r)) } : {}),
       },
-      progress ? (runner) => attachProgressLine(runner, process.stderr) : undefined,
+      progress ? (runner) => attachProgressLine(runner, process.stderr) : flags.quiet !== true && flags.json !== true ? (runner) => attachPhaseLines(runner, process.stderr, 'bench') : undefined,
       interrupt.signal,
     );
   } finally {
@@ -100,9 +101,12 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
   }
   process.stdout.write(flags.json === true ? serializeReport(report) : renderTable(report));
   if (outcome.interrupted) return ExitCode.INTERRUPTED;
+  const hints = failureHints(report.configurations[0]!, flags);
   if (outcome.nothingMeasured) {
     process.stderr.write(`notebook-stream: ${outcome.reason}\n`);
+    for (const h of hints) process.stderr.write(`hint: ${h}\n`);
     return 3;
   }
+  for (const h of hints) process.stderr.write(`hint: ${h}\n`);
   return gates === null ? 0 : gates.apply(report, file, flags.json === true);
 }
