@@ -167,7 +167,7 @@ export function prometheusRules(o: PrometheusOptions): string {
       '{{ $labels.target }}: {{ $value }} probes in a row failed',
       `The monitor's probes of {{ $labels.target }} fail (last HTTP status: ` +
         `{{ with printf "${M.httpStatus}{target=%q}" $labels.target | query }}{{ range . }}{{ .Value }}{{ end }}{{ end }}). ` +
-        `Fix by the reason in the monitor's log line (stderr, "msg":"probe"): connect_refused: serve is down or moved; http_status 401: the token ` +
+        `Fix: act on the reason in the monitor's log line (stderr, "msg":"probe"): connect_refused: serve is down or moved; http_status 401: the token ` +
         `(headers in the targets file); 503 NBS_TOO_MANY_STREAMS: serve's --max-streams; request_timeout: the stream stalled; "verdict ... expected" ` +
         `or "gate: ...": the target broke its expect or gates. docs/monitoring.md, NotebookStreamProbeFailing.`,
     ),
