@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -18,9 +18,12 @@ test('config prometheus: promtool accepts the config and the rules, with default
   if (!requireCommand(t, 'promtool', 'prometheus')) return;
   const dir = await mkdtemp(join(tmpdir(), 'nbs-promcfg-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
+  // promtool checks that a credentials file exists.
+  const token = join(dir, 'nbs-token');
+  await writeFile(token, 'a-token-of-serve\n');
   const variants: string[][] = [
     [],
-    ['--monitor', '[::1]:9464', '--monitor', 'mon.example.com:9464', '--serve', '10.0.0.5:18600', '--probe-target', 'prod', '--serve-token-file', '/etc/prometheus/nbs-token',
+    ['--monitor', '[::1]:9464', '--monitor', 'mon.example.com:9464', '--serve', '10.0.0.5:18600', '--probe-target', 'prod', '--serve-token-file', token,
       '--scrape-interval', '30s', '--for', '10m', '--window', '15m', '--first-content-p99-ms', '250', '--max-streams', '2000', '--near', '0.9', '--custom-flush-interval-ms', '10'],
     ['--no-serve'],
     ['--no-monitor'],
