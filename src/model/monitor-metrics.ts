@@ -20,11 +20,10 @@ export const MONITOR_METRICS = {
 
 /**
  * Bucket upper bounds in seconds for stream latencies. Prometheus interpolates linearly inside a
- * bucket, so a quantile is known to within its bucket: below 1 ms … 100 ms the buckets are at
- * most 5 ms … 20 ms wide (20 ms and 25 ms, 60 ms and 50/70 ms, 200 ms and 175/250 ms fall in
- * different buckets), ~25 % of the value up to 1 s, then coarse up to the longest probe timeout a
- * stream's first content sensibly takes. 37 bounds: with `+Inf`, `_sum` and `_count` 40 series per
- * target and histogram.
+ * bucket, so a quantile is known to within its bucket: 1–5 ms wide up to 40 ms, 10–20 ms up to
+ * 100 ms, 25–50 ms up to 400 ms (20 ms, 60 ms and 200 ms fall in different buckets with room
+ * between them), then coarse: a first token after a second is an outage, not a latency to tune.
+ * 37 bounds: with `+Inf`, `_sum` and `_count` 40 series per target and histogram (docs/monitoring.md).
  */
 export const LATENCY_BUCKETS_S: readonly number[] = [
   0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.0125, 0.015, 0.0175, 0.02, 0.025, 0.03, 0.035, 0.04, 0.05, 0.06, 0.07, 0.08, 0.1,
