@@ -4,6 +4,7 @@ import { newHistogram } from '../model/metric-histogram.js';
 import type { StreamRecord } from '../model/record.js';
 import { classifyArrivals } from '../probe/doctor-classifier.js';
 import { checkThreshold } from '../probe/gate.js';
+import { reportTarget } from '../probe/request-spec.js';
 import type { StreamClient } from '../probe/stream-client.js';
 import { summarizeRun } from '../probe/summarize-run.js';
 import type { MonitorTarget } from './target.js';
@@ -58,21 +59,9 @@ function series(r: StreamRecord): Pick<ProbeOutcome, 'gapsS' | 'holdsS' | 'lagsS
 /** Gate checks over this one stream, as `gate` reads a report (a one-request configuration). */
 function brokenGates(target: MonitorTarget, record: StreamRecord): string[] {
   if (target.gates.length === 0) return [];
-  const spec = target.spec;
   const c = summarizeRun(
     target.name,
-    {
-      url: spec.url.href,
-      method: spec.method,
-      http_version: record.httpVersion,
-      keep_alive: spec.keepAlive,
-      format: spec.format,
-      parsed_as: [],
-      content_type: null,
-      content_encoding: null,
-      accept_encoding: spec.headers['accept-encoding'] ?? null,
-      embedded_server: null,
-    },
+    reportTarget(target.spec),
     { records: [record], startedAt: new Date(), wallMs: record.endUs / 1000, cpuUs: 0, loopDelay: newHistogram() },
     0,
   );

@@ -1,4 +1,5 @@
 import type { FormatOption } from './body-format.js';
+import type { ReportTarget } from '../model/report.js';
 import type { ServerTimeSpec } from './server-time.js';
 
 /** Everything one bench request needs; the CLI builds it from flags (see build-request-spec.ts). */
@@ -37,5 +38,21 @@ export function defaultHeaders(format: FormatOption): Record<string, string> {
     accept: format === 'ndjson' ? 'application/x-ndjson' : 'text/event-stream',
     'accept-encoding': 'gzip, deflate, br',
     'cache-control': 'no-cache',
+  };
+}
+
+/** A report's target for this request, before any response (summarizeRun fills in what the responses said). */
+export function reportTarget(spec: RequestSpec, embeddedServer: ReportTarget['embedded_server'] = null): ReportTarget {
+  return {
+    url: spec.url.href,
+    method: spec.method,
+    http_version: spec.http2 ? '2' : '1.1',
+    keep_alive: spec.keepAlive,
+    format: spec.format,
+    parsed_as: [],
+    content_type: null,
+    content_encoding: null,
+    accept_encoding: spec.headers['accept-encoding'] ?? null,
+    embedded_server: embeddedServer,
   };
 }

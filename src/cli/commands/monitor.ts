@@ -1,8 +1,8 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { VERDICTS, type Verdict } from '../../model/doctor-result.js';
 import type { CliContext } from '../context.js';
 import { parseDuration } from '../duration.js';
-import { collect, intIn } from '../options.js';
+import { collect, intIn, oneOf } from '../options.js';
 import { addRequestOptions, type RequestFlagValues } from './request-options.js';
 
 export interface MonitorFlags extends RequestFlagValues {
@@ -35,7 +35,7 @@ export function registerMonitor(program: Command, _ctx: CliContext): void {
     .option('-p, --port <n>', 'port of /metrics and /probe (0 picks a free one)', intIn(0, 65535), 9464)
     .option('--host <addr>', 'address to bind', '127.0.0.1')
     .option('--doctor-every <n>', 'after every Nth probe of a target, a short doctor run (0: never)', intIn(0, 1_000_000), 10)
-    .addOption(new Option('--expect <verdict>', 'a probe fails unless its stream gets this verdict (repeatable)').choices(VERDICTS).argParser(collect as (v: string, p: string[]) => string[]))
+    .option('--expect <verdict>', `a probe fails unless its stream gets this verdict (repeatable): ${VERDICTS.join(', ')}`, (v: string, prev: Verdict[] | undefined) => collect(oneOf(VERDICTS)(v), prev) as Verdict[])
     .option('--gate <expr>', "a probe fails unless its stream keeps this gate, e.g. 'first_content_ms.p50 < 100' (repeatable)", collect)
     .option('--no-schedule', 'probe only on GET /probe?target=NAME (Prometheus schedules, as with blackbox_exporter)');
   addRequestOptions(cmd, 10).addHelpText(
