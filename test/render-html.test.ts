@@ -122,7 +122,9 @@ test('timelines: a panel for each typical and worst stream, a dot per event, a h
   });
   assert.equal(count(panels[2]!, /class="diagonal"/g), 0, 'no diagonal without server stamps');
   assert.match(fig, /no server stamps \(event number plotted\)/);
-  assert.match(fig, /4 events in 3 reads, 1 of them with more than one event \(largest 2\)/);
+  // The last token and `done` share read 2: no lump of payload (issue 32), and done is drawn under the token.
+  assert.match(fig, /4 events in 3 reads, 0 of them with more than one content event \(largest 1\)/);
+  assert.ok(fig.indexOf('data-event="done" cx="422.6"') < fig.indexOf('<title>#2 '), 'the hollow done marker is drawn before (under) the content dot of its read');
 });
 
 test('events per read: a bar per recorded value with its read count', () => {

@@ -119,13 +119,16 @@ export function timelinePlot(cs: readonly ReportConfiguration[], id: string): st
     let lumps = 0;
     let largest = 0;
     const perRead = new Map<number, number>();
-    for (const e of tl.events) perRead.set(e.read, (perRead.get(e.read) ?? 0) + 1);
+    // Lumps of payload: `done` sharing the last token's read is not one (issue 32).
+    for (const e of tl.events) if (e.content) perRead.set(e.read, (perRead.get(e.read) ?? 0) + 1);
     for (const n of perRead.values()) {
       if (n > 1) lumps++;
       largest = Math.max(largest, n);
     }
     let maxHold = 0;
-    for (const e of events) {
+    // Hollow (no-content) markers first, so a `done` arriving with the last token sits under its dot.
+    const drawOrder = [...events.filter((e) => !tl.events[e.i]!.content), ...events.filter((e) => tl.events[e.i]!.content)];
+    for (const e of drawOrder) {
       const ev = tl.events[e.i]!;
       maxHold = Math.max(maxHold, e.hold ?? 0);
       const label =
@@ -135,6 +138,9 @@ export function timelinePlot(cs: readonly ReportConfiguration[], id: string): st
       g.push(
         `<circle class="ev ${seriesClass(config)}${ev.content ? '' : ' no-content'}" data-event="${esc(ev.event)}" cx="${px(place(x, e.arrival))}" cy="${px(place(y, e.sent))}" r="3.5"><title>${esc(label)}</title></circle>`,
       );
+    }
+    for (const e of events) {
+      const ev = tl.events[e.i]!;
       if (rows.length < TABLE_ROWS) {
         rows.push(
           `<tr><td>${e.i}</td><td>${esc(ev.event)}</td><td>${ev.read}</td><td>${esc(fmtMs(e.arrival))}</td>` +
@@ -146,7 +152,7 @@ export function timelinePlot(cs: readonly ReportConfiguration[], id: string): st
     parts.push(g.join(''));
     const skipped = tl.events.length - events.length;
     words.push(
-      `${c.name}, ${roleWords(tl)}: ${plural(tl.events.length, 'event')} in ${plural(perRead.size, 'read')}, ${lumps} of them with more than one event (largest ${largest})` +
+      `${c.name}, ${roleWords(tl)}: ${plural(tl.events.length, 'event')} in ${plural(perRead.size, 'read')}, ${lumps} of them with more than one content event (largest ${largest})` +
         (stamped ? `, longest hold ${fmtMs(maxHold)} ms` : ', no server stamps (event number plotted)') +
         (skipped > 0 ? `, ${skipped} unstamped events not plotted` : ''),
     );
