@@ -10,6 +10,8 @@ import { startServeProcess, startUrlProcess } from './helpers/serve-process.js';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface LogLine {
+  time?: string;
+  duration_ms?: number;
   msg: string;
   target: string;
   trigger?: string;
@@ -103,6 +105,15 @@ test('monitor: targets from a YAML file, per-probe log lines, /metrics, /probe, 
   const unknown = await fetch(`${base}/probe?target=nope`);
   assert.equal(unknown.status, 400);
   assert.match(await unknown.text(), /buffered, strict, refused/);
+
+  // Never overlapping itself: each probe of a target starts after the previous one ended.
+  for (const name of ['buffered', 'strict', 'refused']) {
+    const runs = lines(monitor.stderr())
+      .filter((l) => l.msg === 'probe' && l.target === name)
+      .map((l) => ({ start: Date.parse(l.time!), end: Date.parse(l.time!) + l.duration_ms! }))
+      .sort((a, b) => a.start - b.start);
+    for (let i = 1; i < runs.length; i++) assert.ok(runs[i]!.start >= runs[i - 1]!.end - 1, `${name}: probe ${i} started before probe ${i - 1} ended`);
+  }
 
   // SIGTERM: the probes in flight are aborted, exit 0 well within one probe timeout (10 s).
   const t0 = Date.now();

@@ -44,7 +44,7 @@ export function registerMonitor(program: Command, _ctx: CliContext): void {
       '  $ notebook-stream monitor http://127.0.0.1:18600/send_operation\n' +
       '  $ notebook-stream monitor prod=https://nb.example.com/send_operation --interval 15s --expect STREAMING\n' +
       '  $ notebook-stream monitor --config targets.yaml --port 9464\n' +
-      '  $ curl -s http://127.0.0.1:9464/probe?target=prod\n' +
+      "  $ curl -s 'http://127.0.0.1:9464/probe?target=prod'\n" +
       '\nThen: notebook-stream config prometheus (docs/monitoring.md).',
   );
   cmd.action(async (targets: string[], flags: MonitorFlags) => {
