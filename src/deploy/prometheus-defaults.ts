@@ -13,3 +13,11 @@ export const PROMETHEUS_DEFAULTS = {
   near: 0.8,
   holdMarginMs: 25,
 } as const;
+
+/** A Prometheus duration (`15s`, `5m`, `250ms`) for a whole number of ms. */
+export function promDuration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${Math.round(ms)}ms`;
+}

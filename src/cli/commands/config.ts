@@ -1,13 +1,13 @@
 import { realpathSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { UsageError } from '../../model/errors.js';
 import { FLUSH_POLICY_NAMES } from '../../model/flush-presets.js';
 import type { CliContext } from '../context.js';
 import { parseDuration } from '../duration.js';
 import { collect, intIn, numberIn, oneOf } from '../options.js';
-import { PROMETHEUS_DEFAULTS } from '../../deploy/prometheus-defaults.js';
+import { PROMETHEUS_DEFAULTS, promDuration } from '../../deploy/prometheus-defaults.js';
 
 /** `config nginx|systemd`: print (or write with --out) the deployment files; the library makes the text. */
 export function registerConfig(program: Command, _ctx: CliContext): void {
@@ -118,11 +118,11 @@ export function registerConfig(program: Command, _ctx: CliContext): void {
     .option('--no-serve', 'no serve job (monitor only)')
     .option('--probe-target <name>', 'a monitor target Prometheus probes itself through /probe?target=NAME (repeatable)', collect)
     .option('--serve-token-file <file>', "file with serve's token, for its /metrics (Prometheus reads it)")
-    .option('--scrape-interval <duration>', 'scrape_interval', parseDuration, PROMETHEUS_DEFAULTS.scrapeIntervalMs)
-    .option('--evaluation-interval <duration>', 'evaluation_interval (how often the rules run)', parseDuration, PROMETHEUS_DEFAULTS.evaluationIntervalMs)
+    .addOption(new Option('--scrape-interval <duration>', 'scrape_interval').argParser(parseDuration).default(PROMETHEUS_DEFAULTS.scrapeIntervalMs, promDuration(PROMETHEUS_DEFAULTS.scrapeIntervalMs)))
+    .addOption(new Option('--evaluation-interval <duration>', 'evaluation_interval (how often the rules run)').argParser(parseDuration).default(PROMETHEUS_DEFAULTS.evaluationIntervalMs, promDuration(PROMETHEUS_DEFAULTS.evaluationIntervalMs)))
     .option('--rules-file <path>', 'the rules file the config loads (relative to the config file)', PROMETHEUS_DEFAULTS.rulesFile)
-    .option('--for <duration>', 'for: of every rule (how long a condition must hold)', parseDuration, PROMETHEUS_DEFAULTS.forMs)
-    .option('--window <duration>', 'the rate() window under the quantiles (at least 2 scrape intervals)', parseDuration, PROMETHEUS_DEFAULTS.windowMs)
+    .addOption(new Option('--for <duration>', 'for: of every rule (how long a condition must hold)').argParser(parseDuration).default(PROMETHEUS_DEFAULTS.forMs, promDuration(PROMETHEUS_DEFAULTS.forMs)))
+    .addOption(new Option('--window <duration>', 'the rate() window under the quantiles (at least 2 scrape intervals)').argParser(parseDuration).default(PROMETHEUS_DEFAULTS.windowMs, promDuration(PROMETHEUS_DEFAULTS.windowMs)))
     .option('--first-content-p99-ms <ms>', 'alert when first content p99 exceeds this', intIn(1, 3_600_000), PROMETHEUS_DEFAULTS.firstContentP99Ms)
     .option('--failures <n>', 'alert after this many failed probes in a row', intIn(1, 10_000), PROMETHEUS_DEFAULTS.failures)
     .option('--max-streams <n>', "serve's --max-streams", intIn(1, 10_000_000), PROMETHEUS_DEFAULTS.maxStreams)

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { VERDICTS, type Verdict } from '../../model/doctor-result.js';
 import type { CliContext } from '../context.js';
 import { parseDuration } from '../duration.js';
@@ -31,7 +31,7 @@ export function registerMonitor(program: Command, _ctx: CliContext): void {
     )
     .argument('[target...]', 'stream URL, or NAME=URL (a /send_operation URL with no body gets a 1 s ping)')
     .option('--config <file>', 'targets file, YAML or JSON (name, url, method, headers, body or operation, interval, timeout, expect, gates)')
-    .option('--interval <duration>', 'mean time between the probes of a target (jittered ±10 %)', parseDuration, 30_000)
+    .addOption(new Option('--interval <duration>', 'mean time between the probes of a target (jittered ±10 %)').argParser(parseDuration).default(30_000, '30s'))
     .option('-p, --port <n>', 'port of /metrics and /probe (0 picks a free one)', intIn(0, 65535), 9464)
     .option('--host <addr>', 'address to bind', '127.0.0.1')
     .option('--doctor-every <n>', 'after every Nth probe of a target, a short doctor run (0: never)', intIn(0, 1_000_000), 10)
