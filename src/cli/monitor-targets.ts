@@ -95,6 +95,8 @@ function fromFile(t: unknown, i: number, file: string, base: Draft): Draft {
     else f.header!.push(...strings(h, at('headers')));
   }
   if (t['body'] !== undefined && t['operation'] !== undefined) throw new UsageError(`${where}: give body or operation, not both`);
+  // The file's body replaces the command line's --body or --body-file for this target.
+  if (t['body'] !== undefined || t['operation'] !== undefined) delete f.bodyFile;
   if (t['body'] !== undefined) f.body = typeof t['body'] === 'string' ? t['body'] : JSON.stringify(t['body']);
   if (t['operation'] !== undefined) {
     if (!isObj(t['operation'])) throw new UsageError(`${at('operation')}: expected an object such as { type: ping, count: 50 }`);
