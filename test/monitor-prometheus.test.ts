@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -168,5 +168,4 @@ test('Prometheus scrapes monitor: p50 first content tells adaptive from guide-be
   // serve's own metrics reach Prometheus under the job the serve rules select.
   const active = await prom.query('nbs_streams_active{job="notebook-stream-serve"}');
   assert.equal(active.length, 2, 'both serve instances scraped');
-  await writeFile(join(dir, 'done'), '');
 });
