@@ -265,3 +265,13 @@ test('colour follows the better direction, only for significant changes', () => 
     chalk.level = 0;
   }
 });
+
+test('a server CPU figure whose rounds spread widely is marked noisy, with the reason under the table', () => {
+  const r = twoPolicies();
+  r.configurations[1]!.rounds!.forEach((round, i) => (round.scalars['server_cpu_ms_per_stream'] = [2, 6, 3, 2.5, 4][i]!));
+  const text = reportExporter('table', 'en')(r);
+  assert.match(text, /server CPU per stream │ +2\.00 ms │ +2\.10 ms ~ │/);
+  assert.match(text, /~ noisy: its rounds spread over more than 50 % of their median/);
+  // The calm one (rounds within 10 % of their median) is not marked.
+  assert.doesNotMatch(reportExporter('table', 'en')(twoPolicies()), /~ noisy/);
+});

@@ -188,6 +188,7 @@ export function mergeConfigurations(parts: readonly ReportConfiguration[], optio
     totals,
     ...(load !== undefined ? { load } : {}),
     ...(llm !== undefined ? { llm } : {}),
+    ...(parts.some((p) => p.error_examples !== undefined) ? { error_examples: Object.assign({}, ...[...parts].reverse().map((p) => p.error_examples ?? {})) as Record<string, string> } : {}),
     // The earliest input's cold start: a merged run started once per input, the first is its start.
     ...(parts.find((p) => p.cold_start !== undefined)?.cold_start !== undefined ? { cold_start: parts.find((p) => p.cold_start !== undefined)!.cold_start! } : {}),
     // compare: the policy's settings when every input had the same; each input's rounds, renumbered.

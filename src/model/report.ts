@@ -72,6 +72,8 @@ export interface ReportConfiguration {
   requests: { measured: number; warmup: number; ok: number; failed: number };
   /** Failed requests by contract error kind (kinds with no failures are left out). */
   errors: Record<string, number>;
+  /** The first message of each error kind seen (warm-up included), for the reason behind a count. */
+  error_examples?: Record<string, string>;
   scalars: Record<string, number>;
   metrics: Record<string, MetricStats>;
   warnings: string[];

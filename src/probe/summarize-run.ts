@@ -32,7 +32,13 @@ export function summarizeRun(name: string, target: ReportTarget, run: RunResult,
   const measured = run.records.filter((r) => !r.warmup);
   const ok = measured.filter((r) => r.error === null);
   const errors: Record<string, number> = {};
-  for (const r of measured) if (r.error !== null) errors[r.error.kind] = (errors[r.error.kind] ?? 0) + 1;
+  // The first message of each kind: what a hint can be read from (a TLS failure's reason).
+  const examples: Record<string, string> = {};
+  for (const r of run.records) {
+    if (r.error === null) continue;
+    if (!r.warmup) errors[r.error.kind] = (errors[r.error.kind] ?? 0) + 1;
+    examples[r.error.kind] ??= r.error.message;
+  }
 
   // lag: arrival − stamp − the run's smallest such difference (no clock sync needed).
   let minDiff = Infinity;
@@ -133,6 +139,7 @@ export function summarizeRun(name: string, target: ReportTarget, run: RunResult,
     duration_ms: round3(run.wallMs),
     requests: { measured: measured.length, warmup: run.records.length - measured.length, ok: ok.length, failed },
     errors,
+    ...(Object.keys(examples).length > 0 ? { error_examples: examples } : {}),
     scalars,
     metrics,
     warnings,

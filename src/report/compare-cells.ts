@@ -1,6 +1,6 @@
 import { compareLabels, type Lang } from './compare-labels.js';
 import type { ChangeCell, Comparison, SettingKey } from './compare-model.js';
-import { settingValue } from './compare-model.js';
+import { NOISY_SPREAD, settingValue } from './compare-model.js';
 import type { ReportFlushSettings } from '../model/report.js';
 import { falsePositiveRate, MIN_ROUNDS } from '../model/significance.js';
 
@@ -119,15 +119,22 @@ export function compareGrid(cmp: Comparison, lang: Lang, options: GridOptions = 
   }
   const settingRows = rows.length;
   for (const r of cmp.rows) {
-    rows.push([plain(L.rows[r.key] ?? r.key), ...r.values.map((v) => plain(formatValue(v, r.unit))), ...r.changes.map((c) => changeCell(c, lang))]);
+    rows.push([plain(L.rows[r.key] ?? r.key), ...r.values.map((v, i) => plain(formatValue(v, r.unit) + (r.noisy[i] ? ' ~' : ''))), ...r.changes.map((c) => changeCell(c, lang))]);
   }
-  return { head, rows, settingRows, footer: `${ruleLine(cmp, lang)}${lang === 'zh' ? '；' : '; '}${L.note}` };
+  const noisy = noisyLine(cmp, lang);
+  return { head, rows, settingRows, footer: `${ruleLine(cmp, lang)}${lang === 'zh' ? '；' : '; '}${L.note}${noisy === null ? '' : `\n${noisy}`}` };
 }
 
 /** The significance rule as it applied to this comparison (how many rounds, its false-positive rate). */
 function ruleLine(cmp: Comparison, lang: Lang): string {
   const fp = cmp.rounds === null ? null : falsePositiveRate(cmp.rounds, cmp.rounds) * 100;
   return compareLabels(lang).rule(cmp.rounds, cmp.streamsPerRound, fp, MIN_ROUNDS);
+}
+
+/** Said under the table when a value is marked `~` (its rounds spread more than NOISY_SPREAD). */
+function noisyLine(cmp: Comparison, lang: Lang): string | null {
+  if (!cmp.rows.some((r) => r.noisy.some((n) => n))) return null;
+  return compareLabels(lang).noisy(Math.round(NOISY_SPREAD * 100));
 }
 
 /** The terminal's table: short row names and marks, every metric id in the legend below. */
@@ -149,9 +156,10 @@ function compactGrid(cmp: Comparison, lang: Lang, numbered: boolean): CompareGri
   for (const r of cmp.rows) {
     const name = S.rows[r.key] ?? r.key;
     named.set(r.stat === null ? name : name.replace(new RegExp(` ${r.stat}$`), ''), r.metric);
-    rows.push([plain(name), ...r.values.map((v) => plain(formatValue(v, r.unit))), ...r.changes.map((c) => changeCellShort(c))]);
+    rows.push([plain(name), ...r.values.map((v, i) => plain(formatValue(v, r.unit) + (r.noisy[i] ? ' ~' : ''))), ...r.changes.map((c) => changeCellShort(c))]);
   }
   const legend = S.legend(base, [...named]);
   if (numbered) legend.unshift(later.map((c, j) => `Δ${j + 2} = ${c}`).join(', '));
-  return { head, rows, settingRows, footer: [...legend, ruleLine(cmp, lang)].join('\n') };
+  const noisy = noisyLine(cmp, lang);
+  return { head, rows, settingRows, footer: [...legend, ruleLine(cmp, lang), ...(noisy === null ? [] : [noisy])].join('\n') };
 }

@@ -25,6 +25,8 @@ export interface CompareLabels {
   notJudged: (pct: string, rounds: number) => string;
   /** What the change column means, after the rule in the wide table's footer. */
   note: string;
+  /** Why a value is marked `~`. */
+  noisy: (spreadPct: number) => string;
   /** Compact table (the terminal's default): short row names, the metric ids in a legend. */
   short: {
     rows: Record<string, string>;
@@ -64,6 +66,7 @@ const EN: CompareLabels = {
   notSignificant: (pct) => `no significant change (${pct})`,
   notJudged: (pct, r) => `${pct} not judged (${r} round${r === 1 ? '' : 's'})`,
   note: 'change in % against the first column; green better, red worse',
+  noisy: (p) => `~ noisy: its rounds spread over more than ${p} % of their median (other work on the machine lands in it); read the change and its verdict, or measure on a quiet machine`,
   short: {
     rows: {
       'first_content_ms.p50': 'first chunk p50',
@@ -116,6 +119,7 @@ const ZH: CompareLabels = {
   notSignificant: (pct) => `无显著变化（${pct}）`,
   notJudged: (pct, r) => `${pct} 未判断（${r} 轮）`,
   note: '改进幅度相对第一列；绿色更好，红色更差',
+  noisy: (p) => `~ 噪声大：各轮数值的离散超过中位数的 ${p} %（机器上的其他负载会计入）；请看改进幅度及其判断，或在空闲机器上测量`,
   short: {
     rows: {
       'first_content_ms.p50': '首块延迟 p50',

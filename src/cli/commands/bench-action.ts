@@ -1,5 +1,6 @@
 import { ExitCode, UsageError } from '../../model/errors.js';
 import { bench } from '../../probe/bench.js';
+import { failureHints } from '../failure-hints.js';
 import { openAiOptionsFrom } from '../openai-options.js';
 import { attachProgressLine } from '../progress-line.js';
 import { renderTable } from '../../report/render-table.js';
@@ -74,9 +75,12 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
   }
   process.stdout.write(flags.json === true ? serializeReport(report) : renderTable(report));
   if (outcome.interrupted) return ExitCode.INTERRUPTED;
+  const hints = failureHints(report.configurations[0]!, flags);
   if (outcome.nothingMeasured) {
     process.stderr.write(`notebook-stream: ${outcome.reason}\n`);
+    for (const h of hints) process.stderr.write(`hint: ${h}\n`);
     return 3;
   }
+  for (const h of hints) process.stderr.write(`hint: ${h}\n`);
   return gates === null ? 0 : gates.apply(report, file, flags.json === true);
 }

@@ -6,6 +6,7 @@ import { langFromLocale } from '../../report/compare-labels.js';
 import { compareMarkdown } from '../../report/markdown.js';
 import { readReportFile } from '../../report/read-report.js';
 import { renderCompare } from '../../report/render-compare.js';
+import { failureHints } from '../failure-hints.js';
 import { terminalWidth } from '../terminal-width.js';
 import type { Report, ReportConfiguration } from '../../model/report.js';
 import { reportErrors } from '../../report/validate-report.js';
@@ -111,6 +112,8 @@ export async function runCompareCommand(inputs: string[], flags: CompareFlags, a
     defaultOut = defaultReportPath('compare');
     if (outcome.nothingMeasured) {
       process.stderr.write(`notebook-stream: ${outcome.reason}\n`);
+      const hints = new Set(report.configurations.flatMap((c) => failureHints(c, flags)));
+      for (const h of hints) process.stderr.write(`hint: ${h}\n`);
       code = 3;
     } else if (outcome.interrupted) {
       code = ExitCode.INTERRUPTED;

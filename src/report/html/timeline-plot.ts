@@ -84,14 +84,18 @@ export function timelinePlot(cs: readonly ReportConfiguration[], id: string): st
   const maxX = Math.max(1, ...placed.flatMap((p) => p.events.map((e) => e.arrival)));
   const xt = linearTicks(0, maxX, 6);
   const x = scaleOf(0, xt.hi, false, M.left, W - M.right);
+  // One y scale per kind of panel too (server time, or event number), so the typical and the worst
+  // stream compare at a glance (issue 32: their panels had different y scales).
+  const stampedYs = placed.filter((p) => p.stamped).flatMap((p) => p.events.flatMap((e) => (e.src === null ? [e.sent] : [e.sent, e.src])));
+  const stampedYt = linearTicks(Math.min(0, ...stampedYs), Math.max(1, ...stampedYs), 5);
+  const countYt = linearTicks(0, Math.max(1, ...placed.filter((p) => !p.stamped).map((p) => p.events.length - 1)), 5);
   const parts: string[] = [];
   const words: string[] = [];
   const tables: string[] = [];
   streams.forEach(({ config, tl }, k) => {
     const c = cs[config]!;
     const { stamped, events } = placed[k]!;
-    const ys = events.flatMap((e) => (e.src === null ? [e.sent] : [e.sent, e.src]));
-    const yt = stamped ? linearTicks(Math.min(0, ...ys), Math.max(1, ...ys), 5) : linearTicks(0, Math.max(1, events.length - 1), 5);
+    const yt = stamped ? stampedYt : countYt;
     const y = scaleOf(yt.lo, yt.hi, false, PANEL_H - M.bottom, PANEL_TOP);
     const g: string[] = [
       `<g class="panel" data-config="${config}" data-role="${tl.role}" data-events="${tl.events.length}" transform="translate(0 ${k * PANEL_H})">`,
