@@ -102,9 +102,10 @@ test('Prometheus scrapes monitor: p50 first content tells adaptive from guide-be
   const firedAt = alertsSeries[0]?.values[0]?.[0];
   assert.ok(firedAt !== undefined, 'the ALERTS series must show the firing alert');
   t.diagnostic(`verdict showed at ${firstTrue}, pending at ${activeAt}, firing at ${firedAt} (for: ${FOR_S}s, scrape ${SCRAPE_S}s)`);
-  // Firing within for: plus two scrape intervals of the verdict showing (one scrape to see it, one
-  // evaluation interval to act on it; 0.5 s for the range query's step) ...
-  assert.ok(firedAt - firstTrue <= FOR_S + 2 * SCRAPE_S + 0.5, `fired ${firedAt - firstTrue} s after the verdict showed (for: ${FOR_S}s + two scrapes)`);
+  // Firing within for: plus two scrape intervals of the verdict showing (one evaluation to turn
+  // pending, one to see for: passed; 1 s for the range query's step and an evaluation a starved
+  // Prometheus skips on a shared machine) ...
+  assert.ok(firedAt - firstTrue <= FOR_S + 2 * SCRAPE_S + 1, `fired ${firedAt - firstTrue} s after the verdict showed (for: ${FOR_S}s + two scrapes)`);
   // ... and not before for: had passed since pending: the rule really waits.
   assert.ok(firedAt >= activeAt + FOR_S - 0.5, `fired ${firedAt - activeAt} s after pending, before for: ${FOR_S}s`);
 
