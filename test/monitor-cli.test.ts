@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -138,6 +140,17 @@ test('monitor: bad input exits 2 with a hint, before anything listens', async ()
     assert.match(twice.stderr, /two targets are named/);
     const gate = await cliRun(['monitor', '--port', '0', '--gate', 'first_contnt_ms.p50 < 3', 'http://127.0.0.1:1/x']);
     assert.equal(gate.code, 2, gate.stderr);
+    // A taken port: nothing served, exit 3, with the way out.
+    const taken = createServer().listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    try {
+      const port = String((taken.address() as AddressInfo).port);
+      const busy = await cliRun(['monitor', '--port', port, 'http://127.0.0.1:1/send_operation']);
+      assert.equal(busy.code, 3, busy.stderr);
+      assert.match(busy.stderr, /EADDRINUSE \(choose another --port, or 0 for a free one\)/);
+    } finally {
+      taken.close();
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
