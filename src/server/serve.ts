@@ -82,17 +82,23 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
       const graceOver = new Promise<'grace'>((resolve) => {
         timer = setTimeout(() => resolve('grace'), graceS * 1000);
       });
-      const result = await Promise.race([app.state.whenIdle().then(() => 'idle' as const), graceOver]);
-      clearTimeout(timer);
-      if (result === 'grace') {
-        app.fastify.log.warn({ active_streams: app.state.activeStreams }, `grace period of ${graceS} s over: closing open streams`);
+      const cut = () => {
         const server = app.fastify.server as { closeAllConnections?: () => void };
         server.closeAllConnections?.();
         for (const s of sessions) s.destroy();
+      };
+      const result = await Promise.race([app.state.whenIdle().then(() => 'idle' as const), graceOver]);
+      if (result === 'grace') {
+        app.fastify.log.warn({ active_streams: app.state.activeStreams }, `grace period of ${graceS} s over: closing open streams`);
+        cut();
       }
       const closed = app.fastify.close();
       // GOAWAY to every HTTP/2 session: finished streams are done, open ones were cut above.
       for (const s of sessions) s.close();
+      // A client that sent its own GOAWAY (or never answers ours) keeps its session open, and
+      // server.close() waits for it: cut what is left when the grace ends (issue 25).
+      if (result === 'idle' && (await Promise.race([closed.then(() => 'closed' as const), graceOver])) === 'grace') cut();
+      clearTimeout(timer);
       await closed;
     })();
     return closing;

@@ -57,8 +57,12 @@ export function makeStreamHandler(opts: ServerOptions, state: ServerState, base:
     const onShutdown = () => end('shutdown');
     state.shutdown.signal.addEventListener('abort', onShutdown, { once: true });
     const res = reply.raw;
+    // Our own end of the response sets `finishing` first. `writableFinished` cannot tell: HTTP/2's
+    // compat response reports true once its stream is closed by a reset or a destroyed session,
+    // which left such streams holding a --max-streams slot until the stall timeout (issue 25).
+    let finishing = false;
     const onClose = () => {
-      if (!res.writableFinished) end('client_closed');
+      if (!finishing) end('client_closed');
     };
     res.once('close', onClose);
     state.streamOpened();
@@ -103,6 +107,7 @@ export function makeStreamHandler(opts: ServerOptions, state: ServerState, base:
         }
       }
       const finalCause = cause as EndCause | null;
+      finishing = true;
       if (finalCause === 'client_closed') {
         writer.abandon();
         outcome = 'client_closed';
