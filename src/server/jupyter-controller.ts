@@ -14,6 +14,10 @@ export interface JupyterSettings {
   tuning: JupyterTuning;
   /** Live kernels at most; past it 503 NBS_TOO_MANY_KERNELS. */
   maxKernels: number;
+  /** serve's environment, of which the managed server gets only the documented part (docs/jupyter.md, "Secrets"). */
+  env?: NodeJS.ProcessEnv;
+  /** Variable names (or `PREFIX*`) passed through as well (`--jupyter-env`). */
+  passEnv?: readonly string[];
 }
 
 export const DEFAULT_JUPYTER_SETTINGS: JupyterSettings = { mode: 'lazy', tuning: 'fixed', maxKernels: 8 };
@@ -84,6 +88,10 @@ export class JupyterController {
       const t = token ?? process.env['JUPYTER_TOKEN'];
       return m.connectJupyter({ url, tuning, ...(t === undefined ? {} : { token: t }) });
     }
-    return m.startJupyter({ tuning });
+    return m.startJupyter({
+      tuning,
+      ...(this.settings.env === undefined ? {} : { env: this.settings.env }),
+      ...(this.settings.passEnv === undefined ? {} : { passEnv: this.settings.passEnv }),
+    });
   }
 }

@@ -16,8 +16,8 @@ export interface ServeProcess {
 }
 
 /** Runs `notebook-stream serve --port 0 ARGS` and waits for its URL line (bounded by `timeoutMs`). */
-export async function startServeProcess(args: string[] = [], timeoutMs = 15_000): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startServeProcess(args: string[] = [], timeoutMs = 15_000, env: Record<string, string> = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));

@@ -33,6 +33,7 @@ interface ServeFlags extends CustomFlushOverrides, LlmFlags {
   jupyterToken?: string;
   jupyterTuning: 'fixed' | 'stock';
   maxKernels: number;
+  jupyterEnv?: string[];
 }
 
 const CUSTOM_FLAGS: ReadonlyArray<[keyof CustomFlushOverrides, string]> = [
@@ -101,7 +102,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
         .choices(['fixed', 'stock'])
         .default('fixed'),
     )
-    .option('--max-kernels <n>', 'live kernels at most; past it 503 NBS_TOO_MANY_KERNELS', intIn(1, 1000), 8);
+    .option('--max-kernels <n>', 'live kernels at most; past it 503 NBS_TOO_MANY_KERNELS', intIn(1, 1000), 8)
+    .option('--jupyter-env <name>', 'also pass this variable (or PREFIX*) to the managed Jupyter Server and kernels (repeatable; see docs/jupyter.md "Secrets")', collect);
   addLlmOptions(cmd)
     .addHelpText(
       'after',
@@ -117,6 +119,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         '  $ notebook-stream serve --host 0.0.0.0 --token-file /run/secrets/nbs-token\n' +
         '  $ notebook-stream serve --tls-cert cert.pem --tls-key key.pem --port 8443\n' +
         '  $ notebook-stream serve --jupyter eager --jupyter-tuning stock   # reproduce Jupyter\'s delays\n' +
+        '  $ notebook-stream serve --jupyter-env HF_TOKEN --jupyter-env \'AWS_*\'   # kernels see these, no other secret\n' +
         '  $ curl -N -X POST http://127.0.0.1:18600/send_operation -H \'Content-Type: application/json\' \\\n' +
         '      -d \'{"notebook_id":"n1","operation":{"type":"ping"},"lang":"en"}\'',
     )
@@ -132,6 +135,9 @@ export function registerServe(program: Command, ctx: CliContext): void {
       if (flags.jupyterUrl !== undefined && !/^https?:\/\/[^/]+/.test(flags.jupyterUrl)) {
         throw new UsageError(`--jupyter-url ${flags.jupyterUrl}: expected an http:// or https:// URL, e.g. http://127.0.0.1:8888/`);
       }
+      const { ENV_PATTERN } = await import('../../jupyter/managed-env.js');
+      const badEnv = (flags.jupyterEnv ?? []).find((n) => !ENV_PATTERN.test(n));
+      if (badEnv !== undefined) throw new UsageError(`--jupyter-env ${badEnv}: expected a variable name such as HF_TOKEN, or a prefix such as AWS_*`);
       const secrets = readServeSecrets(flags, process.env);
       const { resolveLlmConfig } = await import('../../server/sources/llm-config.js');
       const llm = resolveLlmConfig(flags, process.env);
@@ -159,6 +165,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
             mode: flags.jupyter,
             tuning: flags.jupyterTuning,
             maxKernels: flags.maxKernels,
+            env: process.env,
+            passEnv: flags.jupyterEnv ?? [],
             ...(flags.jupyterUrl === undefined ? {} : { url: flags.jupyterUrl }),
             ...(flags.jupyterToken === undefined ? {} : { token: flags.jupyterToken }),
           },
