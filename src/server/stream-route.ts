@@ -5,7 +5,7 @@ import { monoNow } from './clock.js';
 import type { ServerMetrics } from './metrics.js';
 import { RequestError, say } from './request-error.js';
 import type { ServerOptions } from './server-options.js';
-import type { ServerState } from './server-state.js';
+import type { ServerState, StreamOutcome } from './server-state.js';
 import type { SourceRegistry } from './source-registry.js';
 import type { ErrorPayload, Payload } from './source.js';
 import { StreamWriter } from './stream-writer.js';
@@ -14,7 +14,14 @@ import { prefersNdjson, validateEnvelope } from './validate-envelope.js';
 export const POLICY_HEADER = 'x-nbs-flush-policy';
 
 /** Why a stream ended early; decides the `done` status (or no `done` at all for a gone client). */
-type EndCause = 'client_closed' | 'shutdown' | 'stall';
+type EndCause = 'client_closed' | 'shutdown' | 'stall' | 'overflow';
+
+/**
+ * How long more than --max-queued-kib may sit unread before the stream ends with `overflow`: long
+ * enough for a reading client to take one large event, short enough that a crowd of clients that
+ * never read cannot hold a stall timeout's worth of memory each (issue 25 item 2).
+ */
+export const OVERFLOW_WAIT_MS = 1000;
 
 function streamSettings(request: FastifyRequest, opts: ServerOptions, base: FlushSettings): FlushSettings {
   const header = request.headers[POLICY_HEADER];
@@ -67,7 +74,7 @@ export function makeStreamHandler(opts: ServerOptions, state: ServerState, base:
     res.once('close', onClose);
     state.streamOpened();
     const cleanup: Array<() => void> = [];
-    let outcome: DoneStatus | 'client_closed' = 'error';
+    let outcome: StreamOutcome = 'error';
     try {
       let source: AsyncIterable<Payload>;
       try {
@@ -94,6 +101,11 @@ export function makeStreamHandler(opts: ServerOptions, state: ServerState, base:
         for await (const payload of source) {
           if (payload.type === 'error') metrics.errors.inc({ code: payload.code });
           writer.push(payload);
+          if (!writer.backedUp) continue;
+          if (writer.bufferedBytes > opts.maxQueuedBytes && !(await drainedWithin(writer, Math.min(OVERFLOW_WAIT_MS, stallMs), controller.signal))) {
+            end('overflow');
+            break;
+          }
           if (writer.backedUp && !(await drainedWithin(writer, stallMs, controller.signal))) {
             end('stall');
             break;
@@ -108,11 +120,20 @@ export function makeStreamHandler(opts: ServerOptions, state: ServerState, base:
       }
       const finalCause = cause as EndCause | null;
       finishing = true;
-      if (finalCause === 'client_closed') {
+      if (finalCause === 'client_closed' || finalCause === 'overflow') {
+        // Nothing more reaches this client: no `done` (an overflowing one would not read it either).
         writer.abandon();
-        outcome = 'client_closed';
+        if (finalCause === 'overflow') res.destroy();
+        outcome = finalCause;
         metrics.streamEnded(env.operation.type, settings.policy, outcome, writer.stats());
-        logStream(request, env, settings, writer.stats(), outcome, 'client disconnected: source cancelled');
+        logStream(
+          request,
+          env,
+          settings,
+          writer.stats(),
+          outcome,
+          finalCause === 'overflow' ? `client left more than ${opts.maxQueuedBytes} bytes unread for ${OVERFLOW_WAIT_MS} ms (--max-queued-kib)` : 'client disconnected: source cancelled',
+        );
         return;
       }
       const summary =

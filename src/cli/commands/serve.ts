@@ -16,6 +16,9 @@ interface ServeFlags extends CustomFlushOverrides, LlmFlags {
   maxStreams: number;
   graceS: number;
   stallTimeoutS: number;
+  maxQueuedKib: number;
+  headersTimeoutS: number;
+  maxConnections: number;
   allowPolicyOverride?: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   logFile?: string;
@@ -73,6 +76,9 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option('--max-streams <n>', 'concurrent streams; past it 503 NBS_TOO_MANY_STREAMS', intIn(1, 10_000_000), 10_000)
     .option('--grace-s <s>', 'on SIGINT/SIGTERM, time for open streams to end', numberIn(0, 3600), 5)
     .option('--stall-timeout-s <s>', 'end a stream whose client reads nothing for this long', numberIn(1, 86_400), 30)
+    .option('--max-queued-kib <n>', 'end a stream (outcome overflow) that leaves more than this many KiB unread for 1 s', intIn(16, 1_048_576), 1024)
+    .option('--headers-timeout-s <s>', 'a request whose headers take longer gets 408 and is closed', numberIn(1, 3600), 10)
+    .option('--max-connections <n>', 'open connections at most; more are closed at once (0: no limit)', intIn(0, 10_000_000), 0)
     .option('--allow-policy-override', 'let the X-NBS-Flush-Policy request header pick the policy')
     .addOption(
       new Option('--log-level <level>', 'stderr log level')
@@ -153,6 +159,9 @@ export function registerServe(program: Command, ctx: CliContext): void {
           maxStreams: flags.maxStreams,
           graceS: flags.graceS,
           stallTimeoutS: flags.stallTimeoutS,
+          maxQueuedBytes: flags.maxQueuedKib * 1024,
+          headersTimeoutS: flags.headersTimeoutS,
+          maxConnections: flags.maxConnections,
           allowPolicyOverride: flags.allowPolicyOverride === true,
           logLevel: flags.logLevel,
           insecureNoAuth: flags.insecureNoAuth === true,
