@@ -13,6 +13,8 @@ import { DEFAULT_JUPYTER_SETTINGS, JupyterController } from './jupyter-controlle
 import { SourceRegistry } from './source-registry.js';
 import { describeLlmConfig, resolveLlmConfig } from './sources/llm-config.js';
 import { makeStreamHandler } from './stream-route.js';
+import { registerJsonBody, strictValidatorCompiler } from './json-body.js';
+import { ENVELOPE_SCHEMA } from './validate-envelope.js';
 import { createFastify } from './transport.js';
 
 export interface App {
@@ -124,7 +126,12 @@ export function buildApp(opts: ServerOptions): App {
     refuse(reply, 404, 'NBS_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}; see docs/protocol.md`);
   });
 
-  fastify.post('/send_operation', makeStreamHandler(opts, state, base, metrics, sources));
+  registerJsonBody(fastify);
+  fastify.post(
+    '/send_operation',
+    { schema: { body: ENVELOPE_SCHEMA }, validatorCompiler: strictValidatorCompiler, attachValidation: true },
+    makeStreamHandler(opts, state, base, metrics, sources),
+  );
 
   fastify.get('/metrics', async (_request, reply) => {
     metrics.activeStreams.set(state.activeStreams);

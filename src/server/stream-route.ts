@@ -9,7 +9,7 @@ import type { ServerState, StreamOutcome } from './server-state.js';
 import type { SourceRegistry } from './source-registry.js';
 import type { ErrorPayload, Payload } from './source.js';
 import { StreamWriter } from './stream-writer.js';
-import { prefersNdjson, validateEnvelope } from './validate-envelope.js';
+import { envelopeError, envelopeOf, prefersNdjson, type SchemaError } from './validate-envelope.js';
 
 export const POLICY_HEADER = 'x-nbs-flush-policy';
 
@@ -43,7 +43,10 @@ export function makeStreamHandler(opts: ServerOptions, state: ServerState, base:
   const stallMs = opts.stallTimeoutS * 1000;
   return async function sendOperation(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const requestStart = (request as FastifyRequest & { nbsStart?: number }).nbsStart ?? monoNow();
-    const env = validateEnvelope(request.body);
+    // The route's schema (ENVELOPE_SCHEMA) checked the body; its error becomes the contract's message.
+    const invalid = (request as FastifyRequest & { validationError?: { validation?: SchemaError[] } }).validationError;
+    if (invalid !== undefined) throw envelopeError(invalid.validation ?? [], request.body);
+    const env = envelopeOf(request.body);
     if (state.activeStreams >= opts.maxStreams) {
       throw new RequestError(
         'NBS_TOO_MANY_STREAMS',
