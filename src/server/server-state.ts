@@ -13,6 +13,8 @@ export type StreamOutcome = DoneStatus | 'client_closed' | 'overflow';
 export class ServerState {
   activeStreams = 0;
   shuttingDown = false;
+  /** Monotonic ms of the last request refused with 503 during shutdown (the listener lingers after it). */
+  refusedAt = -Infinity;
   /** Aborted on shutdown: every open stream listens to it (one listener each, removed at its end). */
   readonly shutdown = new AbortController();
 
