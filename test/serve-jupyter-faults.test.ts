@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,35 +7,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { JSON_HEADERS, parseSseBody, rawRequest } from './helpers/raw-http.js';
 import { startServeProcess } from './helpers/serve-process.js';
+import { alive, descendants } from './helpers/process-tree.js';
 import { requireCommand } from './helpers/system.js';
 
 /** Issue 25 items 3 (execute after an early disconnect), 4 (secrets) and 5 (orphans), against serve as users run it. */
 
 const exec = (code: string, notebook = 'n1') => JSON.stringify({ notebook_id: notebook, operation: { type: 'execute', code }, lang: 'en' });
-
-function descendants(root: number): number[] {
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' })
-    .split('\n')
-    .map((l) => /^\s*(\d+)\s+(\d+)/.exec(l))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]) }));
-  const out: number[] = [];
-  const frontier = [root];
-  while (frontier.length > 0) {
-    const parent = frontier.pop() as number;
-    for (const r of rows) if (r.ppid === parent) (out.push(r.pid), frontier.push(r.pid));
-  }
-  return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Sends the request and destroys the socket `ms` after the response headers arrived. */
 function dropAfterHeaders(url: string, body: string, ms: number, headers: Record<string, string> = {}): Promise<void> {
@@ -113,7 +90,7 @@ test('kill -9 of serve: its Jupyter Server and kernels end within 10 s, its dire
     assert.equal(parseSseBody(r.body).events.at(-1)?.data['status'], 'ok', r.body);
   }
   const pid = serve.child.pid as number;
-  const tree = descendants(pid);
+  const tree = descendants(pid).map((p) => p.pid);
   assert.ok(tree.length >= 3, `server and two kernels under serve: ${tree.join(' ')}`);
   const mine = readdirSync(tmpdir())
     .filter((n) => n.startsWith('nbs-jupyter-'))

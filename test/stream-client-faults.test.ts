@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { runBench } from '../src/probe/run-bench.js';
@@ -10,11 +11,13 @@ import { startServer } from './helpers/start-server.js';
 
 const SSE = 'data: {"text":"a"}\n\n';
 
-test('a keep-alive connection the server closed between requests is retried once on a new one, as a reconnect', async (t) => {
-  // Every second request on a connection: the server closes without answering, as a server does
-  // whose idle timeout fired just as the request arrived.
+/**
+ * Answers the first request of each connection and closes the connection on the second without
+ * answering, as a server does whose idle timeout fired just as the request arrived.
+ */
+function closesSecondRequest() {
   const perSocket = new WeakMap<object, number>();
-  const srv = await startServer((req, res) => {
+  return (req: IncomingMessage, res: ServerResponse) => {
     const n = (perSocket.get(req.socket) ?? 0) + 1;
     perSocket.set(req.socket, n);
     if (n === 2) {
@@ -23,7 +26,11 @@ test('a keep-alive connection the server closed between requests is retried once
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'content-length': String(SSE.length) });
     res.end(SSE);
-  });
+  };
+}
+
+test('a keep-alive connection the server closed between requests is retried once on a new one, as a reconnect', async (t) => {
+  const srv = await startServer(closesSecondRequest());
   t.after(() => srv.close());
   const run = await runBench(await specFor(`${srv.url}/s`, { method: 'GET' }), { requests: 10, warmup: 0 });
   const failed = run.records.filter((r) => r.error !== null);
@@ -33,17 +40,7 @@ test('a keep-alive connection the server closed between requests is retried once
 });
 
 test('a POST on a connection the server closed is not sent again (not idempotent): reset', async (t) => {
-  const perSocket = new WeakMap<object, number>();
-  const srv = await startServer((req, res) => {
-    const n = (perSocket.get(req.socket) ?? 0) + 1;
-    perSocket.set(req.socket, n);
-    if (n === 2) {
-      req.socket.destroy();
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'content-length': String(SSE.length) });
-    res.end(SSE);
-  });
+  const srv = await startServer(closesSecondRequest());
   t.after(() => srv.close());
   const run = await runBench(await specFor(`${srv.url}/s`, { body: '{}' }), { requests: 2, warmup: 0 });
   assert.equal(run.records[1]?.error?.kind, 'reset');
