@@ -29,3 +29,18 @@ test('a client that never reads ends with outcome overflow long before the stall
   const health = await rawRequest(server.url, { method: 'GET', path: '/healthz' });
   assert.equal((JSON.parse(health.body) as { streams: { outcomes: Record<string, number> } }).streams.outcomes['overflow'], 1);
 });
+
+test('large text events (written as shared parts) arrive whole in SSE and NDJSON, counted in done.stats', async (t) => {
+  const server = await startServer({ port: 0, logLevel: 'silent' });
+  t.after(() => server.shutdown(0));
+  const body = pingBody({ count: 3, interval_ms: 0, token: 70_000 });
+  const sse = parseSseBody(await (await fetch(`${server.url}/send_operation`, { method: 'POST', headers: JSON_HEADERS, body })).text()).events;
+  assert.deepEqual(sse.map((e) => e.event), ['chunk', 'chunk', 'chunk', 'done']);
+  assert.deepEqual(sse.map((e) => e.data['seq']), [0, 1, 2, 3]);
+  for (const e of sse.slice(0, 3)) assert.equal((e.data['text'] as string).length, 70_000);
+  const text = await (await fetch(`${server.url}/send_operation`, { method: 'POST', headers: { ...JSON_HEADERS, accept: 'application/x-ndjson' }, body })).text();
+  const lines = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(lines.map((l) => l['event']), ['chunk', 'chunk', 'chunk', 'done']);
+  const before = Buffer.byteLength(text) - Buffer.byteLength(`${text.trim().split('\n').at(-1)}\n`);
+  assert.equal((lines.at(-1)?.['stats'] as { bytes: number }).bytes, before, 'done.stats.bytes counts the parts');
+});
