@@ -53,7 +53,7 @@ test('execute: a client that leaves 2 ms after the headers of an endless cell; t
 test('secrets: kernels see neither serve\'s API keys nor tokens, --jupyter-env passes a chosen variable', { timeout: 150_000 }, async (t) => {
   if (!requireCommand(t, 'jupyter-server', 'jupyter-server python3-ipykernel')) return;
   const secrets = { OPENAI_API_KEY: 'sk-nbs-test-0123456789abcdef', NOTEBOOK_STREAM_TOKEN: 'nbs-test-token-0123456789', AWS_SECRET_ACCESS_KEY: 'aws-test-secret-0123456789' };
-  const serve = await startServeProcess(['--jupyter-env', 'NBS_TEST_PASS', '--llm-base-url', 'http://127.0.0.1:9/v1'], 60_000, { ...secrets, NBS_TEST_PASS: 'visible' });
+  const serve = await startServeProcess(['--jupyter-env', 'NBS_TEST_PASS', '--llm-base-url', 'http://127.0.0.1:9/v1'], 60_000, 'serve', { ...secrets, NBS_TEST_PASS: 'visible' });
   t.after(() => serve.stop(15_000));
   const code = 'import os, json\nprint(json.dumps(dict(os.environ)))';
   const res = await rawRequest(serve.url, {
