@@ -15,6 +15,9 @@ import { judgeIntegrity } from './stream-integrity.js';
 
 const connectedChannel = diagnostics.channel('undici:client:connected');
 
+/** Methods a client may send again after a failure (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+
 /** Compressed reads queued for the decoder before the socket is paused. */
 const MAX_DECODER_BACKLOG = 64;
 
@@ -56,8 +59,20 @@ export class StreamClient {
     connectedChannel.subscribe(this.onConnected);
   }
 
-  /** Measures one request. Never throws for a failed request: the record carries the error. */
-  request(index: number, warmup: boolean, originMs = performance.now()): Promise<StreamRecord> {
+  /**
+   * Measures one request. Never throws for a failed request: the record carries the error. A reset
+   * before any response on a reused keep-alive connection (the server closed it between requests,
+   * RFC 9112 §9.3.1) is retried once on a new connection for idempotent methods (RFC 9110 §9.2.2).
+   */
+  async request(index: number, warmup: boolean, originMs = performance.now()): Promise<StreamRecord> {
+    const first = await this.requestOnce(index, warmup, originMs);
+    if (!IDEMPOTENT.has(this.spec.method.toUpperCase()) || first.error?.kind !== 'reset' || first.status !== null || !first.reusedConnection) return first;
+    const again = await this.requestOnce(index, warmup, performance.now());
+    again.reconnected = true;
+    return again;
+  }
+
+  private requestOnce(index: number, warmup: boolean, originMs: number): Promise<StreamRecord> {
     return new Promise((resolve) => {
       const run = new RequestRun(this.spec, index, warmup, originMs, this.httpVersion, (record) => {
         this.current = null;
@@ -183,7 +198,8 @@ export class RequestRun implements Dispatcher.DispatchHandler, EventSink {
     r.status = statusCode;
     r.contentType = headerValue(headers, 'content-type');
     r.contentEncoding = headerValue(headers, 'content-encoding').trim().toLowerCase();
-    if (statusCode >= 400) {
+    // 3xx too: the probe does not follow redirects, so a redirect measured nothing of the stream.
+    if (statusCode >= 300) {
       this.abort(new ProbeError('http_status', `HTTP ${statusCode}`));
       return;
     }
