@@ -13,6 +13,12 @@ import { SniffingParser } from './sniffing-parser.js';
 
 const connectedChannel = diagnostics.channel('undici:client:connected');
 
+/**
+ * Sees every event's data as it is timed (doctor reads the text of each event to count tokens per
+ * event). Optional: bench and load pass none, so their hot path does no extra work per event.
+ */
+export type EventObserver = (type: string, data: string) => void;
+
 /** Compressed reads queued for the decoder before the socket is paused. */
 const MAX_DECODER_BACKLOG = 64;
 
@@ -35,7 +41,10 @@ export class StreamClient {
     this.current?.connected(this.httpVersion);
   };
 
-  constructor(private readonly spec: RequestSpec) {
+  constructor(
+    private readonly spec: RequestSpec,
+    private readonly observer: EventObserver | null = null,
+  ) {
     const base = specConnector(spec);
     // undici wraps a custom connector, so its identity is lost; the sockets it returns are not.
     this.connector = (options, callback) =>
@@ -57,10 +66,18 @@ export class StreamClient {
   /** Measures one request. Never throws for a failed request: the record carries the error. */
   request(index: number, warmup: boolean, originMs = performance.now()): Promise<StreamRecord> {
     return new Promise((resolve) => {
-      const run = new RequestRun(this.spec, index, warmup, originMs, this.httpVersion, (record) => {
-        this.current = null;
-        resolve(record);
-      });
+      const run = new RequestRun(
+        this.spec,
+        index,
+        warmup,
+        originMs,
+        this.httpVersion,
+        (record) => {
+          this.current = null;
+          resolve(record);
+        },
+        this.observer,
+      );
       this.current = run;
       run.start(this.client);
     });
@@ -106,6 +123,7 @@ export class RequestRun implements Dispatcher.DispatchHandler, EventSink {
     originMs: number,
     httpVersion: '1.1' | '2' | null,
     private readonly done: (record: StreamRecord) => void,
+    private readonly observer: EventObserver | null = null,
   ) {
     this.record = blankRecord(index, warmup, originMs, { httpVersion, keepAlive: spec.keepAlive });
   }
@@ -250,6 +268,7 @@ export class RequestRun implements Dispatcher.DispatchHandler, EventSink {
     if (f.llm === true) r.llm = true;
     if (f.outputTokens !== null && f.outputTokens !== undefined) r.outputTokens = f.outputTokens;
     r.timeline.push(at, this.read, bytes, f.name, f.t, f.tSrc, f.content);
+    if (this.observer !== null) this.observer(type, data);
   }
 
   onComment(): void {
