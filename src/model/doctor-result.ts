@@ -58,6 +58,7 @@ export interface CoalescingEvidence {
   tokensSeen: number;
   /** Median tokens per event (the final event, the end-of-stream flush, left out), and the share of events with one. */
   tokensPerEvent: number;
+  tokensCv: number | null;
   singleTokenShare: number;
   /** Median characters per event, their coefficient of variation and 10th percentile. */
   charsPerEvent: number;
@@ -139,12 +140,15 @@ export interface AttributionStep {
 export interface HopResult {
   name: string;
   url: string;
+  /** HTTP version the hop answered with (first round). */
+  httpVersion: '1.1' | '2' | null;
   verdict: Verdict;
   agree: number;
   of: number;
   reason: string;
-  /** Tokens per event when the backend coalesces (null: not coalesced or no text seen). */
+  /** Tokens per event when the backend coalesces (null: not coalesced or no text seen), and the buffer's rule. */
   tokensPerEvent: number | null;
+  rule: CoalescingRule | null;
   /** First content over the rounds, ms. */
   firstContentP50Ms: number | null;
   firstContentP90Ms: number | null;

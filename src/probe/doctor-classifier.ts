@@ -283,6 +283,13 @@ export const MIN_TEXT_EVENTS = MIN_RELEASES + 1;
  * the experiment. Below it a timer adds less than STREAMING_P90_WAIT_MS / 2 and does not matter.
  */
 export const CAVEAT_MIN_INTERVAL_MS = 20;
+/**
+ * One run's rule: intervals varying at least RULE_MIN_CV and RULE_CV_RATIO times more than the
+ * characters per event → a size threshold; tokens per event varying that much more than the
+ * intervals → a timer; neither (a steady source) → `timer-or-size`, for the source steps to tell.
+ */
+export const RULE_MIN_CV = 0.1;
+export const RULE_CV_RATIO = 2;
 /** Faster/slower-source steps: sizes within this factor count as "the same size". */
 export const SAME_SIZE_FACTOR = 1.5;
 /** … a slower source whose events fell below this share of the baseline's characters: a timer released them. */
@@ -309,6 +316,7 @@ export function coalescingEvidence(entries: readonly ArrivalEntry[], asked: Sour
     tokensAsked: asked?.count ?? null,
     tokensSeen: Math.round(text.reduce((a, e) => a + tokensOf(e), 0) * 10) / 10,
     tokensPerEvent: round1(tpe),
+    tokensCv: tokens.length > 1 ? round2(cv(tokens)) : null,
     singleTokenShare: round2(tokens.filter((x) => x <= SINGLE_TOKEN_MAX).length / tokens.length),
     charsPerEvent: round1(median(chars)),
     charsCv: chars.length > 1 ? round2(cv(chars)) : null,
@@ -346,7 +354,10 @@ export const STEADY_RULE_NEEDED =
 function coalescedClassification(c: Classification, co: CoalescingEvidence): Classification {
   const cvI = co.intervalCv ?? 0;
   const cvC = co.charsCv ?? 0;
-  const steady = cvI <= STEADY_CV && cvC <= STEADY_CV;
+  const cvT = co.tokensCv ?? 0;
+  const size = cvI >= RULE_MIN_CV && cvI >= RULE_CV_RATIO * cvC;
+  const timer = !size && cvT >= RULE_MIN_CV && cvT >= RULE_CV_RATIO * cvI;
+  const steady = !size && !timer;
   const head = coalescedHead(co);
   // With t_src the hold is measured; else the first token waited about one interval less one token.
   const added =
@@ -356,7 +367,7 @@ function coalescedClassification(c: Classification, co: CoalescingEvidence): Cla
         ? null
         : round1((co.intervalMs * (co.tokensPerEvent - 1)) / co.tokensPerEvent);
   const common = { ...c, coalescing: co, caveat: null, needed: null, addedFirstContentMs: added, thresholdBytes: null, thresholdKiB: null };
-  if (!steady && cvC < cvI) {
+  if (size) {
     return {
       ...common,
       verdict: 'SIZE_THRESHOLD',
@@ -375,8 +386,8 @@ function coalescedClassification(c: Classification, co: CoalescingEvidence): Cla
     flushIntervalMs: co.intervalMs,
     thresholdChars: null,
     reason: steady
-      ? `${head}; size and interval both steady (CV ${cvC} and ${cvI}): a timer, or a size threshold fed by a steady source`
-      : `${head}; a steady interval (CV ${cvI}) with varying size (CV ${cvC}): a timer`,
+      ? `${head}; sizes, token counts and intervals all steady (CV ${cvC}, ${cvT}, ${cvI}): a timer, or a size threshold fed by a steady source`
+      : `${head}; a steady interval (CV ${cvI}) with varying token counts (CV ${cvT}): a timer`,
     needed: steady ? STEADY_RULE_NEEDED : null,
   };
 }
@@ -417,6 +428,18 @@ export function classifyArrivals(input: readonly ArrivalEntry[], asked: SourceAs
     };
   }
   return withText;
+}
+
+/**
+ * The verdicts to vote on: runs that found the backend coalescing with a steady source
+ * (`timer-or-size`) agree with any run that decided the rule, when those all decided the same
+ * (under load one run's jitter may decide what a steadier run cannot).
+ */
+export function votingVerdicts(cs: readonly Classification[]): Verdict[] {
+  const decided = cs.filter((c) => c.rule === 'size' || c.rule === 'timer');
+  const verdicts = new Set(decided.map((c) => c.verdict));
+  const only = verdicts.size === 1 ? decided[0]!.verdict : null;
+  return cs.map((c) => (c.rule === 'timer-or-size' && only !== null ? only : c.verdict));
 }
 
 /** What one source experiment says about the rule: true/false/null (cannot tell) for each. */
@@ -653,13 +676,15 @@ export function resolveSteadyBySize(small: Classification, large: Classification
 
 /**
  * Hop by hop (`doctor --hop NAME=URL …`): what a hop adds over the one before. Each round measured
- * every hop once; the n-th text event of a round arrives (from its request's start) some ms later at
- * this hop than at the previous one. A round's value is the median of those differences; the hop's
- * is the median over rounds, and its noise half the spread of the rounds' values (at least
- * HOP_NOISE_FLOOR_MS: the timer resolution of a busy machine).
+ * every hop once, with the same source schedule; the n-th text event of a round arrives (from its
+ * request's start) some ms later at this hop than at the previous one. A round's value is the
+ * median of those differences; the hop adds the median of the rounds' values, and its noise is half
+ * their spread (at least HOP_NOISE_FLOOR_MS, the timer resolution of a busy machine). The rounds,
+ * not the events, are the samples: on a loaded machine a whole round starts late (measured: rounds
+ * 100 ms apart under load average 24 on 2 cores, events within a round a few ms apart).
  */
 export const HOP_NOISE_FLOOR_MS = 2;
-/** A hop is blamed when it adds at least this much … */
+/** A hop is blamed for its delay alone when it adds at least this much … */
 export const HOP_ADDED_MIN_MS = 20;
 /** … and more than this many times its noise. */
 export const HOP_NOISE_FACTOR = 2;
@@ -682,35 +707,43 @@ export function addedOverPrevious(prev: readonly (readonly number[])[], cur: rea
   }
   if (perRound.length === 0) return null;
   const sorted = [...perRound].sort((x, y) => x - y);
-  const spread = sorted.at(-1)! - sorted[0]!;
-  return { addedMs: round1(quantile(sorted, 0.5)), noiseMs: round1(Math.max(HOP_NOISE_FLOOR_MS, spread / 2)) };
+  return { addedMs: round1(quantile(sorted, 0.5)), noiseMs: round1(Math.max(HOP_NOISE_FLOOR_MS, (sorted.at(-1)! - sorted[0]!) / 2)) };
 }
+
+const HELD: readonly Verdict[] = ['FULLY_BUFFERED', 'SIZE_THRESHOLD', 'PERIODIC_FLUSH'];
 
 /**
  * Which hop the summary blames: the backend when the first hop already holds the stream (a
- * buffering verdict), else the hop that adds the most delay beyond HOP_ADDED_MIN_MS and
- * HOP_NOISE_FACTOR × its noise, else none.
+ * buffering verdict); else the first hop that holds it (its verdict is evidence that does not
+ * depend on the rounds' timing); else the hop that adds the most delay
+ * beyond HOP_ADDED_MIN_MS and HOP_NOISE_FACTOR × its noise; else none.
  */
 export function blameHop(hops: readonly HopResult[]): HopBlame | null {
   if (hops.length === 0) return null;
   const first = hops[0]!;
-  const adders = hops
-    .slice(1)
-    .filter((h) => h.addedMs !== null && h.addedMs >= HOP_ADDED_MIN_MS && h.addedMs > HOP_NOISE_FACTOR * (h.addedNoiseMs ?? 0))
-    .sort((a, b) => b.addedMs! - a.addedMs!);
-  const top = adders[0];
-  const adds = (h: HopResult) => `${h.name} adds +${h.addedMs} ms (noise ±${h.addedNoiseMs} ms) over the hop before: ${h.verdict}`;
-  if (first.verdict !== 'STREAMING' && first.verdict !== 'INCONCLUSIVE') {
+  const adds = (h: HopResult) =>
+    `${h.name} adds +${h.addedMs ?? '?'} ms (noise ±${h.addedNoiseMs ?? '?'} ms) over the hop before` + (h.verdict === 'STREAMING' ? '' : `: ${h.verdict}`);
+  const aboveNoise = (h: HopResult) => h.addedMs !== null && h.addedMs >= HOP_ADDED_MIN_MS && h.addedMs > HOP_NOISE_FACTOR * (h.addedNoiseMs ?? 0);
+  const rest = hops.slice(1);
+  // The first hop that holds the stream, when none before it does.
+  const turns = rest.find((h) => HELD.includes(h.verdict));
+  if (HELD.includes(first.verdict)) {
     const coalesces = first.tokensPerEvent !== null ? `, coalescing ${first.tokensPerEvent} source tokens per event` : '';
+    const then = turns ?? rest.filter(aboveNoise).sort((a, b) => b.addedMs! - a.addedMs!)[0];
     return {
       hop: first.name,
       kind: 'backend',
       addedMs: null,
-      sentence: `the backend (${first.name}) already holds the stream: ${first.verdict}${coalesces}` + (top !== undefined ? `; then ${adds(top)}` : ''),
+      sentence: `the backend (${first.name}) already holds the stream: ${first.verdict}${coalesces}` + (then !== undefined ? `; then ${adds(then)}` : ''),
     };
   }
+  if (turns !== undefined) {
+    const prev = hops[hops.indexOf(turns) - 1]!;
+    return { hop: turns.name, kind: 'adds', addedMs: turns.addedMs, sentence: `${adds(turns)}; the stream was ${prev.verdict} at ${prev.name}` };
+  }
+  const top = rest.filter(aboveNoise).sort((a, b) => b.addedMs! - a.addedMs!)[0];
   if (top !== undefined) return { hop: top.name, kind: 'adds', addedMs: top.addedMs, sentence: adds(top) };
-  const largest = hops.slice(1).filter((h) => h.addedMs !== null).sort((a, b) => b.addedMs! - a.addedMs!)[0];
+  const largest = rest.filter((h) => h.addedMs !== null).sort((a, b) => b.addedMs! - a.addedMs!)[0];
   return {
     hop: largest?.name ?? first.name,
     kind: 'none',
@@ -718,6 +751,6 @@ export function blameHop(hops: readonly HopResult[]): HopBlame | null {
     sentence:
       largest === undefined
         ? 'no hop could be compared (no text events at two hops)'
-        : `no hop adds a delay above ${HOP_ADDED_MIN_MS} ms and its noise (largest: ${largest.name} +${largest.addedMs} ms ±${largest.addedNoiseMs} ms)`,
+        : `no hop holds the stream or adds a delay above ${HOP_ADDED_MIN_MS} ms and ${HOP_NOISE_FACTOR}× its noise (largest: ${largest.name} +${largest.addedMs} ms ±${largest.addedNoiseMs} ms)`,
   };
 }

@@ -8,6 +8,7 @@ import {
   quantileOf,
   resolveCoalescing,
   resolveSteadyBySize,
+  votingVerdicts,
   ruleFromFasterSource,
   ruleFromLargeTokens,
   ruleFromSlowerSource,
@@ -182,7 +183,7 @@ function hopList(o: DoctorOptions): Hop[] | null {
 
 function hopResult(hop: Target, measured: Measured[], prev: Measured[] | null): HopResult {
   const cs = measured.map((m) => classify(m, hop.asked));
-  const maj = majorityVerdict(cs.map((c) => c.verdict));
+  const maj = majorityVerdict(votingVerdicts(cs));
   const c = cs.find((x) => x.verdict === maj.verdict) ?? cs[0]!;
   const fc = measured.map((m) => m.record.firstContentUs).filter((x): x is number => x !== null).map((x) => x / 1000).sort((a, b) => a - b);
   const waits = cs.map((x) => x.evidence.medianWaitMs).filter((x): x is number => x !== null).sort((a, b) => a - b);
@@ -194,11 +195,13 @@ function hopResult(hop: Target, measured: Measured[], prev: Measured[] | null): 
   return {
     name: hop.name,
     url: hop.spec.url.href,
+    httpVersion: measured[0]?.record.httpVersion ?? null,
     verdict: maj.verdict,
     agree: maj.agree,
     of: maj.of,
     reason: maj.verdict === 'INCONCLUSIVE' && c.verdict !== 'INCONCLUSIVE' ? `runs disagree: ${cs.map((x) => x.verdict).join(', ')}` : c.reason,
     tokensPerEvent: c.rule !== null ? (c.coalescing?.tokensPerEvent ?? null) : null,
+    rule: c.rule,
     firstContentP50Ms: fc.length === 0 ? null : round1(quantileOf(fc, 0.5)),
     firstContentP90Ms: fc.length === 0 ? null : round1(quantileOf(fc, 0.9)),
     waitMs: waits.length === 0 ? null : round1(quantileOf(waits, 0.5)),
@@ -229,7 +232,11 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
   // An unparsable URL is left to buildRequestSpec, whose message names it (exit 2).
   const ownPing = (u: string) => o.body === undefined && o.bodyFile === undefined && URL.canParse(u) && new URL(u).pathname.endsWith('/send_operation');
   const targetOf = async (name: string, url: string): Promise<Target> => {
-    const spec = await buildRequestSpec(url, ownPing(url) ? { ...flags, body: JSON.stringify(DOCTOR_PING) } : flags);
+    const f: RequestFlags = ownPing(url) ? { ...flags, body: JSON.stringify(DOCTOR_PING) } : { ...flags };
+    // Along a chain, --http2 offers h2 where TLS can negotiate it (ALPN); a plain-http hop (a backend
+    // behind its proxy) speaks HTTP/1.1 rather than h2c prior knowledge, which few backends accept.
+    if (hops !== null && URL.canParse(url) && new URL(url).protocol === 'http:') f.http2 = false;
+    const spec = await buildRequestSpec(url, f);
     return { name, spec, asked: askedOf(pingBody(spec)) };
   };
   const targets = hops === null ? [await targetOf('url', targetUrl)] : await Promise.all(hops.map((h) => targetOf(h.name, h.url)));
@@ -248,7 +255,7 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
   const ok = base.filter((m) => m.record.events > 0 || (m.record.error === null && m.record.status !== null));
   const intermediaries = recogniseIntermediaries(measured.headers);
   const hopResults = hops === null ? null : targets.map((t, i) => hopResult(t, measured.runs[i]!, i === 0 ? null : measured.runs[i - 1]!));
-  const blame = hopResults === null ? null : blameHop(hopResults);
+  let blame = hopResults === null ? null : blameHop(hopResults);
   const direct = o.direct !== undefined && (o.hops === undefined || o.hops.length === 0) ? targets[0]!.spec.url.href : null;
   if (ok.length === 0) {
     const kinds = [...new Set(base.map((m) => m.record.error?.kind ?? 'no events'))].join(', ');
@@ -273,7 +280,7 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
       elapsedMs: Math.round(performance.now() - t0),
     };
   }
-  const majority = majorityVerdict(classifications.map((c) => c.verdict));
+  const majority = majorityVerdict(votingVerdicts(classifications));
   let classification = classifications.find((c) => c.verdict === majority.verdict) ?? classifications[0]!;
   if (majority.verdict === 'INCONCLUSIVE' && classification.verdict !== 'INCONCLUSIVE') {
     classification = { ...classification, verdict: 'INCONCLUSIVE', reason: `runs disagree: ${classifications.map((c) => c.verdict).join(', ')}`, needed: 'more runs (--runs), or a longer, steadier stream' };
@@ -407,13 +414,31 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
     }
   }
 
+  if (hopResults !== null && classification.rule !== null && classification.rule !== 'timer-or-size') {
+    // The source steps ran at the last hop; a hop that saw the same coalescing with a steady source gets their rule.
+    for (const h of hopResults) {
+      if (h.rule !== 'timer-or-size') continue;
+      h.rule = classification.rule;
+      h.verdict = classification.verdict;
+      h.reason = `${classification.reason} (rule from the source steps at ${target.name})`;
+    }
+  }
+  if (hopResults !== null && resolvedBy !== null) {
+    // The last hop is the URL the steps measured: its row shows the resolved verdict.
+    const last = hopResults.at(-1)!;
+    last.verdict = verdict;
+    last.reason = classification.reason;
+  }
+  if (hopResults !== null) blame = blameHop(hopResults);
   if (hopResults !== null && hopResults.length >= 2) {
     // `--direct` (and the first `--hop`): the backend's verdict, from the hop rounds, not measured again.
     const first = hopResults[0]!;
     const c0 = classify(measured.runs[0]![0]!, targets[0]!.asked);
     const run0 = summarize(measured.runs[0]![0]!.record, c0);
     const conclusion = (): Pick<AttributionStep, 'conclusion' | 'implicates'> => {
-      if (held(verdict) && first.verdict === 'STREAMING') return { conclusion: `the backend (${first.name}) streams; the path after it adds the delay: ${blame?.sentence ?? ''}`, implicates: 'path' };
+      if (held(verdict) && (first.verdict === 'STREAMING' || (!held(first.verdict) && blame?.kind === 'adds'))) {
+        return { conclusion: `the backend (${first.name}) does not hold the stream (${first.verdict}); the path after it does: ${blame?.sentence ?? ''}`, implicates: 'path' };
+      }
       if (held(first.verdict)) return { conclusion: `the backend (${first.name}) itself is ${first.verdict}: the delay starts in the backend`, implicates: 'backend' };
       return { conclusion: `the backend (${first.name}): ${first.verdict}`, implicates: null };
     };

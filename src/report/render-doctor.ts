@@ -84,9 +84,9 @@ function renderHops(r: DoctorResult): string {
   });
   for (const h of r.hops ?? []) {
     t.push([
-      `${h.name}\n${chalk.dim(h.url)}`,
+      `${h.name}\n${chalk.dim(`${h.url} (HTTP/${h.httpVersion ?? '?'})`)}`,
       `${colour(h.verdict)} ${h.agree}/${h.of}`,
-      n(h.tokensPerEvent),
+      h.tokensPerEvent === null ? '–' : `${h.tokensPerEvent} (${h.rule})`,
       n(h.firstContentP50Ms),
       n(h.firstContentP90Ms),
       h.waitMs === null ? '– (no stamps)' : `${h.waitMs} (${h.waitKind})`,
