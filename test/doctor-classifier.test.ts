@@ -334,9 +334,10 @@ test('hops: added delay per round and its noise; blame the backend, the hop that
   // Rounds' medians 50, 58, 41: half their spread.
   assert.equal(a.noiseMs, 8.5);
   assert.equal(addedOverPrevious([[]], [[]]), null);
+  assert.equal(addedOverPrevious([[10, 20]], [[60, 70]])!.noiseMs, null, 'one round: noise unknown');
   const hop = (name: string, verdict: HopResult['verdict'], addedMs: number | null, noise: number | null, tpe: number | null = null): HopResult => ({
     name, url: `http://${name}/`, httpVersion: '1.1', verdict, agree: 3, of: 3, reason: '', tokensPerEvent: tpe, rule: tpe === null ? null : 'timer',
-    firstContentP50Ms: 1, firstContentP90Ms: 2, waitMs: null, waitKind: null, addedMs, addedNoiseMs: noise, addedFirstContentMs: addedMs,
+    firstContentP50Ms: 1, firstContentP90Ms: 2, waitMs: null, waitKind: null, addedMs, addedNoiseMs: noise, rounds: 3, addedFirstContentMs: addedMs,
   });
   assert.equal(blameHop([hop('origin', 'PERIODIC_FLUSH', null, null, 10), hop('nginx', 'PERIODIC_FLUSH', 3, 5)])?.kind, 'backend');
   const turned = blameHop([hop('origin', 'STREAMING', null, null), hop('nginx', 'STREAMING', 1, 2), hop('public', 'SIZE_THRESHOLD', 30, 100)]);
@@ -346,6 +347,8 @@ test('hops: added delay per round and its noise; blame the backend, the hop that
   const noisy = blameHop([hop('origin', 'STREAMING', null, null), hop('cdn', 'STREAMING', HOP_ADDED_MIN_MS + 30, 40)]);
   assert.equal(noisy?.kind, 'none');
   assert.match(noisy!.sentence, /largest: cdn/);
+  const oneRound = blameHop([hop('origin', 'STREAMING', null, null), { ...hop('cdn', 'STREAMING', 55, null), rounds: 1 }]);
+  assert.equal(oneRound?.kind, 'none', 'one round cannot tell a slow hop from a slow round');
 });
 
 test('votingVerdicts: a steady run (timer-or-size) sides with the runs that decided the rule', () => {

@@ -162,6 +162,8 @@ export interface HopResult {
    */
   addedMs: number | null;
   addedNoiseMs: number | null;
+  /** Rounds that measured both this hop and the one before (the noise needs two; blame by delay alone needs HOP_MIN_ROUNDS). */
+  rounds: number;
   /** The same for first content alone. */
   addedFirstContentMs: number | null;
 }

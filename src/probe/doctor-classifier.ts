@@ -684,7 +684,9 @@ export function resolveSteadyBySize(small: Classification, large: Classification
  * 100 ms apart under load average 24 on 2 cores, events within a round a few ms apart).
  */
 export const HOP_NOISE_FLOOR_MS = 2;
-/** A hop is blamed for its delay alone when it adds at least this much … */
+/** A hop is blamed for its delay alone when at least this many rounds measured it (one or two rounds show no spread) … */
+export const HOP_MIN_ROUNDS = 3;
+/** … it adds at least this much … */
 export const HOP_ADDED_MIN_MS = 20;
 /** … and more than this many times its noise. */
 export const HOP_NOISE_FACTOR = 2;
@@ -694,7 +696,10 @@ export function quantileOf(sorted: readonly number[], q: number): number {
 }
 
 /** Arrival times (ms from each request's start) per round, at the previous hop and at this one. */
-export function addedOverPrevious(prev: readonly (readonly number[])[], cur: readonly (readonly number[])[]): { addedMs: number; noiseMs: number } | null {
+export function addedOverPrevious(
+  prev: readonly (readonly number[])[],
+  cur: readonly (readonly number[])[],
+): { addedMs: number; noiseMs: number | null; rounds: number } | null {
   const perRound: number[] = [];
   for (let r = 0; r < Math.min(prev.length, cur.length); r++) {
     const a = prev[r]!;
@@ -707,7 +712,12 @@ export function addedOverPrevious(prev: readonly (readonly number[])[], cur: rea
   }
   if (perRound.length === 0) return null;
   const sorted = [...perRound].sort((x, y) => x - y);
-  return { addedMs: round1(quantile(sorted, 0.5)), noiseMs: round1(Math.max(HOP_NOISE_FLOOR_MS, (sorted.at(-1)! - sorted[0]!) / 2)) };
+  return {
+    addedMs: round1(quantile(sorted, 0.5)),
+    // One round has no spread: its noise is unknown, not zero.
+    noiseMs: sorted.length < 2 ? null : round1(Math.max(HOP_NOISE_FLOOR_MS, (sorted.at(-1)! - sorted[0]!) / 2)),
+    rounds: sorted.length,
+  };
 }
 
 const HELD: readonly Verdict[] = ['FULLY_BUFFERED', 'SIZE_THRESHOLD', 'PERIODIC_FLUSH'];
@@ -723,7 +733,8 @@ export function blameHop(hops: readonly HopResult[]): HopBlame | null {
   const first = hops[0]!;
   const adds = (h: HopResult) =>
     `${h.name} adds +${h.addedMs ?? '?'} ms (noise ±${h.addedNoiseMs ?? '?'} ms) over the hop before` + (h.verdict === 'STREAMING' ? '' : `: ${h.verdict}`);
-  const aboveNoise = (h: HopResult) => h.addedMs !== null && h.addedMs >= HOP_ADDED_MIN_MS && h.addedMs > HOP_NOISE_FACTOR * (h.addedNoiseMs ?? 0);
+  const aboveNoise = (h: HopResult) =>
+    h.addedMs !== null && h.addedNoiseMs !== null && h.rounds >= HOP_MIN_ROUNDS && h.addedMs >= HOP_ADDED_MIN_MS && h.addedMs > HOP_NOISE_FACTOR * h.addedNoiseMs;
   const rest = hops.slice(1);
   // The first hop that holds the stream, when none before it does.
   const turns = rest.find((h) => HELD.includes(h.verdict));
@@ -751,6 +762,7 @@ export function blameHop(hops: readonly HopResult[]): HopBlame | null {
     sentence:
       largest === undefined
         ? 'no hop could be compared (no text events at two hops)'
-        : `no hop holds the stream or adds a delay above ${HOP_ADDED_MIN_MS} ms and ${HOP_NOISE_FACTOR}× its noise (largest: ${largest.name} +${largest.addedMs} ms ±${largest.addedNoiseMs} ms)`,
+        : `no hop holds the stream or adds a delay above ${HOP_ADDED_MIN_MS} ms and ${HOP_NOISE_FACTOR}× its noise over ${HOP_MIN_ROUNDS}+ rounds ` +
+          `(largest: ${largest.name} +${largest.addedMs} ms ±${largest.addedNoiseMs ?? '?'} ms, ${largest.rounds} round${largest.rounds === 1 ? '' : 's'})`,
   };
 }

@@ -208,6 +208,7 @@ function hopResult(hop: Target, measured: Measured[], prev: Measured[] | null): 
     waitKind: c.evidence.stamps === 't_src' ? 'hold+lag' : c.evidence.stamps === 't' ? 'lag' : null,
     addedMs: added?.addedMs ?? null,
     addedNoiseMs: added?.noiseMs ?? null,
+    rounds: added?.rounds ?? 0,
     addedFirstContentMs: addedFirst?.addedMs ?? null,
   };
 }
@@ -416,8 +417,9 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
 
   if (hopResults !== null && classification.rule !== null && classification.rule !== 'timer-or-size') {
     // The source steps ran at the last hop; a hop that saw the same coalescing with a steady source gets their rule.
+    // `timer+size` refines a hop's single-run `size` or `timer` too.
     for (const h of hopResults) {
-      if (h.rule !== 'timer-or-size') continue;
+      if (h.rule === null || h.rule === classification.rule || (h.rule !== 'timer-or-size' && classification.rule !== 'timer+size')) continue;
       h.rule = classification.rule;
       h.verdict = classification.verdict;
       h.reason = `${classification.reason} (rule from the source steps at ${target.name})`;
@@ -428,6 +430,7 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
     const last = hopResults.at(-1)!;
     last.verdict = verdict;
     last.reason = classification.reason;
+    if (last.rule !== null) last.rule = classification.rule;
   }
   if (hopResults !== null) blame = blameHop(hopResults);
   if (hopResults !== null && hopResults.length >= 2) {

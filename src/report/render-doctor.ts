@@ -90,7 +90,9 @@ function renderHops(r: DoctorResult): string {
       n(h.firstContentP50Ms),
       n(h.firstContentP90Ms),
       h.waitMs === null ? '– (no stamps)' : `${h.waitMs} (${h.waitKind})`,
-      h.addedMs === null ? '–' : `${h.addedMs >= 0 ? '+' : ''}${h.addedMs} ±${h.addedNoiseMs} (first content ${h.addedFirstContentMs !== null && h.addedFirstContentMs >= 0 ? '+' : ''}${n(h.addedFirstContentMs)})`,
+      h.addedMs === null
+        ? '–'
+        : `${h.addedMs >= 0 ? '+' : ''}${h.addedMs} ±${h.addedNoiseMs ?? '? (1 round)'} (first content ${h.addedFirstContentMs !== null && h.addedFirstContentMs >= 0 ? '+' : ''}${n(h.addedFirstContentMs)})`,
     ]);
   }
   const lines = [t.toString()];
