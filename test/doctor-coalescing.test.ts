@@ -12,17 +12,19 @@ import { defineCoalescingTests, opts, show } from './helpers/coalescing-cases.js
  */
 defineCoalescingTests(false);
 
-test('an OpenAI-compatible stream, three tokens per chunk every 150 ms: coalesced (PERIODIC_FLUSH, steady, names the experiment)', async (t) => {
+test('an OpenAI-compatible stream, three tokens per chunk every 150 ms: coalesced, three tokens an event, the guide\'s fix first', async (t) => {
   const url = await startChunkedOpenAi(t, { perChunk: 3, intervalMs: 150, chunks: 14 });
   const body = JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] });
   const r = await doctor(opts(url, { body, method: 'POST' }));
   t.diagnostic(show(r));
-  assert.equal(r.verdict, 'PERIODIC_FLUSH', show(r));
+  // A steady source: timer or size threshold cannot be told apart here (doctor cannot change this
+  // source); under load the server's own timer jitter may make one run look like a threshold.
+  assert.ok(r.verdict === 'PERIODIC_FLUSH' || r.verdict === 'SIZE_THRESHOLD', show(r));
   assert.equal(r.classification.coalescing?.tokensPerEvent, 3);
   assert.equal(r.classification.coalescing?.basis, 'text');
-  assert.ok(r.classification.rule === 'timer-or-size' || r.classification.rule === 'timer', show(r));
   if (r.classification.rule === 'timer-or-size') assert.match(r.classification.needed ?? '', /faster source/);
   assert.equal(r.fixes[0]?.id, 'flush-per-event');
+  assert.ok(!r.attribution.some((s) => s.implicates === 'accept' || s.implicates === 'compression'), 'jitter is not a cause');
 });
 
 test('an OpenAI-compatible stream, one token every 50 ms (the replay upstream): STREAMING; at 100 ms STREAMING with the caveat', async (t) => {

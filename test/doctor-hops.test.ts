@@ -7,21 +7,14 @@ import { requireNginx } from './helpers/nginx.js';
 import { BUFFERING_PROXY, nginxInFront, STREAMING_PROXY } from './helpers/nginx-front.js';
 import { runCli, startServeProcess } from './helpers/serve-process.js';
 import { makeSelfSignedCert } from './helpers/tls-cert.js';
+import { DOCTOR_FLAGS } from './helpers/doctor-flags.js';
 
 /**
  * `doctor --hop NAME=URL …` through a real nginx 1.22 (issue 26): each hop measured in interleaved
  * rounds; the table's verdicts must match what each hop does and the summary must blame the hop
  * that holds the stream.
  */
-const FLAGS = {
-  keepAlive: true,
-  format: 'auto' as const,
-  maxEventBytes: 1 << 20,
-  connectTimeoutMs: 5000,
-  headersTimeoutMs: 20_000,
-  idleTimeoutMs: 20_000,
-  requestTimeoutS: 30,
-};
+const FLAGS = DOCTOR_FLAGS;
 const HELD = ['FULLY_BUFFERED', 'SIZE_THRESHOLD', 'PERIODIC_FLUSH'];
 const show = (r: DoctorResult) =>
   `${r.verdict}: ${r.reason}\n` +

@@ -6,17 +6,9 @@ import { checkHeaders } from '../src/probe/check-headers.js';
 import { doctor, type DoctorOptions } from '../src/probe/doctor.js';
 import { runCli, startServeProcess } from './helpers/serve-process.js';
 import { startServer } from './helpers/start-server.js';
+import { DOCTOR_FLAGS } from './helpers/doctor-flags.js';
 
-/** Request flags as the CLI defaults them. */
-const FLAGS = {
-  keepAlive: true,
-  format: 'auto' as const,
-  maxEventBytes: 1 << 20,
-  connectTimeoutMs: 5000,
-  headersTimeoutMs: 20_000,
-  idleTimeoutMs: 20_000,
-  requestTimeoutS: 30,
-};
+const FLAGS = DOCTOR_FLAGS;
 function opts(url: string, over: Partial<DoctorOptions> = {}): DoctorOptions {
   return { ...FLAGS, url, runs: 1, budgetS: 1, ...over };
 }

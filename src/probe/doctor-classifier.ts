@@ -284,11 +284,12 @@ export const MIN_TEXT_EVENTS = MIN_RELEASES + 1;
  */
 export const CAVEAT_MIN_INTERVAL_MS = 20;
 /**
- * One run's rule: intervals varying at least RULE_MIN_CV and RULE_CV_RATIO times more than the
+ * One run's rule: intervals varying at least RULE_MIN_CV (above a loaded machine's timer jitter,
+ * as STEADY_CV) and RULE_CV_RATIO times more than the
  * characters per event → a size threshold; tokens per event varying that much more than the
  * intervals → a timer; neither (a steady source) → `timer-or-size`, for the source steps to tell.
  */
-export const RULE_MIN_CV = 0.1;
+export const RULE_MIN_CV = STEADY_CV;
 export const RULE_CV_RATIO = 2;
 /** Faster/slower-source steps: sizes within this factor count as "the same size". */
 export const SAME_SIZE_FACTOR = 1.5;
@@ -442,6 +443,15 @@ export function votingVerdicts(cs: readonly Classification[]): Verdict[] {
   return cs.map((c) => (c.rule === 'timer-or-size' && only !== null ? only : c.verdict));
 }
 
+/**
+ * Whether two runs show the same hold: the same verdict, or both a backend that coalesces (one
+ * run's jitter may name its rule differently; the buffer is the same). The compression and Accept
+ * steps compare with this, so jitter is not taken for a cause.
+ */
+export function sameHold(a: Classification, b: Classification): boolean {
+  return a.verdict === b.verdict || (a.rule !== null && b.rule !== null);
+}
+
 /** What one source experiment says about the rule: true/false/null (cannot tell) for each. */
 export interface RuleFinding {
   size: boolean | null;
@@ -560,6 +570,7 @@ export function resolveCoalescing(base: Classification, findings: readonly RuleF
         rule: 'timer+size',
         steady: false,
         needed: null,
+        flushIntervalMs: co.intervalMs,
         thresholdChars: Math.round(co.charsPerEvent),
         reason: `${head}: a timer (~${co.intervalMs} ms) and ${sizePart}, the guide's buffer (${why})`,
       },
@@ -597,7 +608,13 @@ export function resolveCoalescing(base: Classification, findings: readonly RuleF
   }
   if (size) {
     return {
-      classification: { ...base, rule: base.rule === 'timer' ? 'timer+size' : base.rule, thresholdChars: Math.round(co.charsPerEvent), reason: `${base.reason}; ${sizePart}` },
+      classification: {
+        ...base,
+        rule: base.rule === 'timer' ? 'timer+size' : base.rule,
+        flushIntervalMs: base.flushIntervalMs ?? co.intervalMs,
+        thresholdChars: Math.round(co.charsPerEvent),
+        reason: `${base.reason}; ${sizePart}`,
+      },
       note: 'a size threshold beside the rule seen',
     };
   }

@@ -8,6 +8,7 @@ import {
   quantileOf,
   resolveCoalescing,
   resolveSteadyBySize,
+  sameHold,
   votingVerdicts,
   ruleFromFasterSource,
   ruleFromLargeTokens,
@@ -323,7 +324,7 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
       target: { ...target, spec: { ...spec, headers: { ...spec.headers, 'accept-encoding': other } } },
       judge: (c, run) => {
         const encodedBase = runs[0]!.contentEncoding !== '';
-        if (!identity && held(verdict) && c.verdict === 'STREAMING') {
+        if (!identity && held(verdict) && c.verdict === 'STREAMING' && baseline.rule === null) {
           return { conclusion: `without compression the stream is STREAMING: compression holds it${encodedBase ? ` (Content-Encoding: ${runs[0]!.contentEncoding})` : ''}`, implicates: 'compression' };
         }
         if (identity && verdict === 'STREAMING' && held(c.verdict)) {
@@ -340,7 +341,7 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
       changed: `Accept: ${acceptOther} (was ${accept || 'none'})`,
       target: { ...target, spec: { ...spec, headers: { ...spec.headers, accept: acceptOther } } },
       judge: (c) =>
-        c.verdict !== verdict && (held(verdict) || held(c.verdict))
+        !sameHold(c, baseline) && (held(verdict) || held(c.verdict))
           ? { conclusion: `the verdict changes with Accept (${verdict} → ${c.verdict}): something on the path decides by the Accept header`, implicates: 'accept' }
           : { conclusion: `same verdict (${c.verdict}): Accept does not matter here`, implicates: null, clears: 'accept' },
     });
@@ -379,33 +380,27 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
     const baseInterval = baseline.coalescing?.intervalMs ?? asked.intervalMs;
     const fastMs = Math.max(1, Math.round(asked.intervalMs * FAST_SHARE));
     const fastCount = Math.ceil(Math.max(FAST_SPAN_MS, 6 * baseInterval) / fastMs);
-    const fast = withOperation(spec, ping, { interval_ms: fastMs, count: fastCount });
-    await runStep({
-      id: 'source-faster',
-      changed: `a faster source: ${fastCount} tokens ${fastMs} ms apart (was ${asked.count}, ${asked.intervalMs} ms)`,
-      target: { ...target, ...fast },
-      judge: (c) => {
-        fastRun = c;
-        const f = ruleFromFasterSource(baseline, c);
-        findings.push(f);
-        return { conclusion: f.note, implicates: f.timer === true ? 'timer' : f.size === true ? 'size' : null };
-      },
+    const pingOp = ping;
+    const sourceStep = (id: StepId, what: string, intervalMs: number, count: number, read: (c: Classification) => RuleFinding) =>
+      runStep({
+        id,
+        changed: `${what}: ${count} tokens ${intervalMs} ms apart (was ${asked.count}, ${asked.intervalMs} ms)`,
+        target: { ...target, ...withOperation(spec, pingOp, { interval_ms: intervalMs, count }) },
+        judge: (c) => {
+          const f = read(c);
+          findings.push(f);
+          return { conclusion: f.note, implicates: f.timer === true ? 'timer' : f.size === true ? 'size' : null };
+        },
+      });
+    await sourceStep('source-faster', 'a faster source', fastMs, fastCount, (c) => {
+      fastRun = c;
+      return ruleFromFasterSource(baseline, c);
     });
     const timerKnown = findings.some((f) => f.timer !== null);
     if (coalesced && !timerKnown && baseInterval > 0) {
       const slowMs = Math.max(asked.intervalMs + 1, Math.round(baseInterval * SLOW_SHARE));
       const slowCount = Math.max(MIN_SLOW_COUNT, Math.ceil((SLOW_INTERVALS * baseInterval) / slowMs));
-      const slow = withOperation(spec, ping, { interval_ms: slowMs, count: slowCount });
-      await runStep({
-        id: 'source-slower',
-        changed: `a slower source: ${slowCount} tokens ${slowMs} ms apart (was ${asked.count}, ${asked.intervalMs} ms)`,
-        target: { ...target, ...slow },
-        judge: (c) => {
-          const f = ruleFromSlowerSource(baseline, c);
-          findings.push(f);
-          return { conclusion: f.note, implicates: f.timer === true ? 'timer' : f.size === true ? 'size' : null };
-        },
-      });
+      await sourceStep('source-slower', 'a slower source', slowMs, slowCount, (c) => ruleFromSlowerSource(baseline, c));
     }
     const resolved = resolveCoalescing(classification, findings, fastRun);
     if (resolved.classification !== classification) {

@@ -16,7 +16,7 @@ export function renderDoctor(r: DoctorResult): string {
   const c = r.classification;
   lines.push(chalk.bold(`doctor ${r.url}`) + (r.direct !== null ? `  (direct: ${r.direct})` : ''));
   if (r.hops !== null && r.hops.length > 0) lines.push(renderHops(r));
-  lines.push(`verdict: ${colour(r.verdict)}  (${r.agree}/${r.of} runs${r.resolvedBy !== null ? ` said ${r.runsVerdict}, steady` : ''})  ${r.reason}`);
+  lines.push(`verdict: ${colour(r.verdict)}  (${r.agree}/${r.of} runs${r.resolvedBy !== null ? ` said ${r.runsVerdict}` : ''})  ${r.reason}`);
   if (r.resolvedBy !== null) lines.push(`  resolved by the ${r.resolvedBy}`);
   const co = c.coalescing;
   if (c.rule !== null && co !== null) {

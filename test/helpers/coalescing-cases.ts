@@ -3,21 +3,14 @@ import { test } from 'node:test';
 import { doctor, type DoctorOptions } from '../../src/probe/doctor.js';
 import type { DoctorResult } from '../../src/model/doctor-result.js';
 import { startCoalescingBackend, type CoalescingBackend } from './coalescing-backend.js';
+import { DOCTOR_FLAGS } from './doctor-flags.js';
 
 /**
  * Issue 26's backends, each doing one thing, with or without `t` stamps: doctor's verdict must say
  * what. Shared by doctor-coalescing.test.ts (no stamps) and doctor-coalescing-stamps.test.ts, one
  * file each so that each stays well inside the per-file timeout on a loaded machine.
  */
-export const FLAGS = {
-  keepAlive: true,
-  format: 'auto' as const,
-  maxEventBytes: 1 << 20,
-  connectTimeoutMs: 5000,
-  headersTimeoutMs: 20_000,
-  idleTimeoutMs: 20_000,
-  requestTimeoutS: 30,
-};
+export const FLAGS = DOCTOR_FLAGS;
 export const opts = (url: string, over: Partial<DoctorOptions> = {}): DoctorOptions => ({ ...FLAGS, url, runs: 1, budgetS: 60, ...over });
 /** The guide's ping: 100 tokens of `tok ` 10 ms apart (1 s: ten releases of a 100 ms buffer). */
 export const PING = JSON.stringify({ notebook_id: 'doctor', operation: { type: 'ping', count: 100, interval_ms: 10, token: 'tok ' }, lang: 'en' });
