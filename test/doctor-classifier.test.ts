@@ -359,3 +359,18 @@ test('votingVerdicts: a steady run (timer-or-size) sides with the runs that deci
   assert.deepEqual(votingVerdicts([steadyRun, bursty]), ['SIZE_THRESHOLD', 'SIZE_THRESHOLD']);
   assert.deepEqual(votingVerdicts([steadyRun, steadyRun]), ['PERIODIC_FLUSH', 'PERIODIC_FLUSH']);
 });
+
+test('no stamps, one token an event: the asked schedule stands in for t (a loaded client reading two at once stays STREAMING; a 4 KiB buffer does not)', () => {
+  // Token i produced at 10·i ms; the client reads events in pairs, the second one on time.
+  const pairs: ArrivalEntry[] = Array.from({ length: 150 }, (_, i) => {
+    const at = (i % 2 === 0 ? i + 1 : i) * 10 + 0.4 + (i % 7 === 0 ? 6 : 0);
+    return { arrivalUs: Math.round(at * 1000), read: Math.floor(i / 2), bytes: 24, event: 'message', t: null, t_src: null, content: true, chars: 4, units: 1 };
+  });
+  const asked = { count: 150, intervalMs: 10, tokenChars: 4 };
+  const c = classifyArrivals(pairs, asked);
+  assert.equal(c.verdict, 'STREAMING', c.reason);
+  assert.match(c.reason, /the asked schedule stands in/);
+  // The same tokens released 40 at a time (a byte buffer): the schedule shows the wait.
+  const held: ArrivalEntry[] = pairs.map((e, i) => ({ ...e, arrivalUs: (Math.floor(i / 40) * 40 + 39) * 10_000, read: Math.floor(i / 40) }));
+  assert.notEqual(classifyArrivals(held, asked).verdict, 'STREAMING');
+});

@@ -408,6 +408,20 @@ export function classifyArrivals(input: readonly ArrivalEntry[], asked: SourceAs
   if (c.verdict === 'FULLY_BUFFERED' || entries.length < MIN_EVENTS) return withText;
   const releases = groupReleases(entries);
   const single = releases.filter((r) => r.events === 1).length / releases.length;
+  const onSchedule = scheduleWaits(entries, asked, co);
+  if (onSchedule !== null && c.verdict !== 'STREAMING' && c.evidence.stamps === 'none') {
+    const { med, p90 } = onSchedule;
+    if (med <= STREAMING_MEDIAN_WAIT_MS && p90 <= STREAMING_P90_WAIT_MS) {
+      return {
+        ...withText,
+        verdict: 'STREAMING',
+        needed: null,
+        reason:
+          `one token an event, on the schedule asked (${asked!.intervalMs} ms apart): median wait ${round1(med)} ms, p90 ${round1(p90)} ms ` +
+          `(no server stamps: the asked schedule stands in; the arrival grouping said ${c.verdict})`,
+      };
+    }
+  }
   if (isCoalesced(co) && (c.verdict === 'STREAMING' || single >= STREAMING_SINGLE_SHARE)) {
     if (c.verdict === 'INCONCLUSIVE' && c.evidence.stamps !== 'none' && c.evidence.spanMs < MIN_SPAN_MS) return withText;
     return coalescedClassification(c, co);
@@ -450,6 +464,27 @@ export function votingVerdicts(cs: readonly Classification[]): Verdict[] {
  */
 export function sameHold(a: Classification, b: Classification): boolean {
   return a.verdict === b.verdict || (a.rule !== null && b.rule !== null);
+}
+
+/**
+ * Without stamps, where doctor asked the schedule (the guide's ping: token i at i × interval_ms) and
+ * each event carries one token, the schedule stands in for `t`: event k, after n tokens, was
+ * produced at n × interval, so its wait is (arrival − n × interval) − the stream's minimum of that.
+ * A loaded client that reads two events at once stays STREAMING; a proxy's buffer does not. null
+ * when it does not apply.
+ */
+function scheduleWaits(entries: readonly ArrivalEntry[], asked: SourceAsked | null, co: CoalescingEvidence | null): { med: number; p90: number } | null {
+  if (asked === null || co === null || co.tokensPerEvent > SINGLE_TOKEN_MAX || co.contentEvents < MIN_EVENTS || asked.tokenChars <= 0) return null;
+  const offsets: number[] = [];
+  let tokens = 0;
+  for (const e of entries) {
+    if (e.chars === undefined || e.chars <= 0 || e.content === false) continue;
+    offsets.push(e.arrivalUs / 1000 - tokens * asked.intervalMs);
+    tokens += e.chars / asked.tokenChars;
+  }
+  const min = Math.min(...offsets);
+  const sorted = offsets.map((o) => o - min).sort((a, b) => a - b);
+  return { med: quantile(sorted, 0.5), p90: quantile(sorted, 0.9) };
 }
 
 /** What one source experiment says about the rule: true/false/null (cannot tell) for each. */

@@ -24,12 +24,13 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
     .description(
       'Times every event of a few runs and classifies the arrivals: STREAMING, FULLY_BUFFERED, ' +
         'SIZE_THRESHOLD (~N KiB), PERIODIC_FLUSH (~T ms) or INCONCLUSIVE. Then changes one thing at a ' +
-        'time (Accept-Encoding, Accept, event size on our own server, --direct backend) to find the ' +
+        'time (Accept-Encoding, Accept; on the guide\'s ping API larger tokens and a faster and a slower ' +
+        'source; the backend without the proxy) to find the ' +
         'cause, and ends with the fixes, most likely first. It reads the text of every event: a backend ' +
         'that coalesces source tokens into one event (the field guide\'s 40 characters or 100 ms) is ' +
         'PERIODIC_FLUSH or SIZE_THRESHOLD even when each event arrives at once. With --hop NAME=URL ' +
         '(repeated, the backend first, the URL users reach last) it measures every hop in interleaved ' +
-        'rounds and names the hop that adds the delay; --direct URL is the two-hop shorthand. ' +
+        'rounds and names the hop that holds the stream or adds the delay; --direct URL is the two-hop shorthand. ' +
         'Exit 0 STREAMING, 1 a buffering verdict, INCONCLUSIVE 0 (1 with --strict), 3 nothing measured. ' +
         'With --jupyter-url instead of a URL it checks a Jupyter Server for the Nagle delay on its kernel ' +
         'websocket and ipykernel\'s 200 ms flush interval (verdicts OK, NAGLE_DELAY, FLUSH_INTERVAL).',
