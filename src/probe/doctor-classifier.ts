@@ -784,7 +784,7 @@ export function blameHop(hops: readonly HopResult[]): HopBlame | null {
   if (hops.length === 0) return null;
   const first = hops[0]!;
   const adds = (h: HopResult) =>
-    `${h.name} adds +${h.addedMs ?? '?'} ms (noise ±${h.addedNoiseMs ?? '?'} ms) over the hop before` + (h.verdict === 'STREAMING' ? '' : `: ${h.verdict}`);
+    `${h.name} adds ${h.addedMs === null ? '?' : `${h.addedMs >= 0 ? '+' : '−'}${Math.abs(h.addedMs)}`} ms (noise ±${h.addedNoiseMs ?? '?'} ms) over the hop before` + (h.verdict === 'STREAMING' ? '' : `: ${h.verdict}`);
   const aboveNoise = (h: HopResult) =>
     h.addedMs !== null && h.addedNoiseMs !== null && h.rounds >= HOP_MIN_ROUNDS && h.addedMs >= HOP_ADDED_MIN_MS && h.addedMs > HOP_NOISE_FACTOR * h.addedNoiseMs;
   const rest = hops.slice(1);

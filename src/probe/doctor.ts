@@ -498,7 +498,12 @@ export function rankFixes(r: Pick<DoctorResult, 'verdict' | 'classification' | '
     if (!cc.includes('no-transform')) add(FIXES.cacheControl, 60, 'no-transform tells proxies and CDNs not to compress');
   }
   if (c.rule !== null && co !== null) {
-    const rule = c.rule === 'size' ? `~${c.thresholdChars} characters` : c.rule === 'timer+size' ? `~${c.flushIntervalMs} ms or ~${c.thresholdChars} characters` : `~${c.flushIntervalMs} ms`;
+    const rule = {
+      size: `a size threshold of ~${c.thresholdChars} characters`,
+      'timer+size': `~${c.flushIntervalMs} ms or ~${c.thresholdChars} characters`,
+      timer: `a timer of ~${c.flushIntervalMs} ms`,
+      'timer-or-size': `a timer of ~${c.flushIntervalMs} ms or a size threshold`,
+    }[c.rule];
     add(FIXES.flushPerEvent, 99, `the backend coalesces: ${co.tokensPerEvent} source tokens per event (${rule}): send each token as its own event, the guide's fix`);
   }
   if (backendHolds && r.hops![0]!.tokensPerEvent !== null) {
