@@ -1,3 +1,4 @@
+import { byFieldName, field, type FieldNamer } from '../model/field-text.js';
 import type { Classification, CoalescingEvidence, HopBlame, HopResult, SourceAsked, Verdict, VerdictEvidence } from '../model/doctor-result.js';
 /**
  * doctor's verdict: a pure function of one stream's recorded arrivals (docs/troubleshooting.md, "doctor
@@ -125,7 +126,7 @@ function waits(entries: readonly ArrivalEntry[]): { stamps: VerdictEvidence['sta
  * 5. releases steadier in size than in time → SIZE_THRESHOLD, else PERIODIC_FLUSH; both
  *    varying more than IRREGULAR_CV → INCONCLUSIVE.
  */
-function classifyReleases(input: readonly ArrivalEntry[]): Classification {
+function classifyReleases(input: readonly ArrivalEntry[], names: FieldNamer): Classification {
   const entries = [...input].sort((a, b) => a.arrivalUs - b.arrivalUs);
   const bytes = entries.reduce((a, e) => a + e.bytes, 0);
   const releases = groupReleases(entries);
@@ -188,7 +189,7 @@ function classifyReleases(input: readonly ArrivalEntry[]): Classification {
     if (w.stamps === 'none' && arrivedMs < MIN_SPAN_MS) {
       return inconclusive(
         `everything arrived at once after ${round1(arrivedMs)} ms and the events carry no server time stamps`,
-        `a stream lasting at least ${MIN_SPAN_MS} ms, or stamps in the events (--server-time PATH)`,
+        `a stream lasting at least ${MIN_SPAN_MS} ms, or stamps in the events (${names(field('serverTime'))} PATH)`,
       );
     }
     return {
@@ -399,9 +400,9 @@ function coalescedClassification(c: Classification, co: CoalescingEvidence): Cla
  * carry one event each (the hold is the backend's own buffer, seen through `t_src`); a proxy's
  * releases of several events keep their verdict (the hop table shows the backend's).
  */
-export function classifyArrivals(input: readonly ArrivalEntry[], asked: SourceAsked | null = null): Classification {
+export function classifyArrivals(input: readonly ArrivalEntry[], asked: SourceAsked | null = null, names: FieldNamer = byFieldName): Classification {
   const entries = [...input].sort((a, b) => a.arrivalUs - b.arrivalUs);
-  const c = classifyReleases(entries);
+  const c = classifyReleases(entries, names);
   const co = coalescingEvidence(entries, asked);
   if (co === null) return c;
   const withText: Classification = { ...c, coalescing: co };

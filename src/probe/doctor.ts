@@ -1,3 +1,4 @@
+import { byFieldName, field, type FieldNamer } from '../model/field-text.js';
 import { performance } from 'node:perf_hooks';
 import { buildRequestSpec, type RequestFlags } from './build-request-spec.js';
 import {
@@ -119,7 +120,7 @@ function entriesOf(m: Measured): ArrivalEntry[] {
   return entries.map((e, i) => ({ ...e, chars: m.texts[i]?.chars ?? 0, units: m.texts[i]?.units ?? 0 }));
 }
 
-const classify = (m: Measured, asked: SourceAsked | null) => classifyArrivals(entriesOf(m), asked);
+const classify = (m: Measured, asked: SourceAsked | null, names?: FieldNamer) => classifyArrivals(entriesOf(m), asked, names);
 
 /**
  * Runs `n` rounds; in each round every target once, in order (interleaved: a slow minute on the
@@ -182,8 +183,8 @@ function hopList(o: DoctorOptions): Hop[] | null {
   return null;
 }
 
-function hopResult(hop: Target, measured: Measured[], prev: Measured[] | null): HopResult {
-  const cs = measured.map((m) => classify(m, hop.asked));
+function hopResult(hop: Target, measured: Measured[], prev: Measured[] | null, names?: FieldNamer): HopResult {
+  const cs = measured.map((m) => classify(m, hop.asked, names));
   const maj = majorityVerdict(votingVerdicts(cs));
   const c = cs.find((x) => x.verdict === maj.verdict) ?? cs[0]!;
   const fc = measured.map((m) => m.record.firstContentUs).filter((x): x is number => x !== null).map((x) => x / 1000).sort((a, b) => a - b);
@@ -227,6 +228,7 @@ interface StepPlan {
 
 /** `notebook-stream doctor URL`: measure, classify, attribute, rank fixes. Prints nothing. */
 export async function doctor(o: DoctorOptions, onProgress?: (line: string) => void): Promise<DoctorResult> {
+  const named = (name: string) => (o.names ?? byFieldName)(field(name));
   const t0 = performance.now();
   const flags: RequestFlags = { ...o };
   const hops = hopList(o);
@@ -252,11 +254,11 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
   );
   const measured = await measureRounds(targets, o.runs, true);
   const base = measured.runs.at(-1)!;
-  const classifications = base.map((m) => classify(m, target.asked));
+  const classifications = base.map((m) => classify(m, target.asked, o.names));
   const runs = base.map((m, i) => summarize(m.record, classifications[i]!));
   const ok = base.filter((m) => m.record.events > 0 || (m.record.error === null && m.record.status !== null));
   const intermediaries = recogniseIntermediaries(measured.headers);
-  const hopResults = hops === null ? null : targets.map((t, i) => hopResult(t, measured.runs[i]!, i === 0 ? null : measured.runs[i - 1]!));
+  const hopResults = hops === null ? null : targets.map((t, i) => hopResult(t, measured.runs[i]!, i === 0 ? null : measured.runs[i - 1]!, o.names));
   let blame = hopResults === null ? null : blameHop(hopResults);
   const direct = o.direct !== undefined && (o.hops === undefined || o.hops.length === 0) ? targets[0]!.spec.url.href : null;
   if (ok.length === 0) {
@@ -285,7 +287,7 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
   const majority = majorityVerdict(votingVerdicts(classifications));
   let classification = classifications.find((c) => c.verdict === majority.verdict) ?? classifications[0]!;
   if (majority.verdict === 'INCONCLUSIVE' && classification.verdict !== 'INCONCLUSIVE') {
-    classification = { ...classification, verdict: 'INCONCLUSIVE', reason: `runs disagree: ${classifications.map((c) => c.verdict).join(', ')}`, needed: 'more runs (--runs), or a longer, steadier stream' };
+    classification = { ...classification, verdict: 'INCONCLUSIVE', reason: `runs disagree: ${classifications.map((c) => c.verdict).join(', ')}`, needed: `more runs (${named('runs')}), or a longer, steadier stream` };
   }
   let verdict = majority.verdict;
   let resolvedBy: string | null = null;
@@ -295,13 +297,13 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
   const overBudget = () => performance.now() - t0 > o.budgetS * 1000;
   const runStep = async (p: StepPlan) => {
     if (overBudget()) {
-      attribution.push({ id: p.id, changed: p.changed, verdict: null, run: null, classification: null, conclusion: `skipped: over the ${o.budgetS} s budget (--budget-s)`, implicates: null });
+      attribution.push({ id: p.id, changed: p.changed, verdict: null, run: null, classification: null, conclusion: `skipped: over the ${o.budgetS} s budget (${named('budgetS')})`, implicates: null });
       return;
     }
     onProgress?.(`attribution: ${p.changed}`);
     const { runs: r } = await measureRounds([p.target], 1, false);
     const m = r[0]![0]!;
-    const c = classify(m, p.target.asked);
+    const c = classify(m, p.target.asked, o.names);
     const run = summarize(m.record, c);
     const j = p.judge(c, run);
     attribution.push({ id: p.id, changed: p.changed, verdict: c.verdict, run, classification: c, conclusion: j.conclusion, implicates: j.implicates, clears: j.clears ?? null });
@@ -431,7 +433,7 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
   if (hopResults !== null && hopResults.length >= 2) {
     // `--direct` (and the first `--hop`): the backend's verdict, from the hop rounds, not measured again.
     const first = hopResults[0]!;
-    const c0 = classify(measured.runs[0]![0]!, targets[0]!.asked);
+    const c0 = classify(measured.runs[0]![0]!, targets[0]!.asked, o.names);
     const run0 = summarize(measured.runs[0]![0]!.record, c0);
     const conclusion = (): Pick<AttributionStep, 'conclusion' | 'implicates'> => {
       if (held(verdict) && (first.verdict === 'STREAMING' || (!held(first.verdict) && blame?.kind === 'adds'))) {
