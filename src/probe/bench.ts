@@ -2,6 +2,7 @@
 import { buildReport } from '../model/build-report.js';
 import { reportEnvironment } from './machine-facts.js';
 import type { Report } from '../model/report.js';
+import type { StreamRecord } from '../model/record.js';
 import type { Arrival } from './arrival-schedule.js';
 import { buildRequestSpec, type RequestFlags } from './build-request-spec.js';
 import { LoadRunner, type LoadPlan } from './load-runner.js';
@@ -9,6 +10,9 @@ import { LoadSummary } from './load-summary.js';
 import { checkOpenFileLimit } from './open-file-limit.js';
 import { buildOpenAiSpec, type OpenAiOptions } from './openai-request.js';
 import { startServeChild, type ServeChild } from './serve-child.js';
+import { BrowserTwin, browserApiFor, chromiumFor, type BrowserOptions } from './browser-twin.js';
+import { CHROMIUM_INSTALL_HINT } from './chromium.js';
+import { UnavailableError, UsageError } from '../model/errors.js';
 
 export interface BenchOptions extends RequestFlags {
   /** Target URL; when absent the embedded server is started in a child process. */
@@ -32,6 +36,8 @@ export interface BenchOptions extends RequestFlags {
   args: readonly string[];
   /** `--openai`: streaming chat completions to this API base instead of `url`. */
   openai?: OpenAiOptions;
+  /** `--browser`: the same workload in headless Chromium alongside (browser-twin.ts). */
+  browser?: BrowserOptions;
 }
 
 export interface BenchOutcome {
@@ -70,7 +76,16 @@ export function loadPlan(o: BenchOptions): LoadPlan {
  */
 export async function bench(o: BenchOptions, observe?: (runner: LoadRunner) => void, signal?: AbortSignal): Promise<BenchOutcome> {
   const plan = loadPlan(o);
+  let chromium: string | null = null;
+  if (o.browser !== undefined) {
+    if (plan.model === 'open') throw new UsageError('--browser: the page runs the closed model only (-c N), not --rate');
+    chromium = chromiumFor(o.browser);
+    if (chromium === null) {
+      throw new UnavailableError(`--browser: no Chromium ${o.browser.path !== undefined ? `at ${o.browser.path}` : 'on PATH or at /usr/bin/chromium'}: ${CHROMIUM_INSTALL_HINT}`);
+    }
+  }
   let server: ServeChild | null = null;
+  let twin: BrowserTwin | null = null;
   let url = o.url;
   if (url === undefined && o.openai === undefined) {
     server = await startServeChild(o.flushPolicy, undefined, o.http2 === true ? ['--http2'] : []);
@@ -97,10 +112,15 @@ export async function bench(o: BenchOptions, observe?: (runner: LoadRunner) => v
       o.keepTimelines,
       plan.model === 'open',
     );
-    const runner = new LoadRunner(spec, plan, (r) => summary.add(r));
+    if (o.browser !== undefined) {
+      const api = browserApiFor(o.browser, spec, o.header ?? []);
+      twin = await BrowserTwin.launch(chromium, spec, { api, concurrency: plan.concurrency, requests: plan.requests, durationMs: plan.durationMs, warmup: plan.warmup });
+    }
+    const onRecord = twin === null ? (r: StreamRecord) => summary.add(r) : (r: StreamRecord) => (summary.add(r), twin!.wire(r));
+    const runner = new LoadRunner(spec, plan, onRecord);
     observe?.(runner);
-    const run = await runner.run(signal);
-    const configuration = summary.finish({
+    const [run] = await Promise.all([runner.run(signal), twin?.run(signal)]);
+    const wire = summary.finish({
       ...run,
       load: {
         model: plan.model,
@@ -115,12 +135,14 @@ export async function bench(o: BenchOptions, observe?: (runner: LoadRunner) => v
         planned_duration_s: plan.durationMs === null ? null : plan.durationMs / 1000,
       },
     });
+    const configuration = twin === null ? wire : twin.finish(wire);
     const report = buildReport('bench', o.args, [configuration], reportEnvironment());
     const nothingMeasured = configuration.requests.ok === 0;
     const kinds = Object.entries(configuration.errors).map(([k, n]) => `${k} ${n}`).join(', ');
     const reason = nothingMeasured ? `nothing measured: all ${configuration.requests.measured} requests to ${spec.url.href} failed (${kinds})` : '';
     return { report, nothingMeasured, reason, interrupted: signal?.aborted === true };
   } finally {
+    await twin?.close();
     await server?.stop();
   }
 }

@@ -17,7 +17,7 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
   if (outFile !== null) await ensureWritable(outFile, '--out');
   if (flags.html !== undefined) await ensureWritable(flags.html, '--html');
   const openai = openAiOptionsFrom(url, flags);
-  const { openai: _openaiBaseUrl, ...benchFlags } = flags;
+  const { openai: _openaiBaseUrl, browser, browserApi, browserPath, ...benchFlags } = flags;
   // Progress only on a terminal and not --quiet (docs/cli.md): the runner emits, the line listens.
   const progress = flags.quiet !== true && process.stderr.isTTY === true;
   // First Ctrl-C: stop after aborting the request in flight, and still report what was measured.
@@ -36,6 +36,9 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
         ...benchFlags,
         ...(url !== undefined ? { url } : {}),
         ...(openai !== undefined ? { openai } : {}),
+        ...(browser === true
+          ? { browser: { ...(browserApi !== undefined ? { api: browserApi } : {}), ...(browserPath !== undefined ? { path: browserPath } : {}), ...(process.env['PATH'] !== undefined ? { pathEnv: process.env['PATH'] } : {}) } }
+          : {}),
         requests: flags.duration !== undefined ? null : flags.requests,
         durationMs: flags.duration ?? null,
         rate: flags.rate ?? null,

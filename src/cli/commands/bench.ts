@@ -27,6 +27,9 @@ interface BenchFlags extends OpenAiFlags, RequestFlags {
   name?: string;
   quiet?: boolean;
   threshold?: string[];
+  browser?: boolean;
+  browserApi?: 'fetch' | 'eventsource';
+  browserPath?: string;
 }
 
 export function registerBench(program: Command, ctx: CliContext): void {
@@ -59,6 +62,9 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--name <name>', 'configuration name in the report (default: bench, the flush policy, or the --openai model)')
     .option('-q, --quiet', 'no progress on stderr')
     .option('--threshold <expr>', "gate in one step, as `gate --threshold`: exit 1 unless it holds (repeatable)", collect)
+    .option('--browser', 'also run the same workload in headless Chromium (system Chromium, via playwright-core): what the page sees')
+    .addOption(new Option('--browser-api <api>', 'with --browser: how the page reads the stream (fetch can POST; eventsource needs GET)').choices(['fetch', 'eventsource']))
+    .option('--browser-path <file>', 'with --browser: the Chromium executable (default: chromium on PATH, else /usr/bin/chromium)')
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -68,7 +74,9 @@ export function registerBench(program: Command, ctx: CliContext): void {
         '  $ notebook-stream bench --rate 50 --arrival poisson -d 2m  # open model, no coordinated omission\n' +
         '  $ notebook-stream bench http://127.0.0.1:18600/send_operation --json\n' +
         "  $ notebook-stream bench https://api.example.com/v1/chat/completions -H 'Authorization: Bearer …' --body-file req.json\n" +
-        "  $ notebook-stream bench --openai http://127.0.0.1:18700/v1 --model 'synthetic?ttft_ms=200&tps=50' -n 10",
+        "  $ notebook-stream bench --openai http://127.0.0.1:18700/v1 --model 'synthetic?ttft_ms=200&tps=50' -n 10\n" +
+        '  $ notebook-stream bench --browser -n 20                    # the page in headless Chromium next to the wire\n' +
+        '  $ notebook-stream bench --browser -c 8 -n 8                # over HTTP/1.1 two page streams wait for a connection',
     )
     .action(async (url: string | undefined, flags: BenchFlags, command: Command) => {
       if ((url !== undefined || flags.openai !== undefined) && command.getOptionValueSource('flushPolicy') === 'cli') {
@@ -82,6 +90,10 @@ export function registerBench(program: Command, ctx: CliContext): void {
       if (flags.rate === undefined && (given('arrival') || flags.maxInFlight !== undefined)) {
         throw new UsageError(`${given('arrival') ? '--arrival' : '--max-in-flight'}: only with --rate (the open model)`);
       }
+      if (flags.browser !== true && (flags.browserApi !== undefined || flags.browserPath !== undefined)) {
+        throw new UsageError(`${flags.browserApi !== undefined ? '--browser-api' : '--browser-path'}: only with --browser`);
+      }
+      if (flags.browser === true && flags.openai !== undefined) throw new UsageError('--browser and --openai: the page probe runs against a stream URL, not the OpenAI client');
       // Lazy: --help and --version never load undici.
       const { runBenchCommand } = await import('./bench-action.js');
       const code = await runBenchCommand(url, flags, redactArgs(((command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? []).slice(2)));
