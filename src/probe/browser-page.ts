@@ -3,6 +3,8 @@
  * requests are same-origin and the target needs no CORS set-up. Browser code as text: src/ compiles
  * without the DOM library, so Node code cannot use browser globals by mistake.
  *
+ * The page asks the target for nothing else (an empty icon: no /favicon.ico request).
+ *
  * `window.__nbsRun(cfg)` runs a closed model: `cfg.concurrency` workers, each starting its next
  * stream when the last one ended, until `cfg.total` streams (or `cfg.durationMs` of measured ones).
  * Per stream it keeps, on the page's monotonic clock (`performance.now()`): the request start
@@ -187,28 +189,25 @@ window.__nbsRun = async function (cfg) {
     }
   };
   await Promise.all(slots.map(worker));
-  // The frame after the last append.
+  // The frame after the last append; then a task, so the last Resource Timing entries are in.
   await new Promise((resolve) => requestAnimationFrame(() => { onFrame(); resolve(); }));
+  await new Promise((resolve) => setTimeout(resolve, 20));
   // Resource Timing, once every body is read: when each request went out on a connection
-  // (requestStart) and over which protocol. Matched to streams by start and end time.
+  // (requestStart), when the network stack had its last byte (responseEnd), over which protocol.
+  // Entries come in start order, as the streams do; an entry starts after its fetch() call (on a
+  // busy page tens of ms after) and before the stream ended.
   const url = new URL(cfg.url, location.href).href;
   const entries = performance.getEntriesByType('resource').filter((e) => e.name === url);
-  const used = new Set();
+  let k = 0;
   for (const s of streams) {
-    let best = -1;
-    let bestD = Infinity;
-    for (let k = 0; k < entries.length; k++) {
-      if (used.has(k)) continue;
-      const e = entries[k];
-      const d = Math.abs(e.startTime - s.start) + (e.responseEnd > 0 ? Math.abs(e.responseEnd - s.end) : 0);
-      if (d < bestD) { bestD = d; best = k; }
-    }
     s.sent = null;
+    s.netEnd = null;
     s.protocol = null;
-    if (best >= 0 && bestD < 50) {
-      used.add(best);
-      const e = entries[best];
+    while (k < entries.length && entries[k].startTime < s.start) k++;
+    if (k < entries.length && entries[k].startTime <= s.end) {
+      const e = entries[k++];
       s.sent = e.requestStart > 0 ? e.requestStart : null;
+      s.netEnd = e.responseEnd > 0 ? e.responseEnd : null;
       s.protocol = e.nextHopProtocol || null;
     }
   }
@@ -217,4 +216,4 @@ window.__nbsRun = async function (cfg) {
 `;
 
 /** The page: an empty document and the probe script. */
-export const PROBE_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>notebook-stream browser probe</title></head><body><script>${SCRIPT}</script></body></html>`;
+export const PROBE_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>notebook-stream browser probe</title><link rel="icon" href="data:,"></head><body><script>${SCRIPT}</script></body></html>`;

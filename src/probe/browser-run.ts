@@ -24,6 +24,9 @@ export interface PageStream {
   headersMs: number | null;
   /** When the request went out on a connection (Resource Timing `requestStart`). */
   sentMs: number | null;
+  /** When the network stack had the last byte (Resource Timing `responseEnd`): the connection is free from then on. */
+  netEndMs: number | null;
+  /** When the page read the end of the body. */
   endMs: number;
   status: number | null;
   error: string | null;
@@ -51,6 +54,7 @@ interface RawStream {
   start: number;
   headers: number | null;
   sent: number | null;
+  netEnd: number | null;
   end: number;
   status: number | null;
   error: string | null;
@@ -146,6 +150,7 @@ export async function runInBrowser(browser: Browser, spec: RequestSpec, plan: Br
         startMs: s.start + offsetMs,
         headersMs: rel(s.headers, s.start),
         sentMs: rel(s.sent, s.start),
+        netEndMs: rel(s.netEnd, s.start),
         endMs: s.end - s.start,
         status: s.status,
         error: s.error,

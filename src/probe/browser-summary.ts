@@ -36,10 +36,12 @@ export function wireTwin(r: StreamRecord): WireTwin | null {
 
 /**
  * Streams whose request went out only after another stream of the run ended: they waited for a
- * connection. When Resource Timing did not say when the request went out, the headers stand in.
+ * connection. Both times are the network stack's (Resource Timing's requestStart and responseEnd):
+ * the page reads a body's end a little after the connection went to the next request. Without
+ * Resource Timing the headers and the page's end stand in.
  */
 function queuedStreams(streams: readonly PageStream[]): Set<PageStream> {
-  const ends = streams.map((s) => s.startMs + s.endMs).sort((a, b) => a - b);
+  const ends = streams.map((s) => s.startMs + (s.netEndMs ?? s.endMs)).sort((a, b) => a - b);
   const out = new Set<PageStream>();
   for (const s of streams) {
     const sent = s.sentMs ?? s.headersMs;
