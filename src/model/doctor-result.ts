@@ -67,7 +67,7 @@ export interface RunSummary {
   contentEncoding: string;
 }
 
-export type StepId = 'compression' | 'accept' | 'event-size' | 'direct';
+export type StepId = 'compression' | 'accept' | 'event-size' | 'direct' | 'browser';
 
 export interface AttributionStep {
   id: StepId;
@@ -80,7 +80,8 @@ export interface AttributionStep {
   /** What the difference (or its absence) says. */
   conclusion: string;
   /** The cause this step points at, when it points at one. */
-  implicates: 'compression' | 'accept' | 'size' | 'path' | 'backend' | null;
+  /** `queueing`, `main-thread`, `browser`: doctor --browser's step (docs/troubleshooting.md). */
+  implicates: 'compression' | 'accept' | 'size' | 'path' | 'backend' | 'queueing' | 'main-thread' | 'browser' | null;
 }
 
 export interface RankedFix extends Fix {

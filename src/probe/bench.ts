@@ -10,9 +10,8 @@ import { LoadSummary } from './load-summary.js';
 import { checkOpenFileLimit } from './open-file-limit.js';
 import { buildOpenAiSpec, type OpenAiOptions } from './openai-request.js';
 import { startServeChild, type ServeChild } from './serve-child.js';
-import { BrowserTwin, browserApiFor, chromiumFor, type BrowserOptions } from './browser-twin.js';
-import { CHROMIUM_INSTALL_HINT } from './chromium.js';
-import { UnavailableError, UsageError } from '../model/errors.js';
+import { BrowserTwin, browserApiFor, requireChromium, type BrowserOptions } from './browser-twin.js';
+import { UsageError } from '../model/errors.js';
 
 export interface BenchOptions extends RequestFlags {
   /** Target URL; when absent the embedded server is started in a child process. */
@@ -79,10 +78,7 @@ export async function bench(o: BenchOptions, observe?: (runner: LoadRunner) => v
   let chromium: string | null = null;
   if (o.browser !== undefined) {
     if (plan.model === 'open') throw new UsageError('--browser: the page runs the closed model only (-c N), not --rate');
-    chromium = chromiumFor(o.browser);
-    if (chromium === null) {
-      throw new UnavailableError(`--browser: no Chromium ${o.browser.path !== undefined ? `at ${o.browser.path}` : 'on PATH or at /usr/bin/chromium'}: ${CHROMIUM_INSTALL_HINT}`);
-    }
+    chromium = requireChromium(o.browser);
   }
   let server: ServeChild | null = null;
   let twin: BrowserTwin | null = null;

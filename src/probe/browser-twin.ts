@@ -1,10 +1,10 @@
-import type { BrowserApi } from '../model/browser.js';
-import { UsageError } from '../model/errors.js';
+import type { BrowserApi, BrowserTimeline } from '../model/browser.js';
+import { UnavailableError, UsageError } from '../model/errors.js';
 import type { StreamRecord } from '../model/record.js';
 import type { ReportConfiguration } from '../model/report.js';
 import { runInBrowser, type BrowserPlan, type PageRun } from './browser-run.js';
-import { summarizeBrowser, wireTwin, withBrowser, type WireTwin } from './browser-summary.js';
-import { findChromium, launchChromium, type Browser } from './chromium.js';
+import { summarizeBrowser, wireTwin, withBrowser, type BrowserSummary, type WireTwin } from './browser-summary.js';
+import { CHROMIUM_INSTALL_HINT, findChromium, launchChromium, type Browser } from './chromium.js';
 import type { RequestSpec } from './request-spec.js';
 
 /** `--browser`, `--browser-api`, `--browser-path`. */
@@ -17,9 +17,13 @@ export interface BrowserOptions {
   pathEnv?: string;
 }
 
-/** The Chromium executable, checked before anything is measured (exit 3 with the install hint when missing). */
-export function chromiumFor(o: BrowserOptions): string | null {
-  return findChromium(o.path, o.pathEnv);
+/** The Chromium executable, checked before anything is measured: exit 3 with the install hint when missing. */
+export function requireChromium(o: BrowserOptions): string {
+  const found = findChromium(o.path, o.pathEnv);
+  if (found === null) {
+    throw new UnavailableError(`--browser: no Chromium ${o.path !== undefined ? `at ${o.path}` : 'on PATH or at /usr/bin/chromium'}: ${CHROMIUM_INSTALL_HINT}`);
+  }
+  return found;
 }
 
 /** The API the page reads with, checked against the request: EventSource can only GET, without headers of its own. */
@@ -65,11 +69,15 @@ export class BrowserTwin {
     return this.page;
   }
 
+  /** The page's metrics, facts and warnings, with page timelines for the `keep` requests; null before `run`. */
+  summary(keep: ReadonlyArray<{ role: BrowserTimeline['role']; request: number }>): BrowserSummary | null {
+    return this.page === null ? null : summarizeBrowser(this.page, this.plan.api, this.twins, keep);
+  }
+
   /** The wire configuration with the page's metrics, facts and warnings added. */
   finish(c: ReportConfiguration): ReportConfiguration {
-    if (this.page === null) return c;
-    const keep = c.timelines.map((t) => ({ role: t.role, request: t.request }));
-    return withBrowser(c, summarizeBrowser(this.page, this.plan.api, this.twins, keep));
+    const s = this.summary(c.timelines.map((t) => ({ role: t.role, request: t.request })));
+    return s === null ? c : withBrowser(c, s);
   }
 
   async close(): Promise<void> {

@@ -17,6 +17,8 @@ export function renderDoctor(r: DoctorResult): string {
   lines.push(chalk.bold(`doctor ${r.url}`) + (r.direct !== null ? `  (direct: ${r.direct})` : ''));
   lines.push(`verdict: ${colour(r.verdict)}  (${r.agree}/${r.of} runs${r.resolvedBy !== null ? ` said ${r.runsVerdict}, steady` : ''})  ${r.reason}`);
   if (r.resolvedBy !== null) lines.push(`  resolved by the ${r.resolvedBy}`);
+  const page = r.attribution.find((s) => s.id === 'browser' && s.implicates !== null);
+  if (page !== undefined) lines.push(chalk.yellow(`  in the browser: ${page.conclusion}`));
   if (c.verdict === 'PERIODIC_FLUSH') lines.push(`  flush interval ~${c.flushIntervalMs} ms; first content waited ${n(c.addedFirstContentMs)} ms in the buffer`);
   if (c.verdict === 'SIZE_THRESHOLD') lines.push(`  releases of ~${c.thresholdKiB} KiB (${c.thresholdBytes} bytes); first content waited ${n(c.addedFirstContentMs)} ms`);
   if (c.verdict === 'FULLY_BUFFERED') lines.push(`  first content waited ${n(c.addedFirstContentMs)} ms for the end of the stream`);

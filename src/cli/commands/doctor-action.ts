@@ -6,8 +6,18 @@ import type { DoctorFlags } from './doctor.js';
 export async function runDoctorCommand(url: string, flags: DoctorFlags): Promise<ExitCode> {
   if (flags.serverTime !== undefined && flags.serverTime.trim() === '') throw new UsageError('--server-time: empty path');
   const progress = flags.quiet !== true && process.stderr.isTTY === true;
+  const { browser: wantBrowser, browserApi, browserPath, browserStreams, ...rest } = flags;
+  if (wantBrowser !== true && (browserApi !== undefined || browserPath !== undefined)) {
+    throw new UsageError(`${browserApi !== undefined ? '--browser-api' : '--browser-path'}: only with --browser`);
+  }
+  const browser =
+    wantBrowser === true
+      ? { streams: browserStreams, ...(browserApi !== undefined ? { api: browserApi } : {}), ...(browserPath !== undefined ? { path: browserPath } : {}), ...(process.env['PATH'] !== undefined ? { pathEnv: process.env['PATH'] } : {}) }
+      : undefined;
+  // A missing Chromium exits 3 before anything is measured.
+  if (browser !== undefined) (await import('../../probe/browser-twin.js')).requireChromium(browser);
   const result = await doctor(
-    { ...flags, url, ...(flags.direct !== undefined ? { direct: flags.direct } : {}) },
+    { ...rest, url, ...(flags.direct !== undefined ? { direct: flags.direct } : {}), ...(browser !== undefined ? { browser } : {}) },
     progress ? (line) => process.stderr.write(`${line}\n`) : undefined,
   );
   process.stdout.write(flags.json === true ? serializeDoctor(result) : renderDoctor(result));
