@@ -1,6 +1,7 @@
 import { UsageError } from '../../model/errors.js';
 import { bench } from '../../probe/bench.js';
 import { openAiOptionsFrom } from '../openai-options.js';
+import { browserOptionsFrom } from '../browser-options.js';
 import { attachProgressLine } from '../progress-line.js';
 import { renderTable } from '../../report/render-table.js';
 import { reportErrors } from '../../report/validate-report.js';
@@ -17,7 +18,8 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
   if (outFile !== null) await ensureWritable(outFile, '--out');
   if (flags.html !== undefined) await ensureWritable(flags.html, '--html');
   const openai = openAiOptionsFrom(url, flags);
-  const { openai: _openaiBaseUrl, browser, browserApi, browserPath, ...benchFlags } = flags;
+  const { openai: _openaiBaseUrl, browser: _browser, browserApi: _api, browserPath: _path, ...benchFlags } = flags;
+  const browser = browserOptionsFrom(flags);
   // Progress only on a terminal and not --quiet (docs/cli.md): the runner emits, the line listens.
   const progress = flags.quiet !== true && process.stderr.isTTY === true;
   // First Ctrl-C: stop after aborting the request in flight, and still report what was measured.
@@ -36,9 +38,7 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
         ...benchFlags,
         ...(url !== undefined ? { url } : {}),
         ...(openai !== undefined ? { openai } : {}),
-        ...(browser === true
-          ? { browser: { ...(browserApi !== undefined ? { api: browserApi } : {}), ...(browserPath !== undefined ? { path: browserPath } : {}), ...(process.env['PATH'] !== undefined ? { pathEnv: process.env['PATH'] } : {}) } }
-          : {}),
+        ...(browser !== undefined ? { browser } : {}),
         requests: flags.duration !== undefined ? null : flags.requests,
         durationMs: flags.duration ?? null,
         rate: flags.rate ?? null,

@@ -8,9 +8,10 @@ import { parseDuration } from '../duration.js';
 import { redactArgs } from '../redact-args.js';
 import { addRequestOptions } from './request-options.js';
 import type { RequestFlags } from '../../probe/build-request-spec.js';
+import type { BrowserFlags } from '../browser-options.js';
 
 /** Flags as commander hands them to the action. */
-interface BenchFlags extends OpenAiFlags, RequestFlags {
+interface BenchFlags extends OpenAiFlags, RequestFlags, BrowserFlags {
   requests: number;
   warmup: number;
   concurrency: number;
@@ -27,9 +28,6 @@ interface BenchFlags extends OpenAiFlags, RequestFlags {
   name?: string;
   quiet?: boolean;
   threshold?: string[];
-  browser?: boolean;
-  browserApi?: 'fetch' | 'eventsource';
-  browserPath?: string;
 }
 
 export function registerBench(program: Command, ctx: CliContext): void {
@@ -89,9 +87,6 @@ export function registerBench(program: Command, ctx: CliContext): void {
       }
       if (flags.rate === undefined && (given('arrival') || flags.maxInFlight !== undefined)) {
         throw new UsageError(`${given('arrival') ? '--arrival' : '--max-in-flight'}: only with --rate (the open model)`);
-      }
-      if (flags.browser !== true && (flags.browserApi !== undefined || flags.browserPath !== undefined)) {
-        throw new UsageError(`${flags.browserApi !== undefined ? '--browser-api' : '--browser-path'}: only with --browser`);
       }
       if (flags.browser === true && flags.openai !== undefined) throw new UsageError('--browser and --openai: the page probe runs against a stream URL, not the OpenAI client');
       // Lazy: --help and --version never load undici.

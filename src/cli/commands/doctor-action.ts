@@ -1,3 +1,4 @@
+import { browserOptionsFrom } from '../browser-options.js';
 import { ExitCode, UsageError } from '../../model/errors.js';
 import { doctor } from '../../probe/doctor.js';
 import { renderDoctor, serializeDoctor } from '../../report/render-doctor.js';
@@ -6,14 +7,9 @@ import type { DoctorFlags } from './doctor.js';
 export async function runDoctorCommand(url: string, flags: DoctorFlags): Promise<ExitCode> {
   if (flags.serverTime !== undefined && flags.serverTime.trim() === '') throw new UsageError('--server-time: empty path');
   const progress = flags.quiet !== true && process.stderr.isTTY === true;
-  const { browser: wantBrowser, browserApi, browserPath, browserStreams, ...rest } = flags;
-  if (wantBrowser !== true && (browserApi !== undefined || browserPath !== undefined)) {
-    throw new UsageError(`${browserApi !== undefined ? '--browser-api' : '--browser-path'}: only with --browser`);
-  }
-  const browser =
-    wantBrowser === true
-      ? { streams: browserStreams, ...(browserApi !== undefined ? { api: browserApi } : {}), ...(browserPath !== undefined ? { path: browserPath } : {}), ...(process.env['PATH'] !== undefined ? { pathEnv: process.env['PATH'] } : {}) }
-      : undefined;
+  const { browser: _browser, browserApi: _api, browserPath: _path, browserStreams, ...rest } = flags;
+  const pageOptions = browserOptionsFrom(flags);
+  const browser = pageOptions === undefined ? undefined : { ...pageOptions, streams: browserStreams };
   // A missing Chromium exits 3 before anything is measured.
   if (browser !== undefined) (await import('../../probe/browser-twin.js')).requireChromium(browser);
   const result = await doctor(

@@ -1,10 +1,11 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../model/errors.js';
 import type { CliContext } from '../context.js';
+import type { BrowserFlags } from '../browser-options.js';
 import { intIn } from '../options.js';
 import { addRequestOptions, type RequestFlagValues } from './request-options.js';
 
-export interface DoctorFlags extends RequestFlagValues {
+export interface DoctorFlags extends RequestFlagValues, BrowserFlags {
   direct?: string;
   runs: number;
   budgetS: number;
@@ -14,9 +15,6 @@ export interface DoctorFlags extends RequestFlagValues {
   jupyterUrl?: string;
   jupyterToken?: string;
   jupyterSamples: number;
-  browser?: boolean;
-  browserApi?: 'fetch' | 'eventsource';
-  browserPath?: string;
   browserStreams: number;
 }
 
