@@ -9,17 +9,11 @@ function seconds(ms: number): string {
 export function formatProgress(p: LoadProgress): string {
   const parts: string[] = [];
   if (p.phase === 'warmup') parts.push('warmup');
-  let eta: number | null = null;
-  if (p.total !== null) {
-    parts.push(`${p.done}/${p.total}`);
-    if (p.done > 0 && p.done < p.total) eta = (p.elapsedMs / p.done) * (p.total - p.done);
-  } else if (p.durationMs !== null) {
-    parts.push(`${seconds(p.elapsedMs)}/${seconds(p.durationMs)}`, `${p.done} done`);
-    eta = Math.max(0, p.durationMs - p.elapsedMs);
-  }
-  parts.push(`${p.ratePerS.toFixed(0)} req/s`, `${p.inFlight} in flight`, `${p.errors} errors`);
+  if (p.total !== null) parts.push(`${p.done}/${p.total}`);
+  else if (p.durationMs !== null) parts.push(`${seconds(p.elapsedMs)}/${seconds(p.durationMs)}`, `${p.done} done`);
+  parts.push(`${p.ratePerS < 10 ? p.ratePerS.toFixed(1) : p.ratePerS.toFixed(0)} req/s`, `${p.inFlight} in flight`, `${p.errors} errors`);
   if (p.dropped > 0) parts.push(`${p.dropped} dropped`);
-  if (eta !== null) parts.push(`ETA ${seconds(eta)}`);
+  if (p.etaMs !== null && (p.total === null || p.done < p.total)) parts.push(`ETA ${seconds(p.etaMs)}`);
   return parts.join('  ');
 }
 
@@ -35,5 +29,27 @@ export function attachProgressLine(runner: EventEmitter<LoadRunnerEvents>, out: 
   return () => {
     runner.off('tick', draw);
     runner.off('done', clear);
+  };
+}
+
+/**
+ * Without a terminal (CI logs, a pipe) there is no line to redraw: one line per phase instead, so
+ * a long run shows it is alive (issue 32). Returns a function that detaches it.
+ */
+export function attachPhaseLines(runner: EventEmitter<LoadRunnerEvents>, out: NodeJS.WritableStream, what: string): () => void {
+  let phase: LoadProgress['phase'] | null = null;
+  const started = performance.now();
+  const tick = (p: LoadProgress) => {
+    if (p.phase === phase) return;
+    phase = p.phase;
+    const size = p.total !== null ? `${p.total} request${p.total === 1 ? '' : 's'}` : p.durationMs !== null ? `for ${seconds(p.durationMs)}` : '';
+    out.write(`${what}: ${p.phase === 'warmup' ? 'warm-up' : 'measuring'} ${size}\n`);
+  };
+  const done = (p: LoadProgress) => out.write(`${what}: done, ${p.done} requests (${p.errors} errors) in ${seconds(performance.now() - started)}\n`);
+  runner.on('tick', tick);
+  runner.on('done', done);
+  return () => {
+    runner.off('tick', tick);
+    runner.off('done', done);
   };
 }

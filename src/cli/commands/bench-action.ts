@@ -1,15 +1,16 @@
-import { UsageError } from '../../model/errors.js';
+import { ExitCode, UsageError } from '../../model/errors.js';
 import { bench } from '../../probe/bench.js';
+import { failureHints } from '../failure-hints.js';
 import { openAiOptionsFrom } from '../openai-options.js';
 import { browserOptionsFrom } from '../browser-options.js';
-import { attachProgressLine } from '../progress-line.js';
+import { attachPhaseLines, attachProgressLine } from '../progress-line.js';
 import { renderTable } from '../../report/render-table.js';
 import { reportErrors } from '../../report/validate-report.js';
 import { defaultReportPath, ensureWritable, serializeReport, writeReport } from '../../report/write-report.js';
 import type { BenchFlags } from './bench.js';
 import { prepareBenchGates } from './gate-action.js';
 
-/** Runs `bench`, writes the report, prints the table or JSON. Resolves to 0, 1 (a --threshold failed) or 3. */
+/** Runs `bench`, writes the report, prints the table or JSON. Resolves to 0, 1 (a --threshold failed), 3 or 130 (interrupted). */
 export async function runBenchCommand(url: string | undefined, flags: BenchFlags, args: readonly string[]): Promise<number> {
   if (flags.serverTime !== undefined && flags.serverTime.trim() === '') throw new UsageError('--server-time: empty path');
   if (flags.html === '-') throw new UsageError('--html: give a file (stdout carries the table, or the JSON with --json)');
@@ -46,7 +47,7 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
         connections: flags.connections ?? null,
         args,
       },
-      progress ? (runner) => attachProgressLine(runner, process.stderr) : undefined,
+      progress ? (runner) => attachProgressLine(runner, process.stderr) : flags.quiet !== true && flags.json !== true ? (runner) => attachPhaseLines(runner, process.stderr, 'bench') : undefined,
       interrupt.signal,
     );
   } finally {
@@ -76,9 +77,13 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
     }
   }
   process.stdout.write(flags.json === true ? serializeReport(report) : renderTable(report));
+  if (outcome.interrupted) return ExitCode.INTERRUPTED;
+  const hints = failureHints(report.configurations[0]!, flags);
   if (outcome.nothingMeasured) {
     process.stderr.write(`notebook-stream: ${outcome.reason}\n`);
+    for (const h of hints) process.stderr.write(`hint: ${h}\n`);
     return 3;
   }
+  for (const h of hints) process.stderr.write(`hint: ${h}\n`);
   return gates === null ? 0 : gates.apply(report, file, flags.json === true);
 }

@@ -1,12 +1,14 @@
 import { browserOptionsFrom } from '../browser-options.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UsageError } from '../../model/errors.js';
+import { ExitCode, UsageError } from '../../model/errors.js';
 import { compare, type CompareProgress } from '../../probe/compare.js';
 import { langFromLocale } from '../../report/compare-labels.js';
 import { compareMarkdown } from '../../report/markdown.js';
 import { readReportFile } from '../../report/read-report.js';
 import { renderCompare } from '../../report/render-compare.js';
+import { failureHints } from '../failure-hints.js';
+import { terminalWidth } from '../terminal-width.js';
 import type { Report, ReportConfiguration } from '../../model/report.js';
 import { reportErrors } from '../../report/validate-report.js';
 import { defaultReportPath, serializeReport, writeReport } from '../../report/write-report.js';
@@ -67,9 +69,15 @@ export async function runCompareCommand(inputs: string[], flags: CompareFlags, a
   } else {
     if (flags.select !== undefined) throw new UsageError('--select: picks configurations of report files; give report files');
     const progress = flags.quiet !== true && process.stderr.isTTY === true;
+    // Without a terminal: a line per round (a CI log shows the run is alive), not a redrawn line.
+    let lastRound = 0;
     const onProgress = progress
       ? (p: CompareProgress) => process.stderr.write(`\r\x1b[Kround ${p.round}/${p.rounds} ${p.configuration} ${p.done}/${p.total}`)
-      : undefined;
+      : flags.quiet !== true && flags.json !== true
+        ? (p: CompareProgress) => {
+            if (p.round !== lastRound) process.stderr.write(`compare: round ${(lastRound = p.round)}/${p.rounds}\n`);
+          }
+        : undefined;
     // First Ctrl-C: end the streams in flight, drop the unfinished round, report the completed
     // ones (as bench does). A second one gets Node's default (exit at once).
     const interrupt = new AbortController();
@@ -115,7 +123,11 @@ export async function runCompareCommand(inputs: string[], flags: CompareFlags, a
     defaultOut = defaultReportPath('compare');
     if (outcome.nothingMeasured) {
       process.stderr.write(`notebook-stream: ${outcome.reason}\n`);
+      const hints = new Set(report.configurations.flatMap((c) => failureHints(c, flags)));
+      for (const h of hints) process.stderr.write(`hint: ${h}\n`);
       code = 3;
+    } else if (outcome.interrupted) {
+      code = ExitCode.INTERRUPTED;
     }
   }
   const problems = reportErrors(report);
@@ -131,6 +143,6 @@ export async function runCompareCommand(inputs: string[], flags: CompareFlags, a
     await writeText(flags.html, reportExporter('html', lang)(report), '--html');
     if (flags.quiet !== true && flags.json !== true) process.stderr.write(`html: ${flags.html}\n`);
   }
-  process.stdout.write(flags.json === true ? serializeReport(report) : renderCompare(report, lang));
+  process.stdout.write(flags.json === true ? serializeReport(report) : renderCompare(report, lang, { width: terminalWidth(), wide: flags.wide === true }));
   return code;
 }
