@@ -25,7 +25,7 @@ test('bench --browser --browser-api eventsource against a GET SSE stream', { tim
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/events`;
-  const c = await benchJson([url, '--browser-api', 'eventsource', '-n', '3']);
+  const c = await benchJson([url, '--browser-api', 'eventsource', '-n', '3', '--warmup', '0']);
   const b = c.browser!;
   assert.equal(b.api, 'eventsource');
   assert.deepEqual(b.requests, { measured: 3, ok: 3, failed: 0 });

@@ -127,7 +127,7 @@ export function summarizeBrowser(page: PageRun, api: BrowserApi, twins: Readonly
     warnings.push(
       `browser: ${queuedList.length} of ${measured.length} page streams waited for another stream to end before their request went out ` +
         `(${h1 ? `HTTP/1.1: Chromium opens at most ${HTTP1_CONNECTIONS_PER_ORIGIN} connections per origin` : `protocol ${protocol}`}; ` +
-        `queued_ms ${queuedList.map((q) => q.queued_ms).join(', ')}). Fix: serve HTTP/2 over TLS (h2 carries every stream on one connection), ` +
+        `queued_ms ${queuedList.slice(0, 8).map((q) => q.queued_ms).join(', ')}${queuedList.length > 8 ? ', …' : ''}). Fix: serve HTTP/2 over TLS (h2 carries every stream on one connection), ` +
         'or open fewer streams per origin (one multiplexed stream per tab, or separate origins)',
     );
   }
