@@ -1,8 +1,10 @@
 
+import { field } from '../model/field-text.js';
 import { buildReport } from '../model/build-report.js';
 import { reportEnvironment } from './machine-facts.js';
-import type { Report } from '../model/report.js';
+import type { DefinitionTool, Report } from '../model/report.js';
 import type { StreamRecord } from '../model/record.js';
+import type { Slo } from '../model/slo.js';
 import type { Arrival } from './arrival-schedule.js';
 import { buildRequestSpec, type RequestFlags } from './build-request-spec.js';
 import { LoadRunner, type LoadPlan } from './load-runner.js';
@@ -35,6 +37,16 @@ export interface BenchOptions extends RequestFlags {
   args: readonly string[];
   /** `--openai`: streaming chat completions to this API base instead of `url`. */
   openai?: OpenAiOptions;
+  /** Goodput against these objectives (docs/metrics.md, "Goodput"). */
+  slo?: Slo;
+  /** One tool's view of the LLM streams (docs/metrics.md, "Every tool's definitions"). */
+  definitions?: DefinitionTool;
+  /** Streams with an integrity problem fail with its kind instead of being counted. */
+  strictStreams?: boolean;
+  /** The source's heartbeat interval, ms, when known: enables `heartbeat_missing`. */
+  heartbeatMs?: number | null;
+  /** Every record as it finishes, warmup included, before the summary drops it (the raw trace listens). */
+  onRecord?: (record: StreamRecord) => void;
   /** `--browser`: the same workload in headless Chromium alongside (browser-twin.ts). */
   browser?: BrowserOptions;
 }
@@ -55,7 +67,7 @@ export function loadPlan(o: BenchOptions): LoadPlan {
   const concurrency = o.concurrency ?? 1;
   const maxInFlight = o.maxInFlight ?? (rate !== null ? Math.max(1, Math.ceil(10 * rate)) : concurrency);
   const connections = o.connections ?? (rate !== null ? maxInFlight : concurrency);
-  checkOpenFileLimit(connections, o.connections != null ? '--connections' : rate !== null ? '--max-in-flight' : '-c/--concurrency');
+  checkOpenFileLimit(connections, o.connections != null ? field('connections') : rate !== null ? field('maxInFlight') : field('concurrency', 'both'));
   return {
     model: rate !== null ? 'open' : 'closed',
     concurrency,
@@ -90,6 +102,7 @@ export async function bench(o: BenchOptions, observe?: (runner: LoadRunner) => v
   try {
     const openai = o.openai !== undefined ? await buildOpenAiSpec(o.openai, o) : null;
     const spec = openai?.spec ?? (await buildRequestSpec(url ?? '', o));
+    spec.streamChecks = { strict: o.strictStreams === true, heartbeatMs: o.heartbeatMs ?? null };
     const name = o.name ?? openai?.model ?? (server !== null ? o.flushPolicy : 'bench');
     const summary = new LoadSummary(
       name,
@@ -107,13 +120,21 @@ export async function bench(o: BenchOptions, observe?: (runner: LoadRunner) => v
       },
       o.keepTimelines,
       plan.model === 'open',
+      undefined,
+      undefined,
+      { ...(o.slo !== undefined ? { slo: o.slo } : {}), ...(o.definitions !== undefined ? { definitions: o.definitions } : {}) },
     );
     if (o.browser !== undefined) {
       const api = browserApiFor(o.browser, spec, o.header ?? []);
       twin = await BrowserTwin.launch(chromium, spec, { api, concurrency: plan.concurrency, requests: plan.requests, durationMs: plan.durationMs, warmup: plan.warmup });
     }
-    const onRecord = twin === null ? (r: StreamRecord) => summary.add(r) : (r: StreamRecord) => (summary.add(r), twin!.wire(r));
-    const runner = new LoadRunner(spec, plan, onRecord);
+    const onRecord = o.onRecord;
+    const page = twin;
+    const runner = new LoadRunner(spec, plan, (r) => {
+      onRecord?.(r);
+      summary.add(r);
+      page?.wire(r);
+    });
     observe?.(runner);
     const [run] = await Promise.all([runner.run(signal), twin?.run(signal)]);
     const wire = summary.finish({
