@@ -1,3 +1,4 @@
+import { browserOptionsFrom } from '../browser-options.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ExitCode, UsageError } from '../../model/errors.js';
@@ -63,6 +64,7 @@ export async function runCompareCommand(inputs: string[], flags: CompareFlags, a
   let code = 0;
   let defaultOut: string | null = null;
   if (files.length > 0) {
+    if (flags.browser === true) throw new UsageError('--browser: measures; with report files compare reads what they hold (bench --browser reports keep the page rows)');
     report = await fromReports(files, flags, args);
   } else {
     if (flags.select !== undefined) throw new UsageError('--select: picks configurations of report files; give report files');
@@ -85,9 +87,12 @@ export async function runCompareCommand(inputs: string[], flags: CompareFlags, a
       interrupt.abort();
     };
     process.on('SIGINT', onSignal);
+    const { browser: _browser, browserApi: _api, browserPath: _path, ...rest } = flags;
+    const browser = browserOptionsFrom(flags);
     const outcome = await compare(
       {
-        ...flags,
+        ...rest,
+        ...(browser !== undefined ? { browser } : {}),
         urls,
         labels: flags.label ?? [],
         workload: {
