@@ -95,14 +95,7 @@ export async function runRounds(
   }
 }
 
-async function measureRounds(
-  o: CompareOptions,
-  targets: Target[],
-  server: ServeChild | null,
-  onProgress?: (p: CompareProgress) => void,
-  signal?: AbortSignal,
-  pages: ComparePages | null = null,
-): Promise<CompareOutcome> {
+async function measureRounds(...[o, targets, server, onProgress, signal, pages = null]: Parameters<typeof runRounds>): Promise<CompareOutcome> {
   const authOf = (t: Target) => (t.spec.headers['authorization'] === undefined ? {} : { authorization: t.spec.headers['authorization'] });
   // Warm every connection (and the server's code paths) before round 1.
   for (const t of targets) {

@@ -1,5 +1,5 @@
+import { writeText } from '../write-text.js';
 import { browserOptionsFrom } from '../browser-options.js';
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ExitCode, UsageError } from '../../model/errors.js';
 import { compare, type CompareProgress } from '../../probe/compare.js';
@@ -44,14 +44,6 @@ async function fromReports(files: string[], flags: CompareFlags, args: readonly 
   return { ...reports[0]!, command: 'compare', created_at: new Date().toISOString(), args: [...args], configurations };
 }
 
-async function writeText(file: string, text: string, flag: string): Promise<void> {
-  try {
-    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-    await writeFile(file, text);
-  } catch (err) {
-    throw new UsageError(`${flag} '${file}': cannot write: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-}
 
 /** Runs `compare`, writes the report and Markdown, prints the table or JSON. Resolves to 0 or 3. */
 export async function runCompareCommand(inputs: string[], flags: CompareFlags, args: readonly string[]): Promise<number> {
