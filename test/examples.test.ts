@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -92,6 +92,10 @@ function localize(text: string, serveUrl: string, upstreamUrl: string): string {
 
 /** Commands that run until stopped: stopped with SIGTERM once they printed their URL line. */
 const SERVES = /^notebook-stream (serve|upstream|monitor)\b/;
+/** A run still going after this long is interrupted (the file must end within the suite's 180 s). */
+const INTERRUPT_MS = 12_000;
+/** Examples run at once, each in its own copy of the working directory. */
+const PARALLEL = 5;
 /** Exit codes that mean the example ran: 1 is a verdict (a gate, a buffering diagnosis). */
 const RAN = new Set([0, 1]);
 
@@ -116,8 +120,8 @@ function run(text: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ code:
     });
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     // Long runs (-d 2m, compare's rounds) are interrupted: they handle SIGINT and exit 130, having run.
-    const interrupt = setTimeout(() => stop(serves ? 'SIGTERM' : 'SIGINT'), 25_000);
-    const kill = setTimeout(() => stop('SIGKILL'), 45_000);
+    const interrupt = setTimeout(() => stop(serves ? 'SIGTERM' : 'SIGINT'), INTERRUPT_MS);
+    const kill = setTimeout(() => stop('SIGKILL'), INTERRUPT_MS + 15_000);
     child.on('close', (code, signal) => {
       clearTimeout(interrupt);
       clearTimeout(kill);
@@ -166,8 +170,8 @@ test('every example in README.md, docs/ and --help runs as written against local
 
   const failures: string[] = [];
   const skipped: string[] = [];
-  let ran = 0;
-  const done = new Set<string>();
+  const queue: Array<{ e: Example; text: string }> = [];
+  const seenText = new Set<string>();
   for (const e of examples) {
     const reason = NOT_RUN.find(([re]) => re.test(e.text))?.[1];
     if (reason !== undefined) {
@@ -175,13 +179,22 @@ test('every example in README.md, docs/ and --help runs as written against local
       continue;
     }
     const text = localize(e.text, serveUrl, upstreamUrl);
-    if (done.has(text)) continue;
-    done.add(text);
-    const r = await run(text, dir, env);
-    ran++;
-    const ok = r.stopped ? r.code === 0 || r.code === 130 || (SERVES.test(text) && r.signal === 'SIGTERM') : r.code !== null && RAN.has(r.code);
-    if (!ok) failures.push(`${e.where}: \`${e.text}\` exited ${r.code ?? r.signal}${r.stopped ? ' (stopped by the test)' : ''}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    if (seenText.has(text)) continue;
+    seenText.add(text);
+    queue.push({ e, text });
   }
+  const ran = queue.length;
+  const worker = async () => {
+    for (let job = queue.shift(); job !== undefined; job = queue.shift()) {
+      // Its own directory: examples write files (run.json, ws.json) that others read.
+      const cwd = mkdtempSync(join(tmpdir(), 'nbs-example-'));
+      cpSync(dir, cwd, { recursive: true });
+      const r = await run(job.text, cwd, env).finally(() => rmSync(cwd, { recursive: true, force: true }));
+      const ok = r.stopped ? r.code === 0 || r.code === 130 || (SERVES.test(job.text) && r.signal === 'SIGTERM') : r.code !== null && RAN.has(r.code);
+      if (!ok) failures.push(`${job.e.where}: \`${job.e.text}\` exited ${r.code ?? r.signal}${r.stopped ? ' (stopped by the test)' : ''}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    }
+  };
+  await Promise.all(Array.from({ length: PARALLEL }, worker));
   t.diagnostic(`${ran} examples run; not run: ${skipped.length}`);
   for (const s of skipped) t.diagnostic(`not run: ${s}`);
   assert.deepEqual(failures, [], `examples that do not run as written:\n${failures.join('\n')}`);
