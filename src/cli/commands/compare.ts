@@ -92,10 +92,10 @@ export function registerCompare(program: Command, ctx: CliContext): void {
         '      http://127.0.0.1:8080/send_operation --label direct --label nginx\n' +
         '  $ notebook-stream compare before.json after.json --markdown table.md',
     )
-    .action(async (inputs: string[], flags: CompareFlags, command: Command) => {
+    .action(async (inputs: string[], flags: CompareFlags) => {
       const { runCompareCommand } = await import('./compare-action.js');
       // Credentials in -H never reach the report's args.
-      const code = await runCompareCommand(inputs, flags, redactArgs(((command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? []).slice(2)));
+      const code = await runCompareCommand(inputs, flags, redactArgs(ctx.args));
       ctx.setExitCode(code === 3 ? ExitCode.NOTHING_MEASURED : ExitCode.OK);
     });
 }
