@@ -1,8 +1,8 @@
-import chalk from './chalk.js';
+import { NO_COLORS, type Colors } from './chalk.js';
 import Table from 'cli-table3';
 import type { DoctorResult, Verdict } from '../model/doctor-result.js';
 
-function colour(v: Verdict | null): string {
+function colour(v: Verdict | null, chalk: Colors): string {
   if (v === null) return chalk.dim('–');
   const text = v.replace(/_/g, ' ');
   return v === 'STREAMING' ? chalk.green(text) : v === 'INCONCLUSIVE' ? chalk.yellow(text) : chalk.red(text);
@@ -11,11 +11,11 @@ function colour(v: Verdict | null): string {
 const n = (x: number | null | undefined) => (x === null || x === undefined ? '–' : String(x));
 
 /** doctor's summary: verdict and evidence, each run, the attribution steps, the fixes (most likely first). */
-export function renderDoctor(r: DoctorResult): string {
+export function renderDoctor(r: DoctorResult, chalk: Colors = NO_COLORS): string {
   const lines: string[] = [];
   const c = r.classification;
   lines.push(chalk.bold(`doctor ${r.url}`) + (r.direct !== null ? `  (direct: ${r.direct})` : ''));
-  lines.push(`verdict: ${colour(r.verdict)}  (${r.agree}/${r.of} runs${r.resolvedBy !== null ? ` said ${r.runsVerdict}, steady` : ''})  ${r.reason}`);
+  lines.push(`verdict: ${colour(r.verdict, chalk)}  (${r.agree}/${r.of} runs${r.resolvedBy !== null ? ` said ${r.runsVerdict}, steady` : ''})  ${r.reason}`);
   if (r.resolvedBy !== null) lines.push(`  resolved by the ${r.resolvedBy}`);
   if (c.verdict === 'PERIODIC_FLUSH') lines.push(`  flush interval ~${c.flushIntervalMs} ms; first content waited ${n(c.addedFirstContentMs)} ms in the buffer`);
   if (c.verdict === 'SIZE_THRESHOLD') lines.push(`  releases of ~${c.thresholdKiB} KiB (${c.thresholdBytes} bytes); first content waited ${n(c.addedFirstContentMs)} ms`);
@@ -34,7 +34,7 @@ export function renderDoctor(r: DoctorResult): string {
     style: { head: chalk.level > 0 ? ['cyan'] : [], border: chalk.level > 0 ? ['grey'] : [] },
   });
   r.runs.forEach((run, i) =>
-    runs.push([String(i + 1), colour(run.verdict), n(run.status), n(run.headersMs), n(run.firstContentMs), String(run.endMs), String(run.events), String(run.reads), run.contentEncoding || '–']),
+    runs.push([String(i + 1), colour(run.verdict, chalk), n(run.status), n(run.headersMs), n(run.firstContentMs), String(run.endMs), String(run.events), String(run.reads), run.contentEncoding || '–']),
   );
   lines.push(runs.toString());
   if (r.intermediaries.length > 0) lines.push('on the path: ' + r.intermediaries.map((p) => `${p.name} (${p.evidence})`).join(', '));
@@ -45,7 +45,7 @@ export function renderDoctor(r: DoctorResult): string {
       wordWrap: true,
       style: { head: chalk.level > 0 ? ['cyan'] : [], border: chalk.level > 0 ? ['grey'] : [] },
     });
-    for (const s of r.attribution) t.push([s.changed, colour(s.verdict), n(s.run?.firstContentMs), s.conclusion]);
+    for (const s of r.attribution) t.push([s.changed, colour(s.verdict, chalk), n(s.run?.firstContentMs), s.conclusion]);
     lines.push(t.toString());
   }
   if (r.fixes.length > 0) {

@@ -1,9 +1,9 @@
-import chalk from './chalk.js';
+import { NO_COLORS, type Colors } from './chalk.js';
 import Table from 'cli-table3';
 import type { GateOutcome } from '../model/gate-outcome.js';
 
 /** Each gate with its measured value and verdict, then one summary line. */
-export function renderGate(o: GateOutcome): string {
+export function renderGate(o: GateOutcome, chalk: Colors = NO_COLORS): string {
   const table = new Table({
     head: ['gate', 'measured', 'result', 'detail'],
     style: { head: chalk.level > 0 ? ['cyan'] : [], border: chalk.level > 0 ? ['grey'] : [] },

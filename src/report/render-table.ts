@@ -1,16 +1,16 @@
-import chalk from './chalk.js';
+import { NO_COLORS, type Colors } from './chalk.js';
 import Table from 'cli-table3';
 import type { MetricStats, Report, ReportConfiguration } from '../model/report.js';
 
 const STATS = ['p50', 'p90', 'p99', 'p99.9', 'min', 'max', 'mean', 'stdev'] as const;
 
-function cell(v: number | null, unit: MetricStats['unit']): string {
+function cell(v: number | null, unit: MetricStats['unit'], chalk: Colors): string {
   if (v === null) return chalk.dim('–');
   return unit === 'ms' ? v.toFixed(2) : Number.isInteger(v) ? String(v) : v.toFixed(2);
 }
 
 /** One configuration as a table: one row per metric with samples, then rates and errors. */
-export function renderConfiguration(c: ReportConfiguration): string {
+export function renderConfiguration(c: ReportConfiguration, chalk: Colors = NO_COLORS): string {
   const table = new Table({
     head: ['metric', ...STATS, 'count'],
     // No rule between rows: a metric per row reads best as a compact block.
@@ -21,7 +21,7 @@ export function renderConfiguration(c: ReportConfiguration): string {
   for (const [name, m] of Object.entries(c.metrics)) {
     if (m.count === 0) continue;
     const label = name === 'first_content_ms' ? chalk.bold(name) : name;
-    table.push([label, ...STATS.map((s) => cell(m[s], m.unit)), String(m.count)]);
+    table.push([label, ...STATS.map((s) => cell(m[s], m.unit, chalk)), String(m.count)]);
   }
   const t = c.target;
   const lines: string[] = [];
@@ -72,6 +72,6 @@ function describeLoad(c: ReportConfiguration): string {
 }
 
 /** Every configuration of a report, one table each. */
-export function renderTable(report: Report): string {
-  return report.configurations.map(renderConfiguration).join('\n');
+export function renderTable(report: Report, chalk: Colors = NO_COLORS): string {
+  return report.configurations.map((c) => renderConfiguration(c, chalk)).join('\n');
 }

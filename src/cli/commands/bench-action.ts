@@ -7,6 +7,7 @@ import { reportErrors } from '../../report/validate-report.js';
 import { defaultReportPath, ensureWritable, serializeReport, writeReport } from '../../report/write-report.js';
 import type { BenchFlags } from './bench.js';
 import { prepareBenchGates } from './gate-action.js';
+import { colors } from '../color.js';
 
 /** Runs `bench`, writes the report, prints the table or JSON. Resolves to 0, 1 (a --threshold failed) or 3. */
 export async function runBenchCommand(url: string | undefined, flags: BenchFlags, args: readonly string[]): Promise<number> {
@@ -72,7 +73,7 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
       process.stderr.write(`notebook-stream: --html ${flags.html}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; page not written\n`);
     }
   }
-  process.stdout.write(flags.json === true ? serializeReport(report) : renderTable(report));
+  process.stdout.write(flags.json === true ? serializeReport(report) : renderTable(report, await colors()));
   if (outcome.nothingMeasured) {
     process.stderr.write(`notebook-stream: ${outcome.reason}\n`);
     return 3;

@@ -10,6 +10,7 @@ import type { Report, ReportConfiguration } from '../../model/report.js';
 import { reportErrors } from '../../report/validate-report.js';
 import { defaultReportPath, serializeReport, writeReport } from '../../report/write-report.js';
 import type { CompareFlags } from './compare.js';
+import { colors } from '../color.js';
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
 
@@ -126,6 +127,6 @@ export async function runCompareCommand(inputs: string[], flags: CompareFlags, a
     await writeText(flags.html, reportExporter('html', lang)(report), '--html');
     if (flags.quiet !== true && flags.json !== true) process.stderr.write(`html: ${flags.html}\n`);
   }
-  process.stdout.write(flags.json === true ? serializeReport(report) : renderCompare(report, lang));
+  process.stdout.write(flags.json === true ? serializeReport(report) : renderCompare(report, lang, await colors()));
   return code;
 }

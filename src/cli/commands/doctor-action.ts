@@ -2,6 +2,7 @@ import { ExitCode, UsageError } from '../../model/errors.js';
 import { doctor } from '../../probe/doctor.js';
 import { renderDoctor, serializeDoctor } from '../../report/render-doctor.js';
 import type { DoctorFlags } from './doctor.js';
+import { colors } from '../color.js';
 
 export async function runDoctorCommand(url: string, flags: DoctorFlags): Promise<ExitCode> {
   if (flags.serverTime !== undefined && flags.serverTime.trim() === '') throw new UsageError('--server-time: empty path');
@@ -10,7 +11,7 @@ export async function runDoctorCommand(url: string, flags: DoctorFlags): Promise
     { ...flags, url, ...(flags.direct !== undefined ? { direct: flags.direct } : {}) },
     progress ? (line) => process.stderr.write(`${line}\n`) : undefined,
   );
-  process.stdout.write(flags.json === true ? serializeDoctor(result) : renderDoctor(result));
+  process.stdout.write(flags.json === true ? serializeDoctor(result) : renderDoctor(result, await colors()));
   if (result.nothingMeasured) {
     process.stderr.write(`notebook-stream: ${result.reason}\n`);
     return ExitCode.NOTHING_MEASURED;

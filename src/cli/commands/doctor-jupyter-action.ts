@@ -1,5 +1,6 @@
 import { ExitCode, UnavailableError } from '../../model/errors.js';
 import { renderJupyterDoctor, serializeJupyterDoctor, type JupyterDoctorResult } from '../../report/render-jupyter-doctor.js';
+import { colors } from '../color.js';
 
 export interface JupyterDoctorFlags {
   jupyterUrl: string;
@@ -32,6 +33,6 @@ export async function runJupyterDoctor(flags: JupyterDoctorFlags): Promise<ExitC
   }
   const d = classifyJupyter(measurement);
   const result: JupyterDoctorResult = { url: flags.jupyterUrl, verdict: d.verdict, causes: d.causes, reasons: d.reasons, fixes: d.fixes, measurement };
-  process.stdout.write(flags.json === true ? serializeJupyterDoctor(result) : renderJupyterDoctor(result));
+  process.stdout.write(flags.json === true ? serializeJupyterDoctor(result) : renderJupyterDoctor(result, await colors()));
   return d.causes.length > 0 ? ExitCode.VERDICT_FAILED : ExitCode.OK;
 }

@@ -7,6 +7,7 @@ import { renderTable } from '../../report/render-table.js';
 import { reportErrors } from '../../report/validate-report.js';
 import { defaultReportPath, serializeReport, writeReport } from '../../report/write-report.js';
 import type { MergeFlags } from './merge.js';
+import { colors } from '../color.js';
 
 /** Reads and validates one report; every complaint names the file (exit 2). */
 async function readReport(file: string, force: boolean): Promise<ReportInput> {
@@ -43,5 +44,5 @@ export async function runMergeCommand(files: readonly string[], flags: MergeFlag
     const file = await writeReport(merged, flags.out ?? defaultReportPath('merge'));
     if (flags.quiet !== true && flags.json !== true) process.stderr.write(`report: ${file}\n`);
   }
-  process.stdout.write(flags.json === true ? serializeReport(merged) : renderTable(merged));
+  process.stdout.write(flags.json === true ? serializeReport(merged) : renderTable(merged, await colors()));
 }

@@ -5,6 +5,7 @@ import { reportExporter } from '../../report/exporter.js';
 import { writeHtml } from '../../report/write-html.js';
 import { ensureWritable, serializeReport } from '../../report/write-report.js';
 import type { ReportFlags } from './report.js';
+import { colors } from '../color.js';
 
 /** Reads, validates and combines the files; writes the HTML page and prints the table or JSON. */
 export async function runReportCommand(files: readonly string[], flags: ReportFlags): Promise<void> {
@@ -19,5 +20,5 @@ export async function runReportCommand(files: readonly string[], flags: ReportFl
     if (flags.html === '-') return;
   }
   // Several configurations: compare's table, as `compare` prints saved reports; one: bench's.
-  process.stdout.write(flags.json === true ? serializeReport(report) : reportExporter('table')(report));
+  process.stdout.write(flags.json === true ? serializeReport(report) : reportExporter('table', 'en', await colors())(report));
 }
