@@ -64,9 +64,10 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
     }
   }
   if (flags.html !== undefined) {
-    const { writeHtml } = await import('../../report/write-html.js');
+    const { renderHtml } = await import('../../report/render-html.js');
+    const { writeOutput } = await import('../write-output.js');
     try {
-      const html = await writeHtml(report, flags.html);
+      const html = await writeOutput(flags.html, renderHtml(report));
       if (flags.quiet !== true && flags.json !== true) process.stderr.write(`html: ${html}\n`);
     } catch (err) {
       // As --out: checked before the run; a late failure still prints the measurement.

@@ -2,10 +2,11 @@ import { UsageError } from '../../model/errors.js';
 import { combineReports } from '../../report/combine-reports.js';
 import { readReportFile } from '../../report/read-report.js';
 import { reportExporter } from '../../report/exporter.js';
-import { writeHtml } from '../../report/write-html.js';
+import { renderHtml } from '../../report/render-html.js';
 import { ensureWritable, serializeReport } from '../../report/write-report.js';
 import type { ReportFlags } from './report.js';
 import { colors } from '../color.js';
+import { writeOutput } from '../write-output.js';
 
 /** Reads, validates and combines the files; writes the HTML page and prints the table or JSON. */
 export async function runReportCommand(files: readonly string[], flags: ReportFlags): Promise<void> {
@@ -15,7 +16,7 @@ export async function runReportCommand(files: readonly string[], flags: ReportFl
   for (const file of files) reports.push({ file, report: await readReportFile(file) });
   const report = combineReports(reports);
   if (flags.html !== undefined) {
-    const where = await writeHtml(report, flags.html);
+    const where = await writeOutput(flags.html, renderHtml(report));
     if (flags.quiet !== true && where !== 'stdout') process.stderr.write(`html: ${where}\n`);
     if (flags.html === '-') return;
   }
