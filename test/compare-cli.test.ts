@@ -15,7 +15,7 @@ import { startServeProcess } from './helpers/serve-process.js';
 import { findJupyterCommand } from '../src/jupyter/server.js';
 import { missingComponent } from './helpers/system.js';
 
-const noJupyter = findJupyterCommand() === undefined ? 'Jupyter Server not found (apt install jupyter-server python3-ipykernel)' : false;
+const noJupyter = findJupyterCommand(process.env) === undefined ? 'Jupyter Server not found (apt install jupyter-server python3-ipykernel)' : false;
 
 const EN = compareLabels('en');
 

@@ -1,5 +1,6 @@
 
 import { buildReport } from '../model/build-report.js';
+import type { Environment } from '../model/environment.js';
 import { reportEnvironment } from './machine-facts.js';
 import type { Report } from '../model/report.js';
 import type { Arrival } from './arrival-schedule.js';
@@ -32,6 +33,8 @@ export interface BenchOptions extends RequestFlags {
   args: readonly string[];
   /** `--openai`: streaming chat completions to this API base instead of `url`. */
   openai?: OpenAiOptions;
+  /** The embedded server's environment (the CLI passes its own; default none). */
+  env?: Environment;
 }
 
 export interface BenchOutcome {
@@ -73,7 +76,7 @@ export async function bench(o: BenchOptions, observe?: (runner: LoadRunner) => v
   let server: ServeChild | null = null;
   let url = o.url;
   if (url === undefined && o.openai === undefined) {
-    server = await startServeChild(o.flushPolicy, undefined, o.http2 === true ? ['--http2'] : []);
+    server = await startServeChild(o.flushPolicy, o.env ?? {}, undefined, o.http2 === true ? ['--http2'] : []);
     url = `${server.url.replace(/\/$/, '')}/send_operation`;
   }
   try {

@@ -1,4 +1,6 @@
 import { UnavailableError } from '../model/errors.js';
+import { JupyterLog } from '../jupyter/log.js';
+import type { Environment } from '../model/environment.js';
 import type { JupyterHandle } from '../jupyter/server.js';
 import type { JupyterTuning } from '../jupyter/tuning.js';
 
@@ -8,8 +10,13 @@ export interface JupyterSettings {
   mode: 'lazy' | 'eager' | 'off';
   /** An existing Jupyter Server instead of a managed one. */
   url?: string;
-  /** Its token (else JUPYTER_TOKEN). */
+  /** Its token (the CLI falls back to JUPYTER_TOKEN). */
   token?: string;
+  /**
+   * The environment the managed server starts in (PATH finds jupyter-server,
+   * NOTEBOOK_STREAM_JUPYTER_COMMAND names it): the CLI passes its own; default none.
+   */
+  env?: Environment;
   /** `fixed` (default) ships the TCP_NODELAY and flush-interval fixes; `stock` reproduces the delays. */
   tuning: JupyterTuning;
   /** Live kernels at most; past it 503 NBS_TOO_MANY_KERNELS. */
@@ -28,9 +35,12 @@ export class JupyterController {
   private handle: JupyterHandle | undefined;
   private pending: Promise<JupyterHandle> | undefined;
   private stopped = false;
+  /** This serve's Jupyter log: the managed server's output, kernel notes; it redacts the token. */
+  readonly log: JupyterLog;
 
-  constructor(settings: JupyterSettings) {
+  constructor(settings: JupyterSettings, log: JupyterLog = new JupyterLog()) {
     this.settings = settings;
+    this.log = log;
   }
 
   readonly get = (): Promise<JupyterHandle> => {
@@ -80,10 +90,7 @@ export class JupyterController {
   private async open(): Promise<JupyterHandle> {
     const m = await import('../jupyter/server.js');
     const { url, token, tuning } = this.settings;
-    if (url !== undefined) {
-      const t = token ?? process.env['JUPYTER_TOKEN'];
-      return m.connectJupyter({ url, tuning, ...(t === undefined ? {} : { token: t }) });
-    }
-    return m.startJupyter({ tuning });
+    if (url !== undefined) return m.connectJupyter({ url, tuning, log: this.log, ...(token === undefined ? {} : { token }) });
+    return m.startJupyter({ tuning, log: this.log, env: this.settings.env ?? {} });
   }
 }

@@ -43,6 +43,7 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
         maxInFlight: flags.maxInFlight ?? null,
         connections: flags.connections ?? null,
         args,
+        env: process.env,
       },
       progress ? (runner) => attachProgressLine(runner, process.stderr) : undefined,
       interrupt.signal,

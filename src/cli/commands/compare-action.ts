@@ -53,7 +53,7 @@ async function writeText(file: string, text: string, flag: string): Promise<void
 
 /** Runs `compare`, writes the report and Markdown, prints the table or JSON. Resolves to 0 or 3. */
 export async function runCompareCommand(inputs: string[], flags: CompareFlags, args: readonly string[]): Promise<number> {
-  const lang = flags.lang ?? langFromLocale();
+  const lang = flags.lang ?? langFromLocale(process.env);
   if (flags.html === '-') throw new UsageError('--html: give a file (stdout carries the table, or the JSON with --json)');
   const urls = inputs.filter(isUrl);
   const files = inputs.filter((s) => !isUrl(s));
@@ -83,6 +83,7 @@ export async function runCompareCommand(inputs: string[], flags: CompareFlags, a
         ...flags,
         urls,
         labels: flags.label ?? [],
+        env: process.env,
         maxEventBytes: 1 << 20,
         format: 'auto',
         connectTimeoutMs: 10_000,

@@ -1,6 +1,7 @@
 import { ExitCode, UnavailableError } from '../../model/errors.js';
 import { renderJupyterDoctor, serializeJupyterDoctor, type JupyterDoctorResult } from '../../report/render-jupyter-doctor.js';
 import { colors } from '../color.js';
+import { routeConsole } from '../console-route.js';
 
 export interface JupyterDoctorFlags {
   jupyterUrl: string;
@@ -18,18 +19,19 @@ export interface JupyterDoctorFlags {
  */
 export async function runJupyterDoctor(flags: JupyterDoctorFlags): Promise<ExitCode> {
   const { measureJupyter, classifyJupyter } = await import('../../jupyter/measure.js');
-  const { setJupyterLogSink } = await import('../../jupyter/log.js');
-  // @jupyterlab/services logs to the console: keep stdout for the result, show it only with --debug.
-  setJupyterLogSink(() => undefined);
   if (flags.quiet !== true && process.stderr.isTTY === true) {
     process.stderr.write(`measuring ${flags.samples} back-to-back cells, 3 after idle gaps and a printing loop on a new kernel…\n`);
   }
   const token = flags.jupyterToken ?? process.env['JUPYTER_TOKEN'];
   let measurement;
+  // @jupyterlab/services logs to the console: stdout carries only the result, so its lines go nowhere.
+  const restoreConsole = routeConsole(() => undefined);
   try {
     measurement = await measureJupyter({ url: flags.jupyterUrl, samples: flags.samples, ...(token === undefined ? {} : { token }) });
   } catch (err) {
     throw new UnavailableError(`--jupyter-url ${flags.jupyterUrl}: ${(err as Error).message}`);
+  } finally {
+    restoreConsole();
   }
   const d = classifyJupyter(measurement);
   const result: JupyterDoctorResult = { url: flags.jupyterUrl, verdict: d.verdict, causes: d.causes, reasons: d.reasons, fixes: d.fixes, measurement };

@@ -135,6 +135,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
       const secrets = readServeSecrets(flags, process.env);
       const { resolveLlmConfig } = await import('../../server/sources/llm-config.js');
       const llm = resolveLlmConfig(flags, process.env);
+      const jupyterToken = flags.jupyterToken ?? process.env['JUPYTER_TOKEN'];
       await runServe(
         {
           ...secrets,
@@ -160,7 +161,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
             tuning: flags.jupyterTuning,
             maxKernels: flags.maxKernels,
             ...(flags.jupyterUrl === undefined ? {} : { url: flags.jupyterUrl }),
-            ...(flags.jupyterToken === undefined ? {} : { token: flags.jupyterToken }),
+            ...(jupyterToken === undefined ? {} : { token: jupyterToken }),
+            env: process.env,
           },
         },
         flags.logFile,
