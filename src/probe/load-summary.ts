@@ -1,7 +1,7 @@
 import type { Histogram } from 'hdr-histogram-js';
 import { chooseAmong, mergeConfigurations } from '../model/merge-reports.js';
 import type { KeptTimeline, LoadFacts, MetricStats, ReportConfiguration, ReportTarget } from '../model/report.js';
-import { newHistogram, recordClamped } from '../model/metric-histogram.js';
+import { bucketsOf, newHistogram, recordClamped } from '../model/metric-histogram.js';
 import type { StreamRecord } from '../model/record.js';
 import { metricStats, type StatsOf } from '../model/metric-stats.js';
 import { summarizeRun } from './summarize-run.js';
@@ -152,15 +152,15 @@ export class LoadSummary {
   /** lag_ms over the whole run: each difference minus the run's smallest (histograms shifted bucket by bucket). */
   private lag(): MetricStats {
     const out = newHistogram();
-    const above = this.lagAbove as unknown as BucketView;
-    const below = this.lagBelow as unknown as BucketView;
+    const above = bucketsOf(this.lagAbove);
+    const below = bucketsOf(this.lagBelow);
     // The smallest difference, relative to the reference: the largest below it, else the reference itself (0).
     let shift = 0;
     for (let i = 0; i < below.countsArrayLength; i++) if (below.getCountAtIndex(i) > 0) shift = below.valueFromIndex(i);
     for (const [h, sign] of [[above, 1], [below, -1]] as const) {
       for (let i = 0; i < h.countsArrayLength; i++) {
         const n = h.getCountAtIndex(i);
-        if (n > 0) (out as unknown as BucketView).recordValueWithCount(Math.max(0, Math.round(shift + sign * h.valueFromIndex(i))), n);
+        if (n > 0) out.recordValueWithCount(Math.max(0, Math.round(shift + sign * h.valueFromIndex(i))), n);
       }
     }
     return metricStats(out, 'ms');
@@ -216,12 +216,4 @@ export class LoadSummary {
       load: { ...run.load, client_bottleneck: busyLoop || busyCpu, runs: 1 },
     };
   }
-}
-
-/** The bucket-level view of hdr-histogram-js's JsHistogram (public methods its typings leave out). */
-interface BucketView {
-  countsArrayLength: number;
-  getCountAtIndex(i: number): number;
-  valueFromIndex(i: number): number;
-  recordValueWithCount(value: number, count: number): void;
 }
