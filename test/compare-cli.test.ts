@@ -209,7 +209,7 @@ test('Ctrl-C stops compare after the completed rounds and still reports them; th
   // Rounds are whole: every configuration has the same number, none with an aborted stream.
   assert.equal(a!.rounds!.length, b!.rounds!.length);
   assert.ok(report.configurations.every((c) => c.requests.failed === 0 && c.requests.measured === c.rounds!.length));
-  assert.match(a!.warnings.join('\n'), new RegExp(`interrupted: ${a!.rounds!.length} of 10000 rounds completed`));
+  assert.deepEqual(a!.warnings.find((w) => w.code === 'interrupted'), { code: 'interrupted', count: 1, details: { completed: a!.rounds!.length, rounds: 10000 } });
   // The embedded server is gone: its port refuses connections.
   await assert.rejects(fetch(new URL('/healthz', a!.target.url)));
 });

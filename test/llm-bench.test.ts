@@ -142,7 +142,7 @@ test('an in-stream error object is an error event, not content, and is counted',
   const c = config(outcome);
   assert.equal(c.llm?.stream_errors, 2);
   assert.equal(c.llm?.output_tokens, 4, 'no usage came: the two content deltas of each stream were counted');
-  assert.ok(c.warnings.some((w) => w.includes('error event')), c.warnings.join('\n'));
+  assert.deepEqual(c.warnings.filter((w) => w.code === 'llm_stream_errors'), [{ code: 'llm_stream_errors', count: 2, details: {} }], JSON.stringify(c.warnings));
   const last = c.timelines[0]!.events.at(-1)!;
   assert.deepEqual([last.event, last.content], ['error', false]);
 });

@@ -3,6 +3,7 @@ import type { LlmSummary, MetricStats } from '../model/report.js';
 import { newHistogram, recordClamped } from '../model/metric-histogram.js';
 import type { StreamRecord } from '../model/record.js';
 import { metricStats, type StatsOf } from '../model/metric-stats.js';
+import type { ReportWarning } from '../model/warnings.js';
 
 /** LLM latencies (µs histograms, reported in ms) and counts; docs/metrics.md defines each. */
 export const LLM_LATENCY_METRICS = ['ttft_ms', 'itl_ms', 'tpot_ms'] as const;
@@ -14,7 +15,7 @@ export interface LlmResult {
   metrics: Record<string, MetricStats>;
   scalars: { output_tokens_per_s: number };
   summary: LlmSummary;
-  warnings: string[];
+  warnings: ReportWarning[];
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -77,11 +78,9 @@ export function summarizeLlm(ok: readonly StreamRecord[], wallMs: number, statsO
   for (const m of LLM_LATENCY_METRICS) metrics[m] = statsOf(h[m]!, 'ms');
   for (const m of LLM_COUNT_METRICS) metrics[m] = statsOf(h[m]!, 'count');
   const tokenSource = usageStreams === llm.length ? 'usage' : usageStreams === 0 ? 'content_events' : 'mixed';
-  const warnings: string[] = [];
-  if (tokenSource === 'mixed') {
-    warnings.push(`${llm.length - usageStreams} of ${llm.length} LLM streams sent no usage: their output tokens are their content events`);
-  }
-  if (streamErrors > 0) warnings.push(`${streamErrors} LLM streams carried an error event`);
+  const warnings: ReportWarning[] = [];
+  if (tokenSource === 'mixed') warnings.push({ code: 'llm_no_usage', count: llm.length - usageStreams, details: { streams: llm.length } });
+  if (streamErrors > 0) warnings.push({ code: 'llm_stream_errors', count: streamErrors, details: {} });
   return {
     metrics,
     scalars: { output_tokens_per_s: wallMs > 0 ? round3(outputTokens / (wallMs / 1000)) : 0 },

@@ -128,7 +128,7 @@ export class LoadSummary {
     }
     this.candidates.push(...part.timelines);
     const light: ReportConfiguration = { ...part, metrics: {}, timelines: [] };
-    this.rest = this.rest === null ? light : mergeConfigurations([this.rest, light], { keepTimelines: 0, warnings: 'sum' });
+    this.rest = this.rest === null ? light : mergeConfigurations([this.rest, light], { keepTimelines: 0 });
     this.pruneCandidates();
   }
 
@@ -194,14 +194,16 @@ export class LoadSummary {
     const busyLoop = loopP99 !== null && loopP99 > CLIENT_LOOP_DELAY_P99_MS;
     const busyCpu = cpuPct >= CLIENT_CPU_PCT;
     if (busyLoop || busyCpu) {
-      const why = [
-        ...(busyLoop ? [`event-loop delay p99 ${loopP99} ms (> ${CLIENT_LOOP_DELAY_P99_MS} ms)`] : []),
-        ...(busyCpu ? [`CPU ${cpuPct}% of one core (≥ ${CLIENT_CPU_PCT}%)`] : []),
-      ].join(', ');
-      warnings.push(
-        `the client may have been the bottleneck: ${why}; latencies include time spent waiting in this process. ` +
-          'Use fewer streams per process, or run one bench per machine and merge the reports (docs/distributed.md)',
-      );
+      warnings.push({
+        code: 'client_bottleneck',
+        count: 1,
+        details: {
+          loop_delay_p99_ms: busyLoop ? loopP99 : null,
+          loop_delay_limit_ms: CLIENT_LOOP_DELAY_P99_MS,
+          cpu_pct: busyCpu ? cpuPct : null,
+          cpu_limit_pct: CLIENT_CPU_PCT,
+        },
+      });
     }
     const fc = metrics['first_content_ms'];
     return {

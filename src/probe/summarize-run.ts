@@ -5,6 +5,7 @@ import { metricStats, round3, type StatsOf } from '../model/metric-stats.js';
 import { decodeHistogram, encodeHistogram, newHistogram, recordClamped } from '../model/metric-histogram.js';
 import type { StreamRecord } from '../model/record.js';
 import { LATENCY_METRICS, STREAM_COUNT_METRICS } from '../model/metric-catalog.js';
+import type { ReportWarning } from '../model/warnings.js';
 
 /** What the runner measured besides the records. */
 export interface RunResult {
@@ -98,11 +99,11 @@ export function summarizeRun(name: string, target: ReportTarget, run: RunResult,
   };
   for (const [kind, n] of Object.entries(errors)) scalars[`errors.${kind}`] = n;
 
-  const warnings: string[] = [];
-  if (invalidUtf8 > 0) warnings.push(`invalid UTF-8 replaced by U+FFFD: ${invalidUtf8} characters`);
+  const warnings: ReportWarning[] = [];
+  if (invalidUtf8 > 0) warnings.push({ code: 'invalid_utf8', count: invalidUtf8, details: {} });
   const firstContent = ok.filter((r) => r.firstContentUs !== null);
   if (ok.length > 0 && firstContent.length < ok.length) {
-    warnings.push(`${ok.length - firstContent.length} successful streams carried no content event`);
+    warnings.push({ code: 'no_content', count: ok.length - firstContent.length, details: {} });
   }
   // LLM streams add ttft/itl/tpot, tokens_per_event and output_tokens_per_s (llm-metrics.ts).
   const llm = summarizeLlm(ok, run.wallMs, statsOf);

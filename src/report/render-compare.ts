@@ -4,6 +4,7 @@ import { compareGrid, type Cell } from './compare-cells.js';
 import type { Lang } from './compare-labels.js';
 import { buildComparison } from './compare-model.js';
 import type { Report } from '../model/report.js';
+import { warningText } from '../model/warnings.js';
 
 function paint(c: Cell, chalk: Colors): string {
   if (c.tone === 'better') return chalk.green(c.text);
@@ -36,7 +37,7 @@ export function renderCompare(report: Report, lang: Lang, chalk: Colors = NO_COL
   for (const c of report.configurations) {
     const errors = Object.entries(c.errors);
     if (errors.length > 0) lines.push(chalk.red(`${c.name}: errors ${errors.map(([k, v]) => `${k} ${v}`).join(', ')}`));
-    for (const w of c.warnings) lines.push(chalk.yellow(`${c.name}: warning: ${w}`));
+    for (const w of c.warnings) lines.push(chalk.yellow(`${c.name}: warning: ${warningText(w)}`));
   }
   return lines.join('\n') + '\n';
 }

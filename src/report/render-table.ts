@@ -1,6 +1,7 @@
 import { NO_COLORS, type Colors } from './chalk.js';
 import Table from 'cli-table3';
 import type { MetricStats, Report, ReportConfiguration } from '../model/report.js';
+import { warningText } from '../model/warnings.js';
 
 const STATS = ['p50', 'p90', 'p99', 'p99.9', 'min', 'max', 'mean', 'stdev'] as const;
 
@@ -54,9 +55,10 @@ export function renderConfiguration(c: ReportConfiguration, chalk: Colors = NO_C
   }
   const errors = Object.entries(c.errors);
   if (errors.length > 0) lines.push(chalk.red('errors: ' + errors.map(([k, n]) => `${k} ${n}`).join(', ')));
-  for (const w of c.warnings) lines.push(chalk.yellow(`warning: ${w}`));
   lines.push(chalk.dim('all times in ms from the intended start of each request; first_content_ms is the first event with payload'));
   if (c.load?.model === 'open') lines.push(chalk.dim('service_* metrics: the same times from the actual start (what the server alone took)'));
+  // Warnings last, where the eye ends (docs/reports.md, "Warnings").
+  for (const w of c.warnings) lines.push(chalk.yellow(`warning: ${warningText(w)}`));
   return lines.join('\n') + '\n';
 }
 

@@ -1,6 +1,7 @@
 import type { MetricStats, Report, ReportConfiguration } from '../../model/report.js';
 import { esc } from './escape.js';
 import { fmtBytes, fmtMs, fmtNum } from './format.js';
+import { warningText } from '../../model/warnings.js';
 
 const STATS = ['p50', 'p90', 'p99', 'p99.9', 'min', 'max', 'mean', 'stdev'] as const;
 
@@ -79,10 +80,10 @@ export function configurationDetails(c: ReportConfiguration, i: number): string 
     ['errors', Object.entries(c.errors).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'],
     ['scalars', Object.entries(c.scalars).map(([k, v]) => `${k} ${fmtNum(v)}`).join(', ')],
   );
-  const warnings = c.warnings.length === 0 ? '' : `<ul class="warnings">${c.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>`;
+  const warnings = c.warnings.length === 0 ? '' : `<ul class="warnings">${c.warnings.map((w) => `<li data-code="${esc(w.code)}">${esc(warningText(w))}</li>`).join('')}</ul>`;
   return (
     `<section class="config" aria-labelledby="config-${i}-title"><h3 id="config-${i}-title">${esc(c.name)}</h3>` +
-    dl(items) + warnings + metricsTable(c) + '</section>'
+    dl(items) + metricsTable(c) + warnings + '</section>'
   );
 }
 
