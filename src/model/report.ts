@@ -73,6 +73,8 @@ export interface ReportConfiguration {
   requests: { measured: number; warmup: number; ok: number; failed: number };
   /** Failed requests by contract error kind (kinds with no failures are left out). */
   errors: Record<string, number>;
+  /** The first message of each error kind seen (warm-up included), for the reason behind a count. */
+  error_examples?: Record<string, string>;
   scalars: Record<string, number>;
   metrics: Record<string, MetricStats>;
   /** What went wrong short of an error, as data (warnings.ts); renderers print it at the end. */
@@ -82,6 +84,8 @@ export interface ReportConfiguration {
   totals?: { events: number; bytes: number };
   /** How the load was generated (bench -c / --rate); absent in older reports. */
   load?: LoadFacts;
+  /** bench with --warmup ≥ 1: the first warm-up request, left out of the statistics. */
+  cold_start?: ColdStart;
   /** Only when LLM streams were measured. */
   llm?: LlmSummary;
   /**
@@ -91,6 +95,20 @@ export interface ReportConfiguration {
   flush_settings?: ReportFlushSettings;
   /** `compare` only: each round's own statistics, in round order (significance is judged on them). */
   rounds?: RoundSummary[];
+}
+
+/**
+ * The first request of a run, on a new connection and cold paths (bench starting, the server's
+ * first request): ms from its start; null for a time it never reached. Kept apart so it does not
+ * become the statistics' tail (issue 32: its headers_ms was 54–72 ms, the rest ~2.5 ms).
+ */
+export interface ColdStart {
+  connect_ms: number | null;
+  headers_ms: number | null;
+  first_content_ms: number | null;
+  total_ms: number | null;
+  /** The error kind when it failed. */
+  error: string | null;
 }
 
 /** A flush policy's settings as `compare`'s first rows restate them (`src/flush-presets.ts`). */

@@ -240,9 +240,11 @@ export class RequestRun implements Dispatcher.DispatchHandler, EventSink {
     const f = eventFacts(type, data, this.spec.serverTime, this.facts);
     const at = this.readUs;
     r.events++;
-    r.eventsPerRead[this.read] = (r.eventsPerRead[this.read] ?? 0) + 1;
     if (r.firstEventUs === null) r.firstEventUs = at;
     if (f.content) {
+      // Batching is about payload: the final `done` riding on the last token's read is no lump
+      // (issue 32: guide-before showed "50 % of reads carried more than one event" from it alone).
+      r.eventsPerRead[this.read] = (r.eventsPerRead[this.read] ?? 0) + 1;
       r.contentEvents++;
       if (r.firstContentUs === null) r.firstContentUs = at;
     }

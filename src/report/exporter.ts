@@ -26,7 +26,7 @@ export type GateFormat = (typeof GATE_FORMATS)[number];
 export function reportExporter(format: ReportFormat, lang: Lang = 'en', colors: Colors = NO_COLORS): Exporter<Report> {
   switch (format) {
     case 'table':
-      return (r) => (r.configurations.length > 1 ? renderCompare(r, lang, colors) : renderTable(r, colors));
+      return (r) => (r.configurations.length > 1 ? renderCompare(r, lang, { colors }) : renderTable(r, colors));
     case 'json':
       return serializeReport;
     case 'markdown':

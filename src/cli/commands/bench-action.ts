@@ -1,5 +1,6 @@
-import { UsageError } from '../../model/errors.js';
+import { ExitCode, UsageError } from '../../model/errors.js';
 import { bench } from '../../probe/bench.js';
+import { failureHints } from '../failure-hints.js';
 import { openAiOptionsFrom } from '../openai-options.js';
 import { attachProgressLine } from '../progress-line.js';
 import { renderTable } from '../../report/render-table.js';
@@ -9,7 +10,7 @@ import type { BenchFlags } from './bench.js';
 import { prepareBenchGates } from './gate-action.js';
 import { colors } from '../color.js';
 
-/** Runs `bench`, writes the report, prints the table or JSON. Resolves to 0, 1 (a --threshold failed) or 3. */
+/** Runs `bench`, writes the report, prints the table or JSON. Resolves to 0, 1 (a --threshold failed), 3 or 130 (interrupted). */
 export async function runBenchCommand(url: string | undefined, flags: BenchFlags, args: readonly string[]): Promise<number> {
   if (flags.serverTime !== undefined && flags.serverTime.trim() === '') throw new UsageError('--server-time: empty path');
   if (flags.html === '-') throw new UsageError('--html: give a file (stdout carries the table, or the JSON with --json)');
@@ -76,9 +77,13 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
     }
   }
   process.stdout.write(flags.json === true ? serializeReport(report) : renderTable(report, await colors()));
+  if (outcome.interrupted) return ExitCode.INTERRUPTED;
+  const hints = failureHints(report.configurations[0]!, flags);
   if (outcome.nothingMeasured) {
     process.stderr.write(`notebook-stream: ${outcome.reason}\n`);
+    for (const h of hints) process.stderr.write(`hint: ${h}\n`);
     return 3;
   }
+  for (const h of hints) process.stderr.write(`hint: ${h}\n`);
   return gates === null ? 0 : gates.apply(report, file, flags.json === true);
 }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { UsageError } from '../../model/errors.js';
 import { FLUSH_POLICY_NAMES } from '../../model/flush-presets.js';
+import { systemdPreflight } from '../systemd-preflight.js';
 import type { CliContext } from '../context.js';
 import { collect, intIn, numberIn, oneOf } from '../options.js';
 
@@ -83,9 +84,12 @@ export function registerConfig(program: Command, _ctx: CliContext): void {
     )
     .action(async (opts: Record<string, unknown>) => {
       const { systemdUnit } = await import('../../deploy/systemd-unit.js');
+      const node = (opts['node'] as string | undefined) ?? process.execPath;
+      const bin = (opts['bin'] as string | undefined) ?? installedBin();
+      systemdPreflight({ node, bin, workingDirectory: opts['workingDirectory'] as string | undefined }, opts['user'] as string | undefined);
       const text = systemdUnit({
-        node: (opts['node'] as string | undefined) ?? process.execPath,
-        bin: (opts['bin'] as string | undefined) ?? installedBin(),
+        node,
+        bin,
         host: opts['host'] as string | undefined,
         port: opts['port'] as number,
         flushPolicy: opts['flushPolicy'] as string | undefined,
