@@ -8,7 +8,9 @@ import { legacyWarning } from './warnings.js';
 export function upgradeReport(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value;
   const r = value as { schemaVersion?: unknown; configurations?: unknown };
-  if (r.schemaVersion !== 1 || !Array.isArray(r.configurations)) return value;
+  if (r.schemaVersion !== 1) return value;
+  // Not a report otherwise: the schema says what is wrong with it.
+  if (!Array.isArray(r.configurations)) return { ...r, schemaVersion: 2 };
   return {
     ...r,
     schemaVersion: 2,
