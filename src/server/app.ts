@@ -1,5 +1,6 @@
 import { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { flushSettings } from '../model/flush-presets.js';
+import { byFieldName, field } from '../model/field-text.js';
 import type { ErrorBody, NbsErrorCode } from '../model/protocol.js';
 import { packageVersion } from '../version.js';
 import { monoNow } from './clock.js';
@@ -61,12 +62,13 @@ export function buildApp(opts: ServerOptions): App {
   const base = flushSettings(opts.flushPolicy, opts.custom);
   // No upstream unless the caller (the CLI, from flags and OPENAI_*) configured one.
   const llm = opts.llm ?? resolveLlmConfig({}, {});
+  const names = opts.names ?? byFieldName;
   const fastify = createFastify(opts);
   // The Jupyter child's output and kernel notes go to this server's own logger (stdout carries
   // only the URL); the log redacts the Jupyter token.
   const jupyterLog = new JupyterLog((level, line) => fastify.log[level]({ component: 'jupyter' }, line));
-  const jupyter = new JupyterController(opts.jupyter ?? DEFAULT_JUPYTER_SETTINGS, jupyterLog);
-  const sources = new SourceRegistry({ llm, jupyter });
+  const jupyter = new JupyterController(opts.jupyter ?? DEFAULT_JUPYTER_SETTINGS, jupyterLog, names);
+  const sources = new SourceRegistry({ llm, jupyter, names });
   metrics.addKernelMetrics(async () => (await sources.peek('execute'))?.kernelStats?.());
 
   // Only JSON bodies: a text/plain body is a 415, not a string handed to validation.
@@ -106,7 +108,7 @@ export function buildApp(opts: ServerOptions): App {
         return refuse(reply, 401, 'NBS_UNAUTHORIZED', 'missing or wrong token: send Authorization: Bearer TOKEN');
       }
     } else if (!guard.hostAllowed(request.headers.host ?? (request.headers[':authority'] as string | undefined))) {
-      return refuse(reply, 403, 'NBS_HOST_NOT_ALLOWED', 'Host not allowed: use a loopback name, the bound address, or start serve with --allowed-host NAME (or a token)');
+      return refuse(reply, 403, 'NBS_HOST_NOT_ALLOWED', `Host not allowed: use a loopback name, the bound address, or start serve with ${names(field('allowedHosts'))} NAME (or a token)`);
     }
     return undefined;
   });
@@ -139,7 +141,7 @@ export function buildApp(opts: ServerOptions): App {
     policy: base.policy,
     settings: base,
     policy_override: opts.allowPolicyOverride,
-    llm: describeLlmConfig(llm),
+    llm: describeLlmConfig(llm, names),
     jupyter: jupyter.describe(),
     auth: guard.hasToken ? 'token' : 'host-check',
     protocol: opts.tls !== undefined ? 'https (HTTP/1.1, h2)' : opts.http2 ? 'h2c' : 'http/1.1',

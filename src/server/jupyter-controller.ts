@@ -1,6 +1,7 @@
 import { UnavailableError } from '../model/errors.js';
 import { JupyterLog } from '../jupyter/log.js';
 import type { Environment } from '../model/environment.js';
+import { byFieldName, field, ft, type FieldNamer } from '../model/field-text.js';
 import type { JupyterHandle } from '../jupyter/server.js';
 import type { JupyterTuning } from '../jupyter/tuning.js';
 
@@ -38,13 +39,17 @@ export class JupyterController {
   /** This serve's Jupyter log: the managed server's output, kernel notes; it redacts the token. */
   readonly log: JupyterLog;
 
-  constructor(settings: JupyterSettings, log: JupyterLog = new JupyterLog()) {
+  constructor(
+    settings: JupyterSettings,
+    log: JupyterLog = new JupyterLog(),
+    private readonly names: FieldNamer = byFieldName,
+  ) {
     this.settings = settings;
     this.log = log;
   }
 
   readonly get = (): Promise<JupyterHandle> => {
-    if (this.settings.mode === 'off') return Promise.reject(new Error('Jupyter is turned off (serve --jupyter off)'));
+    if (this.settings.mode === 'off') return Promise.reject(new Error(`Jupyter is turned off (serve ${this.names(field('jupyter'))} off)`));
     if (this.stopped) return Promise.reject(new Error('the server is shutting down'));
     if (this.handle !== undefined && !this.handle.alive()) {
       // The managed server died: the next execute starts a new one.
@@ -67,7 +72,7 @@ export class JupyterController {
     try {
       await this.get();
     } catch (err) {
-      throw new UnavailableError(`--jupyter eager: no usable Jupyter Server: ${(err as Error).message}`);
+      throw new UnavailableError(ft`${field('jupyter')} eager: no usable Jupyter Server: ${(err as Error).message}`, { code: 'NBS_UNAVAILABLE', cause: err });
     }
   }
 
@@ -90,7 +95,7 @@ export class JupyterController {
   private async open(): Promise<JupyterHandle> {
     const m = await import('../jupyter/server.js');
     const { url, token, tuning } = this.settings;
-    if (url !== undefined) return m.connectJupyter({ url, tuning, log: this.log, ...(token === undefined ? {} : { token }) });
-    return m.startJupyter({ tuning, log: this.log, env: this.settings.env ?? {} });
+    if (url !== undefined) return m.connectJupyter({ url, tuning, log: this.log, names: this.names, ...(token === undefined ? {} : { token }) });
+    return m.startJupyter({ tuning, log: this.log, names: this.names, env: this.settings.env ?? {} });
   }
 }

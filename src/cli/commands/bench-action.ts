@@ -2,7 +2,7 @@ import { ExitCode, UsageError } from '../../model/errors.js';
 import { bench } from '../../probe/bench.js';
 import { failureHints } from '../failure-hints.js';
 import { openAiOptionsFrom } from '../openai-options.js';
-import { attachProgressLine } from '../progress-line.js';
+import { attachPhaseLines, attachProgressLine } from '../progress-line.js';
 import { renderTable } from '../../report/render-table.js';
 import { reportErrors } from '../../report/validate-report.js';
 import { defaultReportPath, ensureWritable, serializeReport, writeReport } from '../../report/write-report.js';
@@ -46,7 +46,7 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
         args,
         env: process.env,
       },
-      progress ? (runner) => attachProgressLine(runner, process.stderr) : undefined,
+      progress ? (runner) => attachProgressLine(runner, process.stderr) : flags.quiet !== true && flags.json !== true ? (runner) => attachPhaseLines(runner, process.stderr, 'bench') : undefined,
       interrupt.signal,
     );
   } finally {

@@ -68,9 +68,15 @@ export async function runCompareCommand(inputs: string[], flags: CompareFlags, a
   } else {
     if (flags.select !== undefined) throw new UsageError('--select: picks configurations of report files; give report files');
     const progress = flags.quiet !== true && process.stderr.isTTY === true;
+    // Without a terminal: a line per round (a CI log shows the run is alive), not a redrawn line.
+    let lastRound = 0;
     const onProgress = progress
       ? (p: CompareProgress) => process.stderr.write(`\r\x1b[Kround ${p.round}/${p.rounds} ${p.configuration} ${p.done}/${p.total}`)
-      : undefined;
+      : flags.quiet !== true && flags.json !== true
+        ? (p: CompareProgress) => {
+            if (p.round !== lastRound) process.stderr.write(`compare: round ${(lastRound = p.round)}/${p.rounds}\n`);
+          }
+        : undefined;
     // First Ctrl-C: end the streams in flight, drop the unfinished round, report the completed
     // ones (as bench does). A second one gets Node's default (exit at once).
     const interrupt = new AbortController();
@@ -86,12 +92,6 @@ export async function runCompareCommand(inputs: string[], flags: CompareFlags, a
         urls,
         labels: flags.label ?? [],
         env: process.env,
-        maxEventBytes: 1 << 20,
-        format: 'auto',
-        connectTimeoutMs: 10_000,
-        headersTimeoutMs: 30_000,
-        idleTimeoutMs: 60_000,
-        requestTimeoutS: 300,
         workload: {
           count: flags.count,
           intervalMs: flags.intervalMs,

@@ -3,12 +3,16 @@ import { renderJupyterDoctor, serializeJupyterDoctor, type JupyterDoctorResult }
 import { colors } from '../color.js';
 import { routeConsole } from '../console-route.js';
 
+import type { FieldNamer } from '../../model/field-text.js';
+
 export interface JupyterDoctorFlags {
   jupyterUrl: string;
   jupyterToken?: string;
   samples: number;
   json?: boolean;
   quiet?: boolean;
+  /** How the advice names options (this CLI's flags). */
+  names?: FieldNamer;
 }
 
 /**
@@ -27,13 +31,13 @@ export async function runJupyterDoctor(flags: JupyterDoctorFlags): Promise<ExitC
   // @jupyterlab/services logs to the console: stdout carries only the result, so its lines go nowhere.
   const restoreConsole = routeConsole(() => undefined);
   try {
-    measurement = await measureJupyter({ url: flags.jupyterUrl, samples: flags.samples, ...(token === undefined ? {} : { token }) });
+    measurement = await measureJupyter({ url: flags.jupyterUrl, samples: flags.samples, ...(flags.names === undefined ? {} : { names: flags.names }), ...(token === undefined ? {} : { token }) });
   } catch (err) {
     throw new UnavailableError(`--jupyter-url ${flags.jupyterUrl}: ${(err as Error).message}`);
   } finally {
     restoreConsole();
   }
-  const d = classifyJupyter(measurement);
+  const d = classifyJupyter(measurement, flags.names);
   const result: JupyterDoctorResult = { url: flags.jupyterUrl, verdict: d.verdict, causes: d.causes, reasons: d.reasons, fixes: d.fixes, measurement };
   process.stdout.write(flags.json === true ? serializeJupyterDoctor(result) : renderJupyterDoctor(result, await colors()));
   return d.causes.length > 0 ? ExitCode.VERDICT_FAILED : ExitCode.OK;
