@@ -149,10 +149,10 @@ test('compare saved reports: columns from every file, --select, --label; no roun
   assert.equal(badSel.code, 2);
   assert.match(badSel.stderr, /--select: no configuration 'z'/);
 
-  await writeFile(path.join(dir, 'v2.json'), JSON.stringify({ ...one('x', 1), schemaVersion: 2 }));
-  const v2 = await cliRun(['compare', path.join(dir, 'before.json'), path.join(dir, 'v2.json')]);
-  assert.equal(v2.code, 2);
-  assert.match(v2.stderr, /v2\.json'?: schemaVersion 2/);
+  await writeFile(path.join(dir, 'v3.json'), JSON.stringify({ ...one('x', 1), schemaVersion: 3 }));
+  const v3 = await cliRun(['compare', path.join(dir, 'before.json'), path.join(dir, 'v3.json')]);
+  assert.equal(v3.code, 2);
+  assert.match(v3.stderr, /v3\.json'?: schemaVersion 3/);
   const single = await cliRun(['compare', path.join(dir, 'before.json')]);
   assert.equal(single.code, 2);
   assert.match(single.stderr, /needs two configurations or more/);
