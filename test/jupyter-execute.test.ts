@@ -441,6 +441,9 @@ test('a managed server that died is replaced on the next execute', { skip, timeo
     import { startJupyter } from ${JSON.stringify(src('jupyter/server.js'))};
     import { createExecuteSource } from ${JSON.stringify(src('server/sources/execute.js'))};
     import { flushSettings } from ${JSON.stringify(src('model/flush-presets.js'))};
+    import { routeConsole } from ${JSON.stringify(src('cli/console-route.js'))};
+    // @jupyterlab/services prints through the console: this script's stdout carries its JSON only.
+    routeConsole(() => {});
     const handles = [];
     const ex = createExecuteSource(async () => {
       const h = await startJupyter({ tuning: 'stock', env: process.env });
