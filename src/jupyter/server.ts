@@ -1,7 +1,7 @@
 import { byFieldName, field, type FieldNamer } from '../model/field-text.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,9 @@ import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Environment } from '../model/environment.js';
 import { JupyterLog } from './log.js';
-import { NODELAY_SERVER_CONFIG, type JupyterTuning } from './tuning.js';
+import { managedEnvironment } from './managed-env.js';
+import { managedServerConfig } from './server-config.js';
+import type { JupyterTuning } from './tuning.js';
 
 /** A Jupyter Server that the execute source talks to: managed (a child of ours) or existing. */
 export interface JupyterHandle {
@@ -34,8 +36,8 @@ export interface JupyterHandle {
 
 export interface StartJupyterOptions {
   /**
-   * The environment the server starts in (PATH, HOME, …; the CLI passes its own): our JUPYTER_*
-   * variables are added to it. PATH and NOTEBOOK_STREAM_JUPYTER_COMMAND also find the command.
+   * serve's environment as the CLI read it: filtered by managedEnvironment() before the server
+   * sees it, our JUPYTER_* variables added. PATH and NOTEBOOK_STREAM_JUPYTER_COMMAND find the command.
    */
   env: Environment;
   /** Where the server's output and our notes go (default: nowhere). */
@@ -54,7 +56,13 @@ export interface StartJupyterOptions {
   cullIntervalS?: number;
   /** A dead kernel is noticed after this long (jupyter_client's KernelRestarter.time_to_dead; default 1 s). */
   timeToDeadS?: number;
+  /** More variable names (or `PREFIX*`) the server and kernels inherit (`--jupyter-env`). */
+  passEnv?: readonly string[];
 }
+
+/** Private directories of managed servers: `nbs-jupyter-XXXXXX` in the temp dir, with an `owner` pid file. */
+const BASE_PREFIX = 'nbs-jupyter-';
+const OWNER_FILE = 'owner';
 
 /** Why no Jupyter Server could be started or reached: the execute source answers NBS_JUPYTER_UNAVAILABLE. */
 export class JupyterUnavailableError extends Error {
@@ -190,25 +198,29 @@ export async function startJupyter(options: StartJupyterOptions): Promise<Jupyte
       `no Jupyter Server found: install jupyter-server (Debian: apt install jupyter-server python3-ipykernel) or use ${(options.names ?? byFieldName)(field('jupyterUrl'))}`,
     );
   }
-  const base = await mkdtemp(join(tmpdir(), 'nbs-jupyter-'));
+  await removeStaleDirs(log);
+  const base = await mkdtemp(join(tmpdir(), BASE_PREFIX));
   const runtimeDir = join(base, 'runtime');
   const configDir = join(base, 'config');
   const rootDir = join(base, 'root');
-  await Promise.all([mkdir(runtimeDir), mkdir(configDir), mkdir(rootDir)]);
-  if (tuning === 'fixed') await writeFile(join(configDir, 'jupyter_server_config.py'), NODELAY_SERVER_CONFIG);
+  await Promise.all([mkdir(runtimeDir), mkdir(configDir), mkdir(rootDir), writeFile(join(base, OWNER_FILE), `${process.pid}\n`)]);
+  // Every tuning: the token leaves the kernels' environment and the server ends with serve.
+  await writeFile(join(configDir, 'jupyter_server_config.py'), managedServerConfig(tuning));
 
   const token = randomBytes(24).toString('hex');
   log.addSecret(token);
   const env: Record<string, string | undefined> = {
-    ...options.env,
+    // Only the documented variables (and --jupyter-env): serve's secrets stay out of kernels.
+    ...managedEnvironment(options.env, options.passEnv),
     JUPYTER_TOKEN: token,
+    NBS_PARENT_PID: String(process.pid),
+    NBS_JUPYTER_BASE: base,
     JUPYTER_RUNTIME_DIR: runtimeDir,
     JUPYTER_CONFIG_DIR: configDir,
     PYTHONUNBUFFERED: '1',
     // ipykernel's debugger warns about frozen modules at every kernel start: noise in our log.
     PYDEVD_DISABLE_FILE_VALIDATION: '1',
   };
-  delete env['JUPYTER_CONFIG_PATH'];
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
   const deadline = performance.now() + startTimeoutMs;
   let lastError = '';
@@ -280,6 +292,35 @@ export async function startJupyter(options: StartJupyterOptions): Promise<Jupyte
   log.removeSecret(token);
   await rm(base, { recursive: true, force: true });
   throw new JupyterUnavailableError(`could not start Jupyter Server: ${lastError}`);
+}
+
+/**
+ * Removes the private directories of managed servers whose serve is gone (`kill -9`, a crash):
+ * their kernels (found by the runtime dir in their command line) are killed, then the directory
+ * with its token is deleted. Directories of a live serve, or of another user, are left alone.
+ */
+async function removeStaleDirs(log: JupyterLog): Promise<void> {
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir()).filter((n) => n.startsWith(BASE_PREFIX));
+  } catch {
+    return;
+  }
+  const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
+  for (const name of names) {
+    const dir = join(tmpdir(), name);
+    let owner: number;
+    try {
+      if (uid !== undefined && statSync(dir).uid !== uid) continue;
+      owner = Number(readFileSync(join(dir, OWNER_FILE), 'utf8').trim());
+    } catch {
+      continue; // no owner file: not ours to judge
+    }
+    if (!Number.isInteger(owner) || owner <= 0 || alive(owner)) continue;
+    for (const pid of pidsMentioning(join(dir, 'runtime'))) kill(pid, 'SIGKILL');
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    log.log('debug', `removed ${dir}: its serve (pid ${owner}) is gone`);
+  }
 }
 
 interface ManagedParts {

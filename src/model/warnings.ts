@@ -11,6 +11,10 @@ export type ReportWarning =
   | { code: 'no_content'; count: number; details: Record<string, never> }
   /** `count` of `streams` LLM streams sent no usage (their tokens were counted as content events). */
   | { code: 'llm_no_usage'; count: number; details: { streams: number } }
+  /** `count` LLM streams carried more tokens (usage) than content events: `tokens` in `events`. */
+  | { code: 'llm_bundled_tokens'; count: number; details: { tokens: number; events: number } }
+  /** `count` streams were judged `kind` (docs/metrics.md, "Stream integrity") and counted, not failed. */
+  | { code: 'stream_integrity'; count: number; details: { kind: string } }
   /** `count` LLM streams carried an error event. */
   | { code: 'llm_stream_errors'; count: number; details: Record<string, never> }
   /** The client may have limited the run: its loop delay or CPU (null: below its limit) past the limits. */
@@ -31,7 +35,7 @@ export type ReportWarning =
 export type WarningCode = ReportWarning['code'];
 
 /** Details that add up when equal warnings merge (everything else must be equal to merge). */
-const ADDITIVE: Partial<Record<WarningCode, readonly string[]>> = { llm_no_usage: ['streams'] };
+const ADDITIVE: Partial<Record<WarningCode, readonly string[]>> = { llm_no_usage: ['streams'], llm_bundled_tokens: ['tokens', 'events'] };
 
 const times = (n: number) => (n > 1 ? ` (${n} times)` : '');
 
@@ -44,6 +48,13 @@ export function warningText(w: ReportWarning): string {
       return `${w.count} successful streams carried no content event`;
     case 'llm_no_usage':
       return `${w.count} of ${w.details.streams} LLM streams sent no usage: their output tokens are their content events`;
+    case 'llm_bundled_tokens':
+      return (
+        `${w.count} LLM streams carried more tokens (usage) than content events: ${w.details.tokens} tokens in ${w.details.events} events; ` +
+        'itl_ms is then a gap between chunks, not tokens: compare itl_per_token_ms with a per-token ITL'
+      );
+    case 'stream_integrity':
+      return `${w.count} streams judged ${w.details.kind} (docs/metrics.md, "Stream integrity"): counted, not failed, unless streams are judged strictly`;
     case 'llm_stream_errors':
       return `${w.count} LLM streams carried an error event`;
     case 'client_bottleneck': {

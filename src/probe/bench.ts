@@ -3,11 +3,14 @@ import { field } from '../model/field-text.js';
 import { buildReport } from '../model/build-report.js';
 import type { Environment } from '../model/environment.js';
 import { reportEnvironment } from './machine-facts.js';
-import type { Report } from '../model/report.js';
+import type { DefinitionTool, Report } from '../model/report.js';
+import type { StreamRecord } from '../model/record.js';
+import type { Slo } from '../model/slo.js';
 import type { Arrival } from './arrival-schedule.js';
 import { buildRequestSpec, type RequestFlags } from './build-request-spec.js';
 import { LoadRunner, type LoadPlan } from './load-runner.js';
 import { LoadSummary } from './load-summary.js';
+import { reportTarget } from './request-spec.js';
 import { checkOpenFileLimit } from './open-file-limit.js';
 import { buildOpenAiSpec, type OpenAiOptions } from './openai-request.js';
 import { startServeChild, type ServeChild } from './serve-child.js';
@@ -36,6 +39,16 @@ export interface BenchOptions extends RequestFlags {
   openai?: OpenAiOptions;
   /** The embedded server's environment (the CLI passes its own; default none). */
   env?: Environment;
+  /** Goodput against these objectives (docs/metrics.md, "Goodput"). */
+  slo?: Slo;
+  /** One tool's view of the LLM streams (docs/metrics.md, "Every tool's definitions"). */
+  definitions?: DefinitionTool;
+  /** Streams with an integrity problem fail with its kind instead of being counted. */
+  strictStreams?: boolean;
+  /** The source's heartbeat interval, ms, when known: enables `heartbeat_missing`. */
+  heartbeatMs?: number | null;
+  /** Every record as it finishes, warmup included, before the summary drops it (the raw trace listens). */
+  onRecord?: (record: StreamRecord) => void;
 }
 
 export interface BenchOutcome {
@@ -83,25 +96,19 @@ export async function bench(o: BenchOptions, observe?: (runner: LoadRunner) => v
   try {
     const openai = o.openai !== undefined ? await buildOpenAiSpec(o.openai, o) : null;
     const spec = openai?.spec ?? (await buildRequestSpec(url ?? '', o));
+    spec.streamChecks = { strict: o.strictStreams === true, heartbeatMs: o.heartbeatMs ?? null };
     const name = o.name ?? openai?.model ?? (server !== null ? o.flushPolicy : 'bench');
     const summary = new LoadSummary(
       name,
-      {
-        url: spec.url.href,
-        method: spec.method,
-        http_version: spec.http2 ? '2' : '1.1',
-        keep_alive: spec.keepAlive,
-        format: spec.format,
-        parsed_as: [],
-        content_type: null,
-        content_encoding: null,
-        accept_encoding: spec.headers['accept-encoding'] ?? null,
-        embedded_server: server !== null ? { flush_policy: o.flushPolicy } : null,
-      },
+      reportTarget(spec, server !== null ? { flush_policy: o.flushPolicy } : null),
       o.keepTimelines,
       plan.model === 'open',
+      undefined,
+      undefined,
+      { ...(o.slo !== undefined ? { slo: o.slo } : {}), ...(o.definitions !== undefined ? { definitions: o.definitions } : {}) },
     );
-    const runner = new LoadRunner(spec, plan, (r) => summary.add(r));
+    const onRecord = o.onRecord;
+    const runner = new LoadRunner(spec, plan, onRecord === undefined ? (r) => summary.add(r) : (r) => (onRecord(r), summary.add(r)));
     observe?.(runner);
     const run = await runner.run(signal);
     const configuration = summary.finish({

@@ -2,6 +2,7 @@ import { NO_COLORS, type Colors } from './chalk.js';
 import Table from 'cli-table3';
 import type { ColdStart, MetricStats, Report, ReportConfiguration } from '../model/report.js';
 import { warningText } from '../model/warnings.js';
+import { renderDefinitions } from './render-definitions.js';
 
 const STATS = ['p50', 'p90', 'p99', 'p99.9', 'min', 'max', 'mean', 'stdev'] as const;
 
@@ -54,6 +55,16 @@ export function renderConfiguration(c: ReportConfiguration, chalk: Colors = NO_C
         `from ${from[c.llm.token_source]}`,
     );
   }
+  if (c.goodput !== undefined) {
+    const g = c.goodput;
+    lines.push(
+      `goodput ${s['goodput'] ?? 0} (${g.good} of ${g.measured} requests met ${g.slo}, whole and successful)  goodput_per_s ${s['goodput_per_s'] ?? 0}`,
+    );
+  }
+  if (c.stream_integrity !== undefined) {
+    lines.push(chalk.yellow('stream integrity: ' + Object.entries(c.stream_integrity).map(([k, n]) => `${k} ${n}`).join(', ')));
+  }
+  if (c.definitions !== undefined) lines.push(renderDefinitions(c.definitions, chalk));
   const errors = Object.entries(c.errors);
   if (errors.length > 0) lines.push(chalk.red('errors: ' + errors.map(([k, n]) => `${k} ${n}`).join(', ')));
   lines.push(chalk.dim('all times in ms from the intended start of each request; first_content_ms is the first event with payload'));

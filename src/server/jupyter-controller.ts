@@ -13,15 +13,17 @@ export interface JupyterSettings {
   url?: string;
   /** Its token (the CLI falls back to JUPYTER_TOKEN). */
   token?: string;
-  /**
-   * The environment the managed server starts in (PATH finds jupyter-server,
-   * NOTEBOOK_STREAM_JUPYTER_COMMAND names it): the CLI passes its own; default none.
-   */
-  env?: Environment;
   /** `fixed` (default) ships the TCP_NODELAY and flush-interval fixes; `stock` reproduces the delays. */
   tuning: JupyterTuning;
   /** Live kernels at most; past it 503 NBS_TOO_MANY_KERNELS. */
   maxKernels: number;
+  /**
+   * serve's environment as the CLI read it, of which the managed server gets only the documented
+   * part (docs/jupyter.md, "Secrets"); PATH finds jupyter-server. Default: none.
+   */
+  env?: Environment;
+  /** Variable names (or `PREFIX*`) passed through as well (`--jupyter-env`). */
+  passEnv?: readonly string[];
 }
 
 export const DEFAULT_JUPYTER_SETTINGS: JupyterSettings = { mode: 'lazy', tuning: 'fixed', maxKernels: 8 };
@@ -96,6 +98,12 @@ export class JupyterController {
     const m = await import('../jupyter/server.js');
     const { url, token, tuning } = this.settings;
     if (url !== undefined) return m.connectJupyter({ url, tuning, log: this.log, names: this.names, ...(token === undefined ? {} : { token }) });
-    return m.startJupyter({ tuning, log: this.log, names: this.names, env: this.settings.env ?? {} });
+    return m.startJupyter({
+      tuning,
+      log: this.log,
+      names: this.names,
+      env: this.settings.env ?? {},
+      ...(this.settings.passEnv === undefined ? {} : { passEnv: this.settings.passEnv }),
+    });
   }
 }

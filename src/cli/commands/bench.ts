@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { ExitCode, UsageError } from '../../model/errors.js';
 import { FLUSH_POLICY_NAMES } from '../../model/flush-presets.js';
+import { DEFINITION_TOOLS } from '../../model/report.js';
 import type { CliContext } from '../context.js';
 import { ARRIVALS, type Arrival } from '../../probe/arrival-schedule.js';
 import { flagNamer } from '../flag-names.js';
@@ -29,6 +30,11 @@ interface BenchFlags extends OpenAiFlags, RequestFlags {
   name?: string;
   quiet?: boolean;
   threshold?: string[];
+  slo?: string;
+  strictStreams?: boolean;
+  heartbeatMs?: number;
+  definitions?: (typeof DEFINITION_TOOLS)[number];
+  trace?: string;
 }
 
 export function registerBench(program: Command, ctx: CliContext): void {
@@ -61,6 +67,11 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--name <name>', 'configuration name in the report (default: bench, the flush policy, or the --openai model)')
     .option('-q, --quiet', 'no progress on stderr')
     .option('--threshold <expr>', "gate in one step, as `gate --threshold`: exit 1 unless it holds (repeatable)", collect)
+    .option('--slo <objectives>', "goodput: the share of requests meeting every objective, each on its own figures: 'ttft_ms<500,itl_ms.p99<80'")
+    .option('--strict-streams', 'a stream cut before [DONE]/done, with an error event or body, or without heartbeats fails with that kind (default: counted)')
+    .option('--heartbeat-ms <ms>', "the source's heartbeat interval: a longer silence (×1.5) with no heartbeat is heartbeat_missing", intIn(1, 3_600_000))
+    .addOption(new Option('--definitions <tool>', "also compute the LLM figures under this tool's names and formulas").choices([...DEFINITION_TOOLS]))
+    .option('--trace <file>', 'write every event of every request as JSON lines (request id, arrival µs, bytes, kind, tokens, stamps)')
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -70,7 +81,9 @@ export function registerBench(program: Command, ctx: CliContext): void {
         '  $ notebook-stream bench --rate 50 --arrival poisson -d 2m  # open model, no coordinated omission\n' +
         '  $ notebook-stream bench http://127.0.0.1:18600/send_operation --json\n' +
         "  $ notebook-stream bench https://api.example.com/v1/chat/completions -H 'Authorization: Bearer …' --body-file req.json\n" +
-        "  $ notebook-stream bench --openai http://127.0.0.1:18700/v1 --model 'synthetic?ttft_ms=200&tps=50' -n 10",
+        "  $ notebook-stream bench --openai http://127.0.0.1:18700/v1 --model 'synthetic?ttft_ms=200&tps=50' -n 10\n" +
+        "  $ notebook-stream bench --openai http://127.0.0.1:18700/v1 --model 'synthetic?reasoning=6&tokens_per_chunk=3' \\\n" +
+        "      --slo 'ttft_ms<500,itl_ms.p99<80' --definitions vllm --trace run.jsonl --strict-streams",
     )
     .action(async (url: string | undefined, flags: BenchFlags, command: Command) => {
       if ((url !== undefined || flags.openai !== undefined) && command.getOptionValueSource('flushPolicy') === 'cli') {
