@@ -1,3 +1,4 @@
+import type { BrowserFacts } from './browser.js';
 import type { TimelineEntry } from './timeline.js';
 import type { ReportWarning } from './warnings.js';
 
@@ -130,6 +131,8 @@ export interface ReportConfiguration {
    * settings are known (the embedded server, or a URL whose `/healthz` shows them).
    */
   flush_settings?: ReportFlushSettings;
+  /** bench --browser: the page's side of the same workload (its metrics are in `metrics`). */
+  browser?: BrowserFacts;
   /** `compare` only: each round's own statistics, in round order (significance is judged on them). */
   rounds?: RoundSummary[];
 }

@@ -15,6 +15,16 @@ export type ReportWarning =
   | { code: 'llm_bundled_tokens'; count: number; details: { tokens: number; events: number } }
   /** `count` streams were judged `kind` (docs/metrics.md, "Stream integrity") and counted, not failed. */
   | { code: 'stream_integrity'; count: number; details: { kind: string } }
+  /** `count` of `measured` page streams waited for a connection (HTTP/1.1's per-origin limit). */
+  | {
+      code: 'browser_queued';
+      count: number;
+      details: { measured: number; protocol: string | null; connections_per_origin: number; queued_ms: number[] };
+    }
+  /** `count` of `measured` page streams failed, with up to three of their errors. */
+  | { code: 'browser_failed'; count: number; details: { measured: number; errors: string[] } }
+  /** The page's clock is known to Node's within ±`error_ms` only. */
+  | { code: 'browser_clock'; count: number; details: { error_ms: number } }
   /** `count` LLM streams carried an error event. */
   | { code: 'llm_stream_errors'; count: number; details: Record<string, never> }
   /** The client may have limited the run: its loop delay or CPU (null: below its limit) past the limits. */
@@ -35,7 +45,7 @@ export type ReportWarning =
 export type WarningCode = ReportWarning['code'];
 
 /** Details that add up when equal warnings merge (everything else must be equal to merge). */
-const ADDITIVE: Partial<Record<WarningCode, readonly string[]>> = { llm_no_usage: ['streams'], llm_bundled_tokens: ['tokens', 'events'] };
+const ADDITIVE: Partial<Record<WarningCode, readonly string[]>> = { llm_no_usage: ['streams'], llm_bundled_tokens: ['tokens', 'events'], browser_failed: ['measured'] };
 
 const times = (n: number) => (n > 1 ? ` (${n} times)` : '');
 
@@ -55,6 +65,20 @@ export function warningText(w: ReportWarning): string {
       );
     case 'stream_integrity':
       return `${w.count} streams judged ${w.details.kind} (docs/metrics.md, "Stream integrity"): counted, not failed, unless streams are judged strictly`;
+    case 'browser_queued': {
+      const d = w.details;
+      const h1 = d.protocol === null || /http\/1/i.test(d.protocol);
+      return (
+        `browser: ${w.count} of ${d.measured} page streams waited for another stream to end before their request went out ` +
+        `(${h1 ? `HTTP/1.1: Chromium opens at most ${d.connections_per_origin} connections per origin` : `protocol ${d.protocol}`}; ` +
+        `queued_ms ${d.queued_ms.join(', ')}${w.count > d.queued_ms.length ? ', …' : ''}). Fix: serve HTTP/2 over TLS (h2 carries every stream on one connection), ` +
+        'or open fewer streams per origin (one multiplexed stream per tab, or separate origins)'
+      );
+    }
+    case 'browser_failed':
+      return `browser: ${w.count} of ${w.details.measured} page streams failed (${w.details.errors.join('; ')})`;
+    case 'browser_clock':
+      return `browser: the page's clock is known to Node's within ±${w.details.error_ms} ms only; browser_overhead_ms carries that error${times(w.count)}`;
     case 'llm_stream_errors':
       return `${w.count} LLM streams carried an error event`;
     case 'client_bottleneck': {

@@ -18,6 +18,12 @@ const connectedChannel = diagnostics.channel('undici:client:connected');
 /** Methods a client may send again after a failure (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
+/**
+ * Sees every event's data as it is timed (doctor reads the text of each event to count tokens per
+ * event). Optional: bench and load pass none, so their hot path does no extra work per event.
+ */
+export type EventObserver = (type: string, data: string) => void;
+
 /** Compressed reads queued for the decoder before the socket is paused. */
 const MAX_DECODER_BACKLOG = 64;
 
@@ -40,7 +46,10 @@ export class StreamClient {
     this.current?.connected(this.httpVersion);
   };
 
-  constructor(private readonly spec: RequestSpec) {
+  constructor(
+    private readonly spec: RequestSpec,
+    private readonly observer: EventObserver | null = null,
+  ) {
     const base = specConnector(spec);
     // undici wraps a custom connector, so its identity is lost; the sockets it returns are not.
     this.connector = (options, callback) =>
@@ -74,10 +83,18 @@ export class StreamClient {
 
   private requestOnce(index: number, warmup: boolean, originMs: number): Promise<StreamRecord> {
     return new Promise((resolve) => {
-      const run = new RequestRun(this.spec, index, warmup, originMs, this.httpVersion, (record) => {
-        this.current = null;
-        resolve(record);
-      });
+      const run = new RequestRun(
+        this.spec,
+        index,
+        warmup,
+        originMs,
+        this.httpVersion,
+        (record) => {
+          this.current = null;
+          resolve(record);
+        },
+        this.observer,
+      );
       this.current = run;
       run.start(this.client);
     });
@@ -130,6 +147,7 @@ export class RequestRun implements Dispatcher.DispatchHandler, EventSink {
     originMs: number,
     httpVersion: '1.1' | '2' | null,
     private readonly done: (record: StreamRecord) => void,
+    private readonly observer: EventObserver | null = null,
   ) {
     this.record = blankRecord(index, warmup, originMs, { httpVersion, keepAlive: spec.keepAlive });
   }
@@ -278,6 +296,7 @@ export class RequestRun implements Dispatcher.DispatchHandler, EventSink {
     const usage = f.outputTokens ?? null;
     if (usage !== null) r.outputTokens = usage;
     r.timeline.push(at, this.read, bytes, f.name, f.t, f.tSrc, f.content, f.kind, usage ?? NaN);
+    if (this.observer !== null) this.observer(type, data);
   }
 
   onComment(): void {
