@@ -43,3 +43,7 @@ export { LoadSummary } from './probe/load-summary.js';
 export { arrivalSchedule, type Arrival } from './probe/arrival-schedule.js';
 export { checkOpenFileLimit, hardOpenFileLimit } from './probe/open-file-limit.js';
 export { mergeReports, mergeConfigurations } from './model/merge-reports.js';
+export { mergeWarnings, warningText, type ReportWarning, type WarningCode } from './model/warnings.js';
+export { upgradeReport } from './model/upgrade-report.js';
+export type { Environment } from './model/environment.js';
+export { JupyterLog, type JupyterLogLevel, type JupyterLogSink } from './jupyter/log.js';

@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startServer, type RunningServer } from '../src/server/serve.js';
+import { resolveLlmConfig } from '../src/server/sources/llm-config.js';
 import { syntheticToken } from '../src/upstream/profile.js';
 import { startUpstream, type Upstream } from '../src/upstream/server.js';
 import { JSON_HEADERS, parseSseBody, rawRequest } from './helpers/raw-http.js';
 import { eventually } from './llm-helpers.js';
 
 /**
- * `chat` through the embedded server against the replay upstream. The server's chat source reads
- * its configuration from the environment here (OPENAI_BASE_URL, OPENAI_API_KEY), which every
- * wiring honours; this file runs in its own process, so setting them is local to it.
+ * `chat` through the embedded server against the replay upstream. The configuration comes from the
+ * environment (OPENAI_BASE_URL, OPENAI_API_KEY), resolved here as the CLI resolves it, and the
+ * `serve` child below inherits it; this file runs in its own process, so setting them is local to it.
  */
 const KEY = 'sk-serve-SECRETKEY-9876543210fedcba';
 let up: Upstream;
@@ -20,7 +21,7 @@ before(async () => {
   process.env['OPENAI_BASE_URL'] = up.url;
   process.env['OPENAI_API_KEY'] = KEY;
   delete process.env['OPENAI_API_BASE'];
-  server = await startServer({ port: 0, logLevel: 'silent' });
+  server = await startServer({ port: 0, logLevel: 'silent', llm: resolveLlmConfig({}, process.env) });
 });
 
 after(async () => {

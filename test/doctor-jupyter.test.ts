@@ -6,9 +6,9 @@ import { requireCommand } from './helpers/system.js';
 
 test('doctor --jupyter-url names the Nagle delay on stock Jupyter and not on the fixed one', { timeout: 180_000 }, async (t) => {
   if (!requireCommand(t, 'jupyter-server', 'jupyter-server python3-ipykernel')) return;
-  const stock = await startJupyter({ tuning: 'stock' });
+  const stock = await startJupyter({ tuning: 'stock', env: process.env });
   t.after(() => stock.stop());
-  const fixed = await startJupyter({ tuning: 'fixed' });
+  const fixed = await startJupyter({ tuning: 'fixed', env: process.env });
   t.after(() => fixed.stop());
 
   const s = await runCli(['doctor', '--jupyter-url', stock.url, '--jupyter-samples', '10', '--json'], 120_000, { JUPYTER_TOKEN: stock.token });

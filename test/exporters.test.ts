@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import chalk from 'chalk';
 import { parseMaxRegression, parseThreshold } from '../src/probe/gate-expression.js';
 import { evaluateGates } from '../src/probe/gate.js';
+import { colorsAt } from '../src/report/chalk.js';
 import { formatPct } from '../src/report/compare-cells.js';
 import { gateExporter, reportExporter } from '../src/report/exporter.js';
 import { renderCompare } from '../src/report/render-compare.js';
@@ -10,9 +10,6 @@ import { renderTable } from '../src/report/render-table.js';
 import { reportErrors } from '../src/report/validate-report.js';
 import { ADAPTIVE_SETTINGS, GUIDE_BEFORE_SETTINGS, handConfig, handReport, roundsOf, stats } from './helpers/hand-report.js';
 import { parseXml } from './helpers/xml.js';
-
-// Exact output: no colour.
-chalk.level = 0;
 
 /** Rounds that do not overlap for first-chunk latency, overlap for CPU; no rounds for writes. */
 function twoPolicies() {
@@ -251,19 +248,17 @@ test('colour follows the better direction, only for significant changes', () => 
   ] as const) {
     c.rounds!.forEach((round, i) => (round.metrics['writes_per_stream'] = { p50: v[i]!, p99: v[i]!, count: 4 }));
   }
-  chalk.level = 1;
-  try {
-    const text = reportExporter('table', 'en')(r);
-    assert.ok(text.includes(chalk.green('−90 % ✓')), text);
-    assert.ok(text.includes(chalk.red('+567 % ✗')), text);
-    assert.ok(text.includes('+5.0 % ≈') && !text.includes(chalk.green('+5.0 % ≈')) && !text.includes(chalk.red('+5.0 % ≈')));
-    const wide = renderCompare(r, 'en', { wide: true });
-    assert.ok(wide.includes(chalk.green('-90.0 % significant (better)')), wide);
-    assert.ok(wide.includes(chalk.red('+566.7 % significant (worse)')), wide);
-    assert.ok(wide.includes('no significant change (+5.0 %)') && !wide.includes(chalk.green('no significant change')) && !wide.includes(chalk.red('no significant change')));
-  } finally {
-    chalk.level = 0;
-  }
+  // The colours are the caller's (no shared chalk level): a coloured and a plain rendering side by side.
+  const chalk = colorsAt(1);
+  const text = reportExporter('table', 'en', chalk)(r);
+  assert.ok(text.includes(chalk.green('−90 % ✓')), text);
+  assert.ok(text.includes(chalk.red('+567 % ✗')), text);
+  assert.ok(text.includes('+5.0 % ≈') && !text.includes(chalk.green('+5.0 % ≈')) && !text.includes(chalk.red('+5.0 % ≈')));
+  const wide = renderCompare(r, 'en', { wide: true, colors: chalk });
+  assert.ok(wide.includes(chalk.green('-90.0 % significant (better)')), wide);
+  assert.ok(wide.includes(chalk.red('+566.7 % significant (worse)')), wide);
+  assert.ok(wide.includes('no significant change (+5.0 %)') && !wide.includes(chalk.green('no significant change')) && !wide.includes(chalk.red('no significant change')));
+  assert.ok(!reportExporter('table', 'en')(r).includes('\u001b['), 'without colours given, no escape sequences');
 });
 
 test('a server CPU figure whose rounds spread widely is marked noisy, with the reason under the table', () => {

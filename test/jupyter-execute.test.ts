@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { flushSettings, type FlushPolicyName } from '../src/model/flush-presets.js';
-import { setJupyterLogSink } from '../src/jupyter/log.js';
+import { routeConsole } from '../src/cli/console-route.js';
+import { JupyterLog } from '../src/jupyter/log.js';
 import { classifyJupyter, measureJupyter, median, NAGLE_EXCESS_MS, NAGLE_THRESHOLD_MS } from '../src/jupyter/measure.js';
 import { connectJupyter, findJupyterCommand, JupyterUnavailableError, startJupyter, type JupyterHandle } from '../src/jupyter/server.js';
 import { NODELAY_SERVER_CONFIG } from '../src/jupyter/tuning.js';
@@ -19,7 +20,7 @@ import { isCi } from './helpers/system.js';
  * python3-ipykernel 6.17 on the test machines). Skipped with a reason when Jupyter Server is not
  * installed; in CI (CI=true) a missing Jupyter is a failure, never a skip.
  */
-const command = findJupyterCommand();
+const command = findJupyterCommand(process.env);
 const skip = command === undefined ? 'Jupyter Server not found (apt install jupyter-server python3-ipykernel)' : false;
 if (skip !== false && isCi()) {
   test('Jupyter Server is installed (required in CI)', () => {
@@ -98,9 +99,13 @@ function processesMentioning(needle: string): number[] {
 }
 
 test('execute source on a real Jupyter Server', { skip, timeout: 150_000 }, async (t) => {
-  setJupyterLogSink((level, line) => logLines.push(`${level} ${line}`));
-  const fixed = await startJupyter({ tuning: 'fixed' });
-  const stock = await startJupyter({ tuning: 'stock' });
+  // Each server its own log (and its own token to redact); the library's console lines, as the
+  // CLI routes them, go to the fixed server's log.
+  const collect = (level: string, line: string) => logLines.push(`${level} ${line}`);
+  const fixedLog = new JupyterLog(collect);
+  const restoreConsole = routeConsole((level, line) => fixedLog.log(level, line));
+  const fixed = await startJupyter({ tuning: 'fixed', env: process.env, log: fixedLog });
+  const stock = await startJupyter({ tuning: 'stock', env: process.env, log: new JupyterLog(collect) });
   const exFixed = createExecuteSource(async () => fixed);
   const exStock = createExecuteSource(async () => stock);
   const kernelIds = new Set<string>();
@@ -113,7 +118,7 @@ test('execute source on a real Jupyter Server', { skip, timeout: 150_000 }, asyn
       await Promise.allSettled([exFixed.close(), exStock.close()]);
       await Promise.allSettled([fixed.stop(), stock.stop()]);
     }
-    setJupyterLogSink(undefined);
+    restoreConsole();
   });
 
   await t.test('the token travels in the environment, never on the command line', () => {
@@ -380,16 +385,21 @@ test('the nodelay config wraps a 2.x-style async KernelWebsocketHandler.open', {
 
 /**
  * In a child process, as serve would run it: start, run a cell, close, stop. stdout stays empty
- * (the client library's console.debug lines go to the Jupyter log on stderr), the token is in no
- * stderr line even with debug logging on, and the process exits by itself right after stop().
+ * (the client library's console.debug lines go, routed as the CLI routes them, to the Jupyter log,
+ * here on stderr), the token is in no stderr line even with debug lines on, and the process exits
+ * by itself right after stop(): no KernelManager poll timer is left behind.
  */
 test('a serve-like process: nothing on stdout, no token on stderr, exits after stop()', { skip, timeout: 60_000 }, () => {
   const src = (rel: string) => new URL(`../src/${rel}`, import.meta.url).href;
   const script = `
     import { startJupyter } from ${JSON.stringify(src('jupyter/server.js'))};
+    import { JupyterLog } from ${JSON.stringify(src('jupyter/log.js'))};
+    import { routeConsole } from ${JSON.stringify(src('cli/console-route.js'))};
     import { createExecuteSource } from ${JSON.stringify(src('server/sources/execute.js'))};
     import { flushSettings } from ${JSON.stringify(src('model/flush-presets.js'))};
-    const j = await startJupyter({ tuning: 'fixed' });
+    const log = new JupyterLog((level, line) => process.stderr.write(level + ' ' + line + '\\n'));
+    const restoreConsole = routeConsole((level, line) => log.log(level, line));
+    const j = await startJupyter({ tuning: 'fixed', env: process.env, log });
     process.stderr.write('TOKEN=' + Buffer.from(j.token).toString('base64') + '\\n');
     const ex = createExecuteSource(async () => j);
     const op = ex.source.validate({ type: 'execute', code: 'print("hello")' }, 'en');
@@ -399,11 +409,11 @@ test('a serve-like process: nothing on stdout, no token on stderr, exits after s
     }
     await ex.close();
     await j.stop();
+    restoreConsole();
     process.stderr.write('RESULT=' + JSON.stringify(text) + ' STOPPED=' + performance.now().toFixed(0) + '\\n');
     process.on('exit', () => process.stderr.write('EXIT=' + performance.now().toFixed(0) + '\\n'));
   `;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-    env: { ...process.env, NOTEBOOK_STREAM_DEBUG: '1' },
     encoding: 'utf8',
     timeout: 45_000,
   });
@@ -429,13 +439,14 @@ test('a managed server that died is replaced on the next execute', { skip, timeo
   const src = (rel: string) => new URL(`../src/${rel}`, import.meta.url).href;
   const script = `
     import { startJupyter } from ${JSON.stringify(src('jupyter/server.js'))};
-    import { setJupyterLogSink } from ${JSON.stringify(src('jupyter/log.js'))};
     import { createExecuteSource } from ${JSON.stringify(src('server/sources/execute.js'))};
     import { flushSettings } from ${JSON.stringify(src('model/flush-presets.js'))};
-    setJupyterLogSink(() => {});
+    import { routeConsole } from ${JSON.stringify(src('cli/console-route.js'))};
+    // @jupyterlab/services prints through the console: this script's stdout carries its JSON only.
+    routeConsole(() => {});
     const handles = [];
     const ex = createExecuteSource(async () => {
-      const h = await startJupyter({ tuning: 'stock' });
+      const h = await startJupyter({ tuning: 'stock', env: process.env });
       handles.push(h);
       return h;
     });
@@ -481,8 +492,8 @@ test('startJupyter names why a server could not start', async (t) => {
     rmSync(privateTmp, { recursive: true, force: true });
   });
   assert.equal(tmpdir(), privateTmp);
-  await assert.rejects(startJupyter({ command: ['/bin/false'], startTimeoutMs: 5000 }), (e: unknown) => e instanceof JupyterUnavailableError && /exited \(exit code 1\)/.test(e.message));
-  await assert.rejects(startJupyter({ command: ['/nonexistent/jupyter-server'], startTimeoutMs: 5000 }), (e: unknown) => e instanceof JupyterUnavailableError && /ENOENT/.test(e.message));
+  await assert.rejects(startJupyter({ command: ['/bin/false'], startTimeoutMs: 5000, env: process.env }), (e: unknown) => e instanceof JupyterUnavailableError && /exited \(exit code 1\)/.test(e.message));
+  await assert.rejects(startJupyter({ command: ['/nonexistent/jupyter-server'], startTimeoutMs: 5000, env: process.env }), (e: unknown) => e instanceof JupyterUnavailableError && /ENOENT/.test(e.message));
   await assert.rejects(connectJupyter({ url: 'ftp://example' }), /not an http\(s\) URL/);
   await assert.rejects(connectJupyter({ url: 'http://127.0.0.1:9/', token: 't', timeoutMs: 2000 }), /unreachable/);
   assert.deepEqual(readdirSync(privateTmp), [], 'private directories removed');

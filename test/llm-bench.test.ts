@@ -12,6 +12,7 @@ import { startServer as startServe } from '../src/server/serve.js';
 import { TEST_FLAGS, specFor } from './helpers/bench-spec.js';
 import { scripted, startServer } from './helpers/start-server.js';
 import { upstreamFor } from './llm-helpers.js';
+import { resolveLlmConfig } from '../src/server/sources/llm-config.js';
 
 /**
  * `bench --openai` and the LLM metrics against the real replay upstream on loopback. Bounds are
@@ -144,7 +145,7 @@ test('an in-stream error object is an error event, not content, and is counted',
   const c = config(outcome);
   assert.equal(c.llm?.stream_errors, 2);
   assert.equal(c.llm?.output_tokens, 4, 'no usage came: the two content deltas of each stream were counted');
-  assert.ok(c.warnings.some((w) => w.includes('error event')), c.warnings.join('\n'));
+  assert.deepEqual(c.warnings.filter((w) => w.code === 'llm_stream_errors'), [{ code: 'llm_stream_errors', count: 2, details: {} }], JSON.stringify(c.warnings));
   const last = c.timelines[0]!.events.at(-1)!;
   assert.deepEqual([last.event, last.content], ['error', false]);
 });
@@ -207,8 +208,8 @@ test('the key goes into the Authorization header only; no --model takes the firs
 
 test("our server's chat operation: done.usage gives the tokens, and the guide's policy shows as tokens_per_event > 1", async (t) => {
   const up = await upstreamFor(t);
-  process.env['OPENAI_BASE_URL'] = up.url;
-  t.after(() => delete process.env['OPENAI_BASE_URL']);
+  // The upstream as the CLI resolves it from OPENAI_BASE_URL (the library reads no environment).
+  const llm = resolveLlmConfig({}, { OPENAI_BASE_URL: up.url });
   const body = JSON.stringify({
     notebook_id: 'n1',
     operation: { type: 'chat', model: 'synthetic?ttft_ms=30&tps=100&tokens=40', messages: [{ role: 'user', content: 'hi' }] },
@@ -216,7 +217,7 @@ test("our server's chat operation: done.usage gives the tokens, and the guide's 
   });
   const results: Record<string, ReportConfiguration> = {};
   for (const policy of ['adaptive', 'guide-before'] as const) {
-    const server = await startServe({ port: 0, logLevel: 'silent', flushPolicy: policy });
+    const server = await startServe({ port: 0, logLevel: 'silent', flushPolicy: policy, llm });
     try {
       const run = await runBench(await specFor(`${server.url}/send_operation`, { body }), { requests: 2, warmup: 0 });
       results[policy] = summarizeRun(policy, TARGET, run, 0);

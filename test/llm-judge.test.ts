@@ -8,6 +8,7 @@ import { DEFINITION_TOOLS } from '../src/model/report.js';
 import { reportErrors } from '../src/report/validate-report.js';
 import { upstreamFor } from './llm-helpers.js';
 import { runCli } from './helpers/serve-process.js';
+import { warningText } from '../src/model/warnings.js';
 
 /**
  * Issue 30's check: against the replay upstream with a known TTFT (60 ms), ITL (30 ms a chunk), a
@@ -160,7 +161,7 @@ test('ttfo_ms skips the reasoning prefix; itl_per_token_ms is each gap over the 
   assert.equal(itlPt.count, perToken.length);
   assert.ok(near(itlPt.max!, Math.max(...perToken)), `itl_per_token_ms max ${itlPt.max} vs ${Math.max(...perToken)}`);
   assert.equal(c.metrics['tokens_per_event']!.mean, 3);
-  assert.ok(c.warnings.some((w) => w.includes('more tokens (usage) than content events') && w.includes('itl_per_token_ms')), c.warnings.join('\n'));
+  assert.ok(c.warnings.map(warningText).some((w) => w.includes('more tokens (usage) than content events') && w.includes('itl_per_token_ms')), JSON.stringify(c.warnings));
 });
 
 test('gate reads goodput: goodput >= 0.95 holds for a met SLO and fails (exit 1) for a missed one', async (t) => {

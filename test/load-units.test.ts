@@ -72,6 +72,20 @@ test('histogramMoments gives exactly hdr-histogram-js mean and stdDeviation', as
   assert.deepEqual(histogramMoments(newHistogram()), { mean: 0, stdev: 0 });
 });
 
+test('every histogram of ours has the bucket-level API: bucketsOf narrows through the exported JsHistogram class', async () => {
+  const { bucketsOf, decodeHistogram, encodeHistogram, newHistogram, recordClamped } = await import('../src/model/metric-histogram.js');
+  const live = newHistogram();
+  recordClamped(live, 1234);
+  for (const h of [live, decodeHistogram(encodeHistogram(live))]) {
+    const b = bucketsOf(h);
+    assert.equal(b.highestEquivalentValue(h.minNonZeroValue), h.getValueAtPercentile(0));
+    let seen = 0;
+    for (let i = 0; i < b.countsArrayLength; i++) seen += b.getCountAtIndex(i);
+    assert.equal(seen, 1);
+  }
+  assert.throws(() => bucketsOf({ totalCount: 0 } as unknown as ReturnType<typeof newHistogram>), TypeError);
+});
+
 test('without a terminal: one line per phase, then a done line', async () => {
   const { EventEmitter } = await import('node:events');
   const { attachPhaseLines } = await import('../src/cli/progress-line.js');

@@ -215,8 +215,8 @@ test('merge refuses different targets or schema versions (usage error) unless fo
   assert.equal(mergeReports([a, b], [], true, ENV).configurations.length, 1);
   const open = { file: 'o.json', report: buildReport('bench', [], [{ ...c, load: { ...LOAD, client_bottleneck: false, runs: 1 } }], reportEnvironment()) };
   assert.throws(() => mergeReports([a, open], [], false, ENV), (e: Error & { exitCode?: number }) => e.exitCode === 2 && /mixes load models/.test(e.message));
-  const v2 = { file: 'v2.json', report: { ...a.report, schemaVersion: 2 as unknown as 1 } };
-  assert.throws(() => mergeReports([a, v2], [], false, ENV), (e: Error & { exitCode?: number }) => e.exitCode === 2 && /schema versions/.test(e.message));
+  const v3 = { file: 'v3.json', report: { ...a.report, schemaVersion: 3 as unknown as 2 } };
+  assert.throws(() => mergeReports([a, v3], [], false, ENV), (e: Error & { exitCode?: number }) => e.exitCode === 2 && /schema versions/.test(e.message));
 });
 
 test('warmup runs first and is flagged; an abort ends the open model at once, in-flight requests as aborted', async (t) => {

@@ -7,6 +7,7 @@ import type { ReportConfiguration } from '../src/model/report.js';
 import { reportErrors } from '../src/report/validate-report.js';
 import { TEST_FLAGS } from './helpers/bench-spec.js';
 import { upstreamFor } from './llm-helpers.js';
+import { warningText } from '../src/model/warnings.js';
 
 /**
  * Stream integrity (docs/metrics.md, "Stream integrity") against the replay upstream: each way a
@@ -40,7 +41,7 @@ test('error mid-stream, a 200 error body, a cut before [DONE]: each its own kind
     const counted = await run(up.url, model);
     assert.deepEqual(counted.stream_integrity, { [kind]: 2 }, model);
     assert.deepEqual(counted.errors, {}, `${model}: counted, not failed`);
-    assert.ok(counted.warnings.some((w) => w.includes(`judged ${kind}`)), counted.warnings.join('\n'));
+    assert.ok(counted.warnings.map(warningText).some((w) => w.includes(`judged ${kind}`)), JSON.stringify(counted.warnings));
     const strict = await run(up.url, model, { strictStreams: true });
     assert.deepEqual(strict.errors, { [kind]: 2 }, model);
     assert.equal(strict.scalars[`errors.${kind}`], 2);
@@ -73,14 +74,14 @@ test('goodput and a --definitions view merge exactly: counts and histograms add'
   const b = await run(up.url, `${model}&error_after=1`, { slo, definitions: 'otel', requests: 3 });
   assert.deepEqual(a.goodput, { slo: slo.text, good: 2, measured: 2 });
   assert.deepEqual(b.goodput, { slo: slo.text, good: 0, measured: 3 }, 'a stream with an error event is never good');
-  const m = mergeConfigurations([a, b], { keepTimelines: 0, warnings: 'distinct' });
+  const m = mergeConfigurations([a, b], { keepTimelines: 0 });
   assert.deepEqual(m.goodput, { slo: slo.text, good: 2, measured: 5 });
   assert.equal(m.scalars['goodput'], 0.4);
   const count = (c: ReportConfiguration, name: string) => c.definitions!.figures.find((f) => f.name === name)!.stats.count;
   for (const name of ['gen_ai.client.operation.duration', 'gen_ai.client.operation.time_per_output_chunk']) {
     assert.equal(count(m, name), count(a, name) + count(b, name), name);
   }
-  const other = mergeConfigurations([a, { ...b, goodput: { ...b.goodput!, slo: 'ttft_ms<1' } }], { keepTimelines: 0, warnings: 'distinct' });
+  const other = mergeConfigurations([a, { ...b, goodput: { ...b.goodput!, slo: 'ttft_ms<1' } }], { keepTimelines: 0 });
   assert.equal(other.goodput, undefined, 'goodput against different objectives does not add');
   assert.equal(other.scalars['goodput'], undefined);
 });

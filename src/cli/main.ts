@@ -69,6 +69,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let exitCode: ExitCode = ExitCode.OK;
   const ctx: CliContext = {
     debug,
+    args: argv.slice(2),
     setExitCode(code) {
       exitCode = code;
     },

@@ -50,5 +50,6 @@ export function openAiOptionsFrom(url: string | undefined, f: OpenAiFlags): Open
     ...(f.promptFile !== undefined ? { promptFile: f.promptFile } : {}),
     ...(f.maxTokens !== undefined ? { maxTokens: f.maxTokens } : {}),
     ...(f.openaiKeyFile !== undefined ? { keyFile: f.openaiKeyFile } : {}),
+    ...(process.env['OPENAI_API_KEY'] !== undefined ? { envKey: process.env['OPENAI_API_KEY'] } : {}),
   };
 }

@@ -1,9 +1,10 @@
 import { createWriteStream, openSync, readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { UsageError } from '../model/errors.js';
-import { startServer } from '../server/serve.js';
+import { startServer, type RunningServer } from '../server/serve.js';
 import type { ServerOptions } from '../server/server-options.js';
 import type { CliContext } from './context.js';
+import { routeConsole } from './console-route.js';
 
 function readFlagFile(flag: string, path: string): Buffer {
   try {
@@ -65,13 +66,23 @@ function logTee(path: string): Writable {
  * gracefully on the first SIGINT/SIGTERM (a second one cuts the grace period short).
  */
 export async function runServe(options: ServerOptions, logFile: string | undefined, _ctx: CliContext): Promise<void> {
-  const server = await startServer(logFile === undefined ? options : { ...options, logStream: logTee(logFile) });
-  await new Promise<void>((resolve, reject) => {
+  const server = await startServer({ ...options, logStream: logFile === undefined ? process.stderr : logTee(logFile) });
+  // What @jupyterlab/services prints goes to this server's Jupyter log (redacted, in pino's lines).
+  const restoreConsole = routeConsole((level, line) => server.app.jupyter.log.log(level, line));
+  try {
+    await serveUntilSignalled(server, options.graceS);
+  } finally {
+    restoreConsole();
+  }
+}
+
+function serveUntilSignalled(server: RunningServer, graceS: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {
       signals++;
       server.app.fastify.log.info({ signal }, signals === 1 ? 'shutting down: ending open streams' : 'second signal: closing now');
-      server.shutdown(signals === 1 ? options.graceS : 0).then(
+      server.shutdown(signals === 1 ? graceS : 0).then(
         () => {
           process.removeListener('SIGINT', onSignal);
           process.removeListener('SIGTERM', onSignal);

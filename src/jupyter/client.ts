@@ -1,26 +1,27 @@
-import { KernelManager, KernelSpecAPI, ServerConnection } from '@jupyterlab/services';
+import { KernelAPI, KernelConnection, KernelSpecAPI, ServerConnection, type Kernel } from '@jupyterlab/services';
 import WebSocket from 'ws';
-import { routeConsoleToJupyterLog } from './log.js';
 import type { JupyterHandle } from './server.js';
 
 /**
- * One connection to a Jupyter Server through @jupyterlab/services: the server settings (with `ws`
- * as the WebSocket implementation: Node has no usable global one for this library) and one
- * KernelManager. `dispose()` stops the manager's polling of the kernel list, without which the
- * process never exits (docs/platform-notes.md).
+ * One connection to a Jupyter Server through @jupyterlab/services' public REST and connection
+ * API: the server settings (with `ws` as the WebSocket implementation: Node has no usable global
+ * one for this library), kernels started and shut down by KernelAPI, each connected by a
+ * KernelConnection. No KernelManager: it polls the kernel list with a timer that its dispose()
+ * leaves pending (up to 10 s, minutes after errors), which kept the process alive after stop
+ * (docs/platform-notes.md); we need none of what the poll keeps up to date.
  */
 export interface JupyterClient {
   readonly handle: JupyterHandle;
   readonly serverSettings: ServerConnection.ISettings;
-  readonly kernels: KernelManager;
+  /** Starts a kernel of that spec and connects to it (no comm handling: we run cells only). */
+  startKernel(name: string): Promise<Kernel.IKernelConnection>;
+  /** Asks the server to shut the kernel down (the connection is the caller's to dispose). */
+  shutdownKernel(id: string): Promise<void>;
   /** Kernel spec names the server offers (cached for 30 s). */
   kernelSpecNames(): Promise<string[]>;
-  /** Stops the manager's polling; resolves once no timer of it is left. */
-  dispose(): Promise<void>;
 }
 
 export function createJupyterClient(handle: JupyterHandle): JupyterClient {
-  routeConsoleToJupyterLog();
   const serverSettings = ServerConnection.makeSettings({
     baseUrl: handle.url,
     wsUrl: handle.url.replace(/^http/, 'ws'),
@@ -29,27 +30,20 @@ export function createJupyterClient(handle: JupyterHandle): JupyterClient {
     // ws implements the browser WebSocket API the library expects.
     WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
   });
-  const kernels = new KernelManager({ serverSettings });
   let specs: { names: string[]; at: number } | undefined;
   return {
     handle,
     serverSettings,
-    kernels,
+    async startKernel(name) {
+      const model = await KernelAPI.startNew({ name }, serverSettings);
+      return new KernelConnection({ model, serverSettings, handleComms: false });
+    },
+    shutdownKernel: (id) => KernelAPI.shutdownKernel(id, serverSettings),
     async kernelSpecNames() {
       if (specs !== undefined && performance.now() - specs.at < 30_000) return specs.names;
       const models = await KernelSpecAPI.getSpecs(serverSettings);
       specs = { names: Object.keys(models.kernelspecs), at: performance.now() };
       return specs.names;
-    },
-    async dispose() {
-      // The manager polls the kernel list with a @lumino/polling Poll whose dispose() does not
-      // clear its pending timer (up to 10 s, longer after errors): the process would linger that
-      // long. Poll.stop() does clear it (schedules NEVER), but the manager keeps the poll private.
-      const poll = (kernels as unknown as { _pollModels?: { stop?: () => Promise<void>; isDisposed?: boolean } })._pollModels;
-      if (poll?.stop !== undefined && poll.isDisposed !== true) {
-        await poll.stop().catch(() => undefined);
-      }
-      kernels.dispose();
     },
   };
 }

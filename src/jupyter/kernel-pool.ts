@@ -2,7 +2,6 @@ import { byFieldName, field, type FieldNamer } from '../model/field-text.js';
 import type { Kernel } from '@jupyterlab/services';
 import type { JupyterClient } from './client.js';
 import { kernelRssBytes } from './kernel-process.js';
-import { jupyterLog } from './log.js';
 import { FLUSH_INTERVAL_CELL } from './tuning.js';
 
 /** Why a kernel could not be had: the execute source turns `kind` into its NBS_ code. */
@@ -174,7 +173,7 @@ export class KernelPool {
     let kernel: Kernel.IKernelConnection | undefined;
     try {
       kernel = await withTimeout(
-        this.client.kernels.startNew({ name: kernelName }, { handleComms: false }),
+        this.client.startKernel(kernelName),
         this.startTimeoutMs,
         'starting the kernel',
       );
@@ -214,7 +213,7 @@ export class KernelPool {
     kernel.connectionStatusChanged.connect((_, status) => {
       if (status === 'disconnected' && !kernel.isDisposed && !this.closed) this.died(entry, 'the connection to the kernel was lost');
     });
-    jupyterLog('debug', `kernel ${kernel.id} (${kernelName}) started for a notebook in ${startMs.toFixed(0)} ms`);
+    this.client.handle.log.log('debug', `kernel ${kernel.id} (${kernelName}) started for a notebook in ${startMs.toFixed(0)} ms`);
     return entry;
   }
 
@@ -229,7 +228,7 @@ export class KernelPool {
     entry.dead = true;
     if (entry.idleTimer !== undefined) clearTimeout(entry.idleTimer);
     if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
-    jupyterLog('debug', `kernel ${entry.kernel.id} dropped: ${why}`);
+    this.client.handle.log.log('debug', `kernel ${entry.kernel.id} dropped: ${why}`);
     void this.shutdownKernel(entry.kernel);
   }
 
@@ -245,9 +244,9 @@ export class KernelPool {
       await new Promise((r) => setTimeout(r, 50));
     }
     try {
-      await withTimeout(this.client.kernels.shutdown(id), 10_000, 'kernel shutdown');
+      await withTimeout(this.client.shutdownKernel(id), 10_000, 'kernel shutdown');
     } catch (err) {
-      jupyterLog('debug', `kernel ${id} shutdown: ${err instanceof Error ? err.message : String(err)}`);
+      this.client.handle.log.log('debug', `kernel ${id} shutdown: ${err instanceof Error ? err.message : String(err)}`);
     }
     if (!kernel.isDisposed) kernel.dispose();
   }

@@ -70,7 +70,6 @@ export function createKernelRunner(getJupyter: () => Promise<JupyterHandle>, opt
           if (current === conn) current = undefined;
           state = undefined;
           conn.pool.abandon();
-          void conn.client.dispose();
           conn = await connect();
         }
         current = conn;
@@ -87,7 +86,6 @@ export function createKernelRunner(getJupyter: () => Promise<JupyterHandle>, opt
           state = undefined;
           current = undefined;
           conn.pool.abandon();
-          void conn.client.dispose();
         }
         throw new CellStartError('NBS_JUPYTER_UNAVAILABLE', `Jupyter Server at ${conn.client.handle.url} does not answer: ${err instanceof Error ? err.message : String(err)}`, {
           cause: err,
@@ -130,7 +128,6 @@ export function createKernelRunner(getJupyter: () => Promise<JupyterHandle>, opt
       }
       if (conn.client.handle.alive()) await conn.pool.close();
       else conn.pool.abandon(); // nobody to ask: do not wait on requests to a dead server
-      await conn.client.dispose();
     },
   };
 }

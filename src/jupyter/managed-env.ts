@@ -47,7 +47,7 @@ function matches(name: string, patterns: readonly string[]): boolean {
 }
 
 /** The environment the managed server starts with: `base` filtered by the rule and `pass`. */
-export function managedEnvironment(base: NodeJS.ProcessEnv, pass: readonly string[] = []): NodeJS.ProcessEnv {
+export function managedEnvironment(base: Readonly<Record<string, string | undefined>>, pass: readonly string[] = []): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(base)) {
     if (value !== undefined && (matches(name, MANAGED_ENV_NAMES) || matches(name, pass))) out[name] = value;

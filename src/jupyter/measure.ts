@@ -1,6 +1,7 @@
 import { byFieldName, field, type FieldNamer } from '../model/field-text.js';
 import type { Kernel, KernelMessage } from '@jupyterlab/services';
 import { createJupyterClient } from './client.js';
+import type { JupyterLog } from './log.js';
 import { connectJupyter } from './server.js';
 import { FLUSH_INTERVAL_CELL } from './tuning.js';
 import type { JupyterDiagnosis, JupyterMeasurement } from '../model/jupyter-diagnosis.js';
@@ -92,6 +93,8 @@ export interface MeasureJupyterOptions {
    * tuning (default false: measure the kernel exactly as the server starts it).
    */
   tuneKernel?: boolean;
+  /** Where our notes go (default: nowhere). */
+  log?: JupyterLog;
 }
 
 const LOOP_LINES = 8;
@@ -125,13 +128,13 @@ async function timeCell(kernel: Kernel.IKernelConnection, code: string, timeoutM
  * Throws JupyterUnavailableError when the server is unreachable or refuses the token.
  */
 export async function measureJupyter(options: MeasureJupyterOptions): Promise<JupyterMeasurement> {
-  const handle = await connectJupyter({ url: options.url, tuning: 'stock', ...(options.names === undefined ? {} : { names: options.names }), ...(options.token === undefined ? {} : { token: options.token }) });
+  const handle = await connectJupyter({ url: options.url, tuning: 'stock', ...(options.names === undefined ? {} : { names: options.names }), ...(options.token === undefined ? {} : { token: options.token }), ...(options.log === undefined ? {} : { log: options.log }) });
   const client = createJupyterClient(handle);
   const timeoutMs = options.cellTimeoutMs ?? 10_000;
   let kernel: Kernel.IKernelConnection | undefined;
   try {
     const t0 = performance.now();
-    kernel = await client.kernels.startNew({ name: options.kernel ?? 'python3' }, { handleComms: false });
+    kernel = await client.startKernel(options.kernel ?? 'python3');
     await kernel.info;
     const kernelStartMs = performance.now() - t0;
     if (options.tuneKernel === true) {
@@ -160,12 +163,11 @@ export async function measureJupyter(options: MeasureJupyterOptions): Promise<Ju
   } finally {
     if (kernel !== undefined) {
       try {
-        await client.kernels.shutdown(kernel.id);
+        await client.shutdownKernel(kernel.id);
       } catch {
         // the server's culler takes it
       }
       if (!kernel.isDisposed) kernel.dispose();
     }
-    await client.dispose();
   }
 }

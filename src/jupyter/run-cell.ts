@@ -1,7 +1,6 @@
 import type { KernelMessage } from '@jupyterlab/services';
 import type { Payload } from '../model/payload.js';
 import type { KernelEntry, KernelPool } from './kernel-pool.js';
-import { jupyterLog } from './log.js';
 
 export interface RunCellOptions {
   code: string;
@@ -115,7 +114,7 @@ export async function* runCell(pool: KernelPool, first: KernelEntry, options: Ru
 
   const interrupt = () => {
     entry.kernel.interrupt().catch((err: unknown) => {
-      jupyterLog('debug', `interrupt of kernel ${entry.kernel.id} failed: ${err instanceof Error ? err.message : String(err)}`);
+      pool.client.handle.log.log('debug', `interrupt of kernel ${entry.kernel.id} failed: ${err instanceof Error ? err.message : String(err)}`);
     });
   };
 

@@ -7,7 +7,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { addSecret, jupyterLog, removeSecret } from './log.js';
+import type { Environment } from '../model/environment.js';
+import { JupyterLog } from './log.js';
 import { managedEnvironment } from './managed-env.js';
 import { managedServerConfig } from './server-config.js';
 import type { JupyterTuning } from './tuning.js';
@@ -28,14 +29,24 @@ export interface JupyterHandle {
   alive(): boolean;
   /** Managed: shuts kernels and server down and leaves no process; existing: nothing to do. */
   stop(): Promise<void>;
+  /** This server's log (it redacts the token): the kernel pool writes its notes here too. */
+  readonly log: JupyterLog;
 }
 
+
 export interface StartJupyterOptions {
+  /**
+   * serve's environment as the CLI read it: filtered by managedEnvironment() before the server
+   * sees it, our JUPYTER_* variables added. PATH and NOTEBOOK_STREAM_JUPYTER_COMMAND find the command.
+   */
+  env: Environment;
+  /** Where the server's output and our notes go (default: nowhere). */
+  log?: JupyterLog;
   /** How messages name serve's options (field names unless told otherwise). */
   names?: FieldNamer;
   /** `fixed` (default) writes the TCP_NODELAY server config; `stock` starts the server as shipped. */
   tuning?: JupyterTuning;
-  /** The command that starts Jupyter Server; default: NOTEBOOK_STREAM_JUPYTER_COMMAND, else found on PATH. */
+  /** The command that starts Jupyter Server; default: NOTEBOOK_STREAM_JUPYTER_COMMAND of `env`, else found on its PATH. */
   command?: readonly string[];
   /** How long to wait for `GET /api/status` to answer (default 30 s). */
   startTimeoutMs?: number;
@@ -45,8 +56,6 @@ export interface StartJupyterOptions {
   cullIntervalS?: number;
   /** A dead kernel is noticed after this long (jupyter_client's KernelRestarter.time_to_dead; default 1 s). */
   timeToDeadS?: number;
-  /** serve's environment, filtered by managedEnvironment() before the server sees it (default process.env). */
-  env?: NodeJS.ProcessEnv;
   /** More variable names (or `PREFIX*`) the server and kernels inherit (`--jupyter-env`). */
   passEnv?: readonly string[];
 }
@@ -72,8 +81,8 @@ function isExecutable(path: string): boolean {
   }
 }
 
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
+function onPath(name: string, env: Environment): string | undefined {
+  for (const dir of (env['PATH'] ?? '').split(delimiter)) {
     if (dir !== '' && isExecutable(join(dir, name))) return join(dir, name);
   }
   return undefined;
@@ -84,12 +93,12 @@ function onPath(name: string): string | undefined {
  * `/usr/bin/jupyter-server`, then `jupyter server`. (Debian's `jupyter-server` package ships
  * `/usr/bin/jupyter-server`; `/usr/bin/jupyter` comes from another package.)
  */
-export function findJupyterCommand(env: NodeJS.ProcessEnv = process.env): string[] | undefined {
+export function findJupyterCommand(env: Environment): string[] | undefined {
   const configured = env['NOTEBOOK_STREAM_JUPYTER_COMMAND'];
   if (configured !== undefined && configured.trim() !== '') return configured.trim().split(/\s+/);
-  const direct = onPath('jupyter-server') ?? (isExecutable('/usr/bin/jupyter-server') ? '/usr/bin/jupyter-server' : undefined);
+  const direct = onPath('jupyter-server', env) ?? (isExecutable('/usr/bin/jupyter-server') ? '/usr/bin/jupyter-server' : undefined);
   if (direct !== undefined) return [direct];
-  const jupyter = onPath('jupyter') ?? (isExecutable('/usr/bin/jupyter') ? '/usr/bin/jupyter' : undefined);
+  const jupyter = onPath('jupyter', env) ?? (isExecutable('/usr/bin/jupyter') ? '/usr/bin/jupyter' : undefined);
   return jupyter === undefined ? undefined : [jupyter, 'server'];
 }
 
@@ -180,15 +189,16 @@ function levelOf(line: string): 'debug' | 'warn' {
  * logged), private runtime/config/root directories, culling of orphaned kernels, `--allow-root`
  * as root. Resolves once `GET /api/status` answers 200. Throws JupyterUnavailableError with the reason.
  */
-export async function startJupyter(options: StartJupyterOptions = {}): Promise<JupyterHandle> {
+export async function startJupyter(options: StartJupyterOptions): Promise<JupyterHandle> {
   const tuning = options.tuning ?? 'fixed';
-  const command = options.command ?? findJupyterCommand();
+  const log = options.log ?? new JupyterLog();
+  const command = options.command ?? findJupyterCommand(options.env);
   if (command === undefined || command.length === 0) {
     throw new JupyterUnavailableError(
       `no Jupyter Server found: install jupyter-server (Debian: apt install jupyter-server python3-ipykernel) or use ${(options.names ?? byFieldName)(field('jupyterUrl'))}`,
     );
   }
-  await removeStaleDirs();
+  await removeStaleDirs(log);
   const base = await mkdtemp(join(tmpdir(), BASE_PREFIX));
   const runtimeDir = join(base, 'runtime');
   const configDir = join(base, 'config');
@@ -198,10 +208,10 @@ export async function startJupyter(options: StartJupyterOptions = {}): Promise<J
   await writeFile(join(configDir, 'jupyter_server_config.py'), managedServerConfig(tuning));
 
   const token = randomBytes(24).toString('hex');
-  addSecret(token);
-  const env: NodeJS.ProcessEnv = {
+  log.addSecret(token);
+  const env: Record<string, string | undefined> = {
     // Only the documented variables (and --jupyter-env): serve's secrets stay out of kernels.
-    ...managedEnvironment(options.env ?? process.env, options.passEnv),
+    ...managedEnvironment(options.env, options.passEnv),
     JUPYTER_TOKEN: token,
     NBS_PARENT_PID: String(process.pid),
     NBS_JUPYTER_BASE: base,
@@ -216,7 +226,7 @@ export async function startJupyter(options: StartJupyterOptions = {}): Promise<J
   let lastError = '';
 
   for (let attempt = 0; attempt < 3; attempt++) {
-    addSecret(token); // again: a failed attempt's stop() removed it
+    log.addSecret(token); // again: a failed attempt's stop() removed it
     const port = await freePort();
     const args = [
       ...command.slice(1),
@@ -242,7 +252,7 @@ export async function startJupyter(options: StartJupyterOptions = {}): Promise<J
     forwardOutput(child, (line) => {
       recent.push(line);
       if (recent.length > 20) recent.shift();
-      jupyterLog(levelOf(line), `server: ${line}`);
+      log.log(levelOf(line), `server: ${line}`);
     });
     let exited: string | undefined;
     child.once('exit', (code, signal) => {
@@ -253,13 +263,13 @@ export async function startJupyter(options: StartJupyterOptions = {}): Promise<J
     });
     const pid = child.pid;
     const url = `http://127.0.0.1:${port}/`;
-    const handle = makeHandle({ url, token, tuning, child, base, runtimeDir });
+    const handle = makeHandle({ url, token, tuning, child, base, runtimeDir, log });
     // Wait for the API (or the child's death, or the deadline).
     while (exited === undefined && performance.now() < deadline) {
       try {
         const status = await apiStatus(url, token, 2000);
         if (status === 200) {
-          jupyterLog('debug', `managed Jupyter Server pid ${pid} at ${url} (tuning ${tuning})`);
+          log.log('debug', `managed Jupyter Server pid ${pid} at ${url} (tuning ${tuning})`);
           return handle;
         }
         lastError = `GET /api/status answered ${status}`;
@@ -274,12 +284,12 @@ export async function startJupyter(options: StartJupyterOptions = {}): Promise<J
       lastError = `port ${port} was taken`;
       continue; // lost the port race: pick another one
     }
-    removeSecret(token);
+    log.removeSecret(token);
     await rm(base, { recursive: true, force: true });
     const why = exited !== undefined ? `Jupyter Server exited (${exited})${tail ? `: ${tail}` : ''}` : `no answer from ${url}api/status within ${startTimeoutMs} ms (${lastError})`;
     throw new JupyterUnavailableError(`could not start Jupyter Server (${command.join(' ')}): ${why}`);
   }
-  removeSecret(token);
+  log.removeSecret(token);
   await rm(base, { recursive: true, force: true });
   throw new JupyterUnavailableError(`could not start Jupyter Server: ${lastError}`);
 }
@@ -289,7 +299,7 @@ export async function startJupyter(options: StartJupyterOptions = {}): Promise<J
  * their kernels (found by the runtime dir in their command line) are killed, then the directory
  * with its token is deleted. Directories of a live serve, or of another user, are left alone.
  */
-async function removeStaleDirs(): Promise<void> {
+async function removeStaleDirs(log: JupyterLog): Promise<void> {
   let names: string[];
   try {
     names = readdirSync(tmpdir()).filter((n) => n.startsWith(BASE_PREFIX));
@@ -309,7 +319,7 @@ async function removeStaleDirs(): Promise<void> {
     if (!Number.isInteger(owner) || owner <= 0 || alive(owner)) continue;
     for (const pid of pidsMentioning(join(dir, 'runtime'))) kill(pid, 'SIGKILL');
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
-    jupyterLog('debug', `removed ${dir}: its serve (pid ${owner}) is gone`);
+    log.log('debug', `removed ${dir}: its serve (pid ${owner}) is gone`);
   }
 }
 
@@ -320,10 +330,11 @@ interface ManagedParts {
   child: ChildProcess;
   base: string;
   runtimeDir: string;
+  log: JupyterLog;
 }
 
 function makeHandle(parts: ManagedParts): JupyterHandle {
-  const { child, base, runtimeDir, token } = parts;
+  const { child, base, runtimeDir, token, log } = parts;
   const pid = child.pid;
   // If our process ends without stop(), take the server's group down with it (kernels watch
   // their parent, JPY_PARENT_PID, and the server's culler handles the rest).
@@ -357,7 +368,7 @@ function makeHandle(parts: ManagedParts): JupyterHandle {
     }
     if (pid !== undefined && alive(pid)) kill(-pid, 'SIGKILL');
     process.removeListener('exit', onExit);
-    removeSecret(token);
+    log.removeSecret(token);
     await rm(base, { recursive: true, force: true });
   };
   return {
@@ -368,6 +379,7 @@ function makeHandle(parts: ManagedParts): JupyterHandle {
     pid,
     alive: () => stopping === undefined && child.exitCode === null && child.signalCode === null,
     stop: () => (stopping ??= stop()),
+    log,
   };
 }
 
@@ -379,10 +391,12 @@ export interface ConnectJupyterOptions {
   /** `fixed` (default): run the flush-interval cell in kernels we start (the server's TCP_NODELAY is the server's business). */
   tuning?: JupyterTuning;
   timeoutMs?: number;
+  /** Where our notes about its kernels go (default: nowhere). */
+  log?: JupyterLog;
 }
 
 /**
- * An existing Jupyter Server (`--jupyter-url`, `--jupyter-token` or JUPYTER_TOKEN): checks that
+ * An existing Jupyter Server (serve's `--jupyter-url`, with the token the caller resolved): checks that
  * `GET /api/status` answers with the token, and throws JupyterUnavailableError naming the reason.
  */
 export async function connectJupyter(options: ConnectJupyterOptions): Promise<JupyterHandle> {
@@ -397,8 +411,9 @@ export async function connectJupyter(options: ConnectJupyterOptions): Promise<Ju
   } catch {
     throw new JupyterUnavailableError(`${names(field('jupyterUrl'))} ${options.url} is not an http(s) URL`);
   }
-  const token = options.token ?? process.env['JUPYTER_TOKEN'] ?? '';
-  addSecret(token);
+  const token = options.token ?? '';
+  const log = options.log ?? new JupyterLog();
+  log.addSecret(token);
   let status: number;
   try {
     status = await apiStatus(url, token, options.timeoutMs ?? 5000);
@@ -409,5 +424,5 @@ export async function connectJupyter(options: ConnectJupyterOptions): Promise<Ju
     throw new JupyterUnavailableError(`Jupyter Server at ${url} refused the token (HTTP ${status}): check ${names(field('jupyterToken'))} or JUPYTER_TOKEN`);
   }
   if (status !== 200) throw new JupyterUnavailableError(`Jupyter Server at ${url} answered GET /api/status with HTTP ${status}`);
-  return { url, token, tuning: options.tuning ?? 'fixed', managed: false, pid: undefined, alive: () => true, stop: async () => {} };
+  return { url, token, tuning: options.tuning ?? 'fixed', managed: false, pid: undefined, alive: () => true, stop: async () => {}, log };
 }

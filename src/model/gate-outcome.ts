@@ -1,3 +1,5 @@
+import type { ReportWarning } from './warnings.js';
+
 /** What `gate` decided: plain data that the gate table, JUnit and Markdown exporters render. */
 
 /** One evaluated gate: a row of the gate table, a JUnit test case. */
@@ -24,4 +26,6 @@ export interface GateOutcome {
   baseline: { report: string; configuration: string } | null;
   checks: GateCheck[];
   passed: boolean;
+  /** The gated configuration's warnings (a gate that passes on a run with invalid UTF-8 says so). */
+  warnings: ReportWarning[];
 }

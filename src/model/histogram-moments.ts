@@ -1,13 +1,5 @@
 import type { Histogram } from 'hdr-histogram-js';
-
-/** The bucket-level methods of hdr-histogram-js's JsHistogram that its typings leave out. */
-interface Buckets {
-  countsArrayLength: number;
-  getCountAtIndex(i: number): number;
-  valueFromIndex(i: number): number;
-  highestEquivalentValue(v: number): number;
-  medianEquivalentValue(v: number): number;
-}
+import { bucketsOf } from './metric-histogram.js';
 
 /**
  * `mean` and `stdDeviation` of a histogram, the very numbers hdr-histogram-js computes (the same
@@ -18,10 +10,7 @@ interface Buckets {
 export function histogramMoments(h: Histogram): { mean: number; stdev: number } {
   const n = h.totalCount;
   if (n === 0) return { mean: 0, stdev: 0 };
-  const b = h as unknown as Buckets;
-  if (typeof b.getCountAtIndex !== 'function' || typeof b.medianEquivalentValue !== 'function') {
-    return { mean: h.mean, stdev: h.stdDeviation };
-  }
+  const b = bucketsOf(h);
   const len = b.countsArrayLength;
   const used: number[] = [];
   let total = 0;

@@ -7,17 +7,13 @@ import { errorRate } from './error-rate.js';
 import { metricStats, round3 } from './metric-stats.js';
 import { buildReport, type ReportEnvironment } from './build-report.js';
 import type { DefinitionsView, GoodputSummary, KeptTimeline, LlmSummary, LoadFacts, MetricStats, Report, ReportConfiguration } from './report.js';
+import { mergeWarnings } from './warnings.js';
 
 
 
 export interface MergeOptions {
   /** `kept` timelines to keep beyond the typical and the worst: a number, or every one. */
   keepTimelines: number | 'all';
-  /**
-   * `sum`: warnings that differ only in whole numbers are one warning with the numbers added (the
-   * batches of one run). `distinct`: each different warning once (reports from several machines).
-   */
-  warnings: 'sum' | 'distinct';
 }
 
 /** Adds histograms of one metric; the statistics are recomputed from the sum. */
@@ -34,20 +30,6 @@ export function totalsOf(c: ReportConfiguration): { events: number; bytes: numbe
   return { events: Math.round((c.scalars['events_per_s'] ?? 0) * s), bytes: Math.round((c.scalars['bytes_per_s'] ?? 0) * s) };
 }
 
-function mergeWarnings(lists: readonly string[][], mode: MergeOptions['warnings']): string[] {
-  const out = new Map<string, number[] | null>();
-  for (const list of lists) {
-    for (const w of list) {
-      // Only whole numbers are summed: a warning with a decimal (a p99, a percentage) is kept as is.
-      const key = mode === 'sum' && !/\d\.\d/.test(w) ? w.replace(/\d+/g, '#') : w;
-      const nums = key === w ? null : (w.match(/\d+/g) ?? []).map(Number);
-      const prev = out.get(key);
-      if (prev === undefined) out.set(key, nums);
-      else if (prev !== null && nums !== null) out.set(key, prev.map((n, i) => n + (nums[i] ?? 0)));
-    }
-  }
-  return [...out].map(([key, nums]) => (nums === null ? key : key.replace(/#/g, () => String(nums.shift()))));
-}
 
 /** LLM summaries add; the token source is `mixed` unless every input agrees. */
 function mergeLlm(parts: readonly (LlmSummary | undefined)[]): LlmSummary | undefined {
@@ -217,10 +199,8 @@ export function mergeConfigurations(parts: readonly ReportConfiguration[], optio
     errors,
     scalars,
     metrics,
-    warnings: mergeWarnings(
-      parts.map((p) => p.warnings),
-      options.warnings,
-    ),
+    // Equal warnings (same code and details) add their counts: the batches of one run, or reports of several machines.
+    warnings: mergeWarnings(parts.map((p) => p.warnings)),
     timelines: mergeTimelines(parts, median, options.keepTimelines),
     totals,
     ...(load !== undefined ? { load } : {}),
@@ -310,7 +290,7 @@ export function mergeReports(inputs: readonly ReportInput[], args: readonly stri
   const configurations = [...byName.values()].map((list) =>
     mergeConfigurations(
       list.map((x) => x.c),
-      { keepTimelines: 'all', warnings: 'distinct' },
+      { keepTimelines: 'all' },
     ),
   );
   const report = buildReport('merge', args, configurations, env);

@@ -1,4 +1,4 @@
-import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
+import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, JsHistogram, type Histogram } from 'hdr-histogram-js';
 
 /** 1 µs … 1 h at 3 significant digits (docs/metrics.md). */
 export const HISTOGRAM_MAX = 3_600_000_000;
@@ -26,4 +26,15 @@ export function encodeHistogram(h: Histogram): string {
 
 export function decodeHistogram(encoded: string): Histogram {
   return decodeFromCompressedBase64(encoded, 32, false);
+}
+
+/**
+ * The bucket-level view of a histogram: hdr-histogram-js's exported JsHistogram class, whose public
+ * methods (countsArrayLength, getCountAtIndex, valueFromIndex, highestEquivalentValue,
+ * recordedValuesIterator, …) its `Histogram` interface leaves out. Every histogram of ours is a
+ * JsHistogram (built and decoded with useWebAssembly false); anything else is a programming error.
+ */
+export function bucketsOf(h: Histogram): JsHistogram {
+  if (h instanceof JsHistogram) return h;
+  throw new TypeError('not a JS histogram: build it with newHistogram() or decodeHistogram()');
 }

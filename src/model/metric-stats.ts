@@ -1,6 +1,6 @@
 import type { Histogram } from 'hdr-histogram-js';
 import { histogramMoments } from './histogram-moments.js';
-import { decodeHistogram, encodeHistogram } from './metric-histogram.js';
+import { bucketsOf, decodeHistogram, encodeHistogram } from './metric-histogram.js';
 import type { MetricStats } from './report.js';
 
 export const round3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -42,8 +42,7 @@ export function metricStats(live: Histogram, unit: 'ms' | 'count'): MetricStats 
  */
 function minValue(h: Histogram): number {
   if (h.getValueAtPercentile(0) === 0) return 0;
-  const js = h as unknown as { highestEquivalentValue?: (v: number) => number };
-  return typeof js.highestEquivalentValue === 'function' ? js.highestEquivalentValue(h.minNonZeroValue) : h.minNonZeroValue;
+  return bucketsOf(h).highestEquivalentValue(h.minNonZeroValue);
 }
 
 /** How a histogram becomes its statistics; the load runner defers it to the end of the run (load-summary.ts). */

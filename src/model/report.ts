@@ -1,8 +1,9 @@
 import type { BrowserFacts } from './browser.js';
 import type { TimelineEntry } from './timeline.js';
+import type { ReportWarning } from './warnings.js';
 
 /** Bumped on any incompatible change; `merge` refuses reports of another version (exit 2). */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** The statistics of one metric (docs/metrics.md: p50 p90 p99 p99.9 min max mean stdev count). */
 export interface MetricStats {
@@ -105,7 +106,8 @@ export interface ReportConfiguration {
   error_examples?: Record<string, string>;
   scalars: Record<string, number>;
   metrics: Record<string, MetricStats>;
-  warnings: string[];
+  /** What went wrong short of an error, as data (warnings.ts); renderers print it at the end. */
+  warnings: ReportWarning[];
   timelines: KeptTimeline[];
   /** Totals behind the rates, so `merge` recomputes them exactly (absent in older reports). */
   totals?: { events: number; bytes: number };

@@ -1,5 +1,6 @@
 import { field, ft } from '../model/field-text.js';
 import { buildReport } from '../model/build-report.js';
+import type { Environment } from '../model/environment.js';
 import { reportEnvironment } from './machine-facts.js';
 import type { DefinitionTool, Report } from '../model/report.js';
 import type { StreamRecord } from '../model/record.js';
@@ -37,6 +38,8 @@ export interface BenchOptions extends RequestFlags {
   args: readonly string[];
   /** `--openai`: streaming chat completions to this API base instead of `url`. */
   openai?: OpenAiOptions;
+  /** The embedded server's environment (the CLI passes its own; default none). */
+  env?: Environment;
   /** Goodput against these objectives (docs/metrics.md, "Goodput"). */
   slo?: Slo;
   /** One tool's view of the LLM streams (docs/metrics.md, "Every tool's definitions"). */
@@ -96,7 +99,7 @@ export async function bench(o: BenchOptions, observe?: (runner: LoadRunner) => v
   let twin: BrowserTwin | null = null;
   let url = o.url;
   if (url === undefined && o.openai === undefined) {
-    server = await startServeChild(o.flushPolicy, undefined, o.http2 === true ? ['--http2'] : []);
+    server = await startServeChild(o.flushPolicy, o.env ?? {}, undefined, o.http2 === true ? ['--http2'] : []);
     url = `${server.url.replace(/\/$/, '')}/send_operation`;
   }
   try {

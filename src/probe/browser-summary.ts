@@ -6,6 +6,7 @@ import { metricStats, round3 } from '../model/metric-stats.js';
 import type { StreamRecord } from '../model/record.js';
 import type { MetricStats, ReportConfiguration } from '../model/report.js';
 import type { PageRun, PageStream } from './browser-run.js';
+import type { ReportWarning } from '../model/warnings.js';
 
 /** Chromium's connections per origin over HTTP/1.1 (net/socket/client_socket_pool_manager.cc). */
 export const HTTP1_CONNECTIONS_PER_ORIGIN = 6;
@@ -69,7 +70,7 @@ function firstContent(s: PageStream): number | null {
 export interface BrowserSummary {
   metrics: Record<string, MetricStats>;
   facts: BrowserFacts;
-  warnings: string[];
+  warnings: ReportWarning[];
 }
 
 /**
@@ -121,19 +122,17 @@ export function summarizeBrowser(page: PageRun, api: BrowserApi, twins: Readonly
   const queuedList: QueuedStream[] = page.streams
     .filter((s) => queued.has(s) && !s.warmup)
     .map((s) => ({ request: s.index, queued_ms: round3(s.headersMs ?? s.sentMs ?? 0) }));
-  const warnings: string[] = [];
+  const warnings: ReportWarning[] = [];
   if (queuedList.length > 0) {
-    const h1 = protocol === null || /http\/1/i.test(protocol);
-    warnings.push(
-      `browser: ${queuedList.length} of ${measured.length} page streams waited for another stream to end before their request went out ` +
-        `(${h1 ? `HTTP/1.1: Chromium opens at most ${HTTP1_CONNECTIONS_PER_ORIGIN} connections per origin` : `protocol ${protocol}`}; ` +
-        `queued_ms ${queuedList.slice(0, 8).map((q) => q.queued_ms).join(', ')}${queuedList.length > 8 ? ', …' : ''}). Fix: serve HTTP/2 over TLS (h2 carries every stream on one connection), ` +
-        'or open fewer streams per origin (one multiplexed stream per tab, or separate origins)',
-    );
+    const details = { measured: measured.length, protocol, connections_per_origin: HTTP1_CONNECTIONS_PER_ORIGIN, queued_ms: queuedList.slice(0, 8).map((q) => q.queued_ms) };
+    warnings.push({ code: 'browser_queued', count: queuedList.length, details });
   }
   const failed = measured.length - ok.length;
-  if (failed > 0) warnings.push(`browser: ${failed} of ${measured.length} page streams failed (${[...new Set(measured.map((s) => s.error).filter((e) => e !== null))].slice(0, 3).join('; ')})`);
-  if (page.clockErrorMs > 1) warnings.push(`browser: the page's clock is known to Node's within ±${round3(page.clockErrorMs)} ms only; browser_overhead_ms carries that error`);
+  if (failed > 0) {
+    const errors = [...new Set(measured.map((s) => s.error).filter((e): e is string => e !== null))].slice(0, 3);
+    warnings.push({ code: 'browser_failed', count: failed, details: { measured: measured.length, errors } });
+  }
+  if (page.clockErrorMs > 1) warnings.push({ code: 'browser_clock', count: 1, details: { error_ms: round3(page.clockErrorMs) } });
 
   const byIndex = new Map(page.streams.map((s) => [s.index, s]));
   const timelines: BrowserTimeline[] = [];

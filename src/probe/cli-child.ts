@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { Environment } from '../model/environment.js';
 import { UnavailableError } from '../model/errors.js';
 
 /** dist/src/probe/ → bin/notebook-stream.js at the package root. */
@@ -29,8 +30,9 @@ function stopChild(child: ChildProcess): Promise<void> {
 /**
  * Starts `notebook-stream ARGS` and waits for its URL line. A child that exits, stays silent or
  * prints something else is "nothing to measure" (exit 3), named by `label`, with its last stderr.
+ * `env`: the child's environment (the CLI passes its own), NO_COLOR added.
  */
-export function startCliChild(args: readonly string[], label: string, timeoutMs = 20_000, env: NodeJS.ProcessEnv = process.env): Promise<CliChild> {
+export function startCliChild(args: readonly string[], label: string, env: Environment, timeoutMs = 20_000): Promise<CliChild> {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, NO_COLOR: '1' } });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr = (stderr + s).slice(-2000)));

@@ -1,3 +1,4 @@
+import type { Environment } from '../model/environment.js';
 import type { Report } from '../model/report.js';
 import type { RequestFlags } from './build-request-spec.js';
 import type { WorkloadOptions } from './compare-workload.js';
@@ -24,6 +25,8 @@ export interface CompareOptions extends RequestFlags {
   browser?: BrowserOptions;
   /** The command line, recorded in the report. */
   args: readonly string[];
+  /** The environment of the processes compare starts (embedded server, replay upstream): the CLI passes its own; default none. */
+  env?: Environment;
 }
 
 /** A progress tick: the CLI draws it, the runner never prints. */

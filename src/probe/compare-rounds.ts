@@ -177,8 +177,8 @@ async function measureRounds(...[o, targets, server, onProgress, signal, pages =
     if (t.serverCpuStreams > 0) c.scalars['server_cpu_ms_per_stream'] = round3(t.serverCpuMs / t.serverCpuStreams);
     if (t.settings !== null) c.flush_settings = t.settings;
     c.rounds = t.rounds;
-    if (interrupted) c.warnings.push(`interrupted: ${completed} of ${o.rounds} rounds completed`);
-    if (server === null && t.metricsUrl === null) c.warnings.push(`server_cpu_ms_per_stream: ${new URL('/metrics', t.spec.url).href} is not readable Prometheus text`);
+    if (interrupted) c.warnings.push({ code: 'interrupted', count: 1, details: { completed, rounds: o.rounds } });
+    if (server === null && t.metricsUrl === null) c.warnings.push({ code: 'server_cpu_unreadable', count: 1, details: { url: new URL('/metrics', t.spec.url).href } });
     return c;
   });
   const report = buildReport('compare', o.args, configurations, reportEnvironment());

@@ -1,3 +1,4 @@
+import type { Environment } from '../model/environment.js';
 import { UsageError } from '../model/errors.js';
 import { field, ft } from '../model/field-text.js';
 
@@ -66,7 +67,7 @@ export interface CompareSource {
   describe(o: WorkloadOptions): string;
   operation?: (o: WorkloadOptions) => Record<string, unknown>;
   /** Called once before the embedded server starts (e.g. chat starts the replay upstream). */
-  prepare?: (o: WorkloadOptions) => Promise<SourceSetup>;
+  prepare?: (o: WorkloadOptions, env: Environment) => Promise<SourceSetup>;
   /** Set while the source is not available in this build: why, in one line. */
   unavailable?: string;
 }
@@ -102,7 +103,7 @@ export const COMPARE_SOURCES: Readonly<Record<string, CompareSource>> = {
       model: o.model ?? defaultChatModel(o),
       messages: [{ role: 'user', content: 'How do I stream notebook output without buffering?' }],
     }),
-    async prepare(o) {
+    async prepare(o, env) {
       if (o.llmBaseUrl !== undefined) {
         if (o.model === undefined) throw new UsageError(ft`${field('source')} chat with ${field('llmBaseUrl')} needs ${field('model')} NAME (the synthetic profiles exist only on the replay upstream)`, {
             code: 'NBS_USAGE_REQUIRES',
@@ -112,7 +113,7 @@ export const COMPARE_SOURCES: Readonly<Record<string, CompareSource>> = {
         return { serveArgs: args, note: null, stop: async () => {} };
       }
       const { startUpstreamChild } = await import('./upstream-child.js');
-      const upstream = await startUpstreamChild();
+      const upstream = await startUpstreamChild(env);
       return { serveArgs: ['--llm-base-url', upstream.url], note: `chat: replay upstream at ${upstream.url}`, stop: upstream.stop };
     },
   },

@@ -110,8 +110,8 @@ export async function compare(o: CompareOptions, onProgress?: (p: CompareProgres
   });
   try {
     if (o.urls.length === 0) {
-      setup = (await source.prepare?.(o.workload)) ?? null;
-      server = await startServeChild('adaptive', 20_000, ['--allow-policy-override', ...(setup?.serveArgs ?? [])]);
+      setup = (await source.prepare?.(o.workload, o.env ?? {})) ?? null;
+      server = await startServeChild('adaptive', o.env ?? {}, 20_000, ['--allow-policy-override', ...(setup?.serveArgs ?? [])]);
       const url = `${server.url.replace(/\/$/, '')}/send_operation`;
       const names = uniqueNames(o.flushPolicies);
       for (const [i, policy] of o.flushPolicies.entries()) {

@@ -110,5 +110,6 @@ export function evaluateGates(
     baseline: b === null || baseline === undefined ? null : { report: baseline.file, configuration: b.name },
     checks,
     passed: checks.every((x) => x.passed),
+    warnings: c.warnings,
   };
 }

@@ -3,6 +3,7 @@ import type { LlmSummary, MetricStats } from '../model/report.js';
 import { newHistogram, recordClamped } from '../model/metric-histogram.js';
 import type { StreamRecord } from '../model/record.js';
 import { metricStats, type StatsOf } from '../model/metric-stats.js';
+import type { ReportWarning } from '../model/warnings.js';
 import { outputTokensOf, streamFigures, type StreamFigures } from './stream-figures.js';
 
 /** LLM latencies (µs histograms, reported in ms) and counts; docs/metrics.md defines each. */
@@ -15,7 +16,7 @@ export interface LlmResult {
   metrics: Record<string, MetricStats>;
   scalars: { output_tokens_per_s: number };
   summary: LlmSummary;
-  warnings: string[];
+  warnings: ReportWarning[];
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -78,17 +79,12 @@ export function summarizeLlm(
   for (const m of LLM_LATENCY_METRICS) metrics[m] = statsOf(h[m]!, 'ms');
   for (const m of LLM_COUNT_METRICS) metrics[m] = statsOf(h[m]!, 'count');
   const tokenSource = usageStreams === llm.length ? 'usage' : usageStreams === 0 ? 'content_events' : 'mixed';
-  const warnings: string[] = [];
-  if (tokenSource === 'mixed') {
-    warnings.push(`${llm.length - usageStreams} of ${llm.length} LLM streams sent no usage: their output tokens are their content events`);
-  }
-  if (streamErrors > 0) warnings.push(`${streamErrors} LLM streams carried an error event`);
+  const warnings: ReportWarning[] = [];
+  if (tokenSource === 'mixed') warnings.push({ code: 'llm_no_usage', count: llm.length - usageStreams, details: { streams: llm.length } });
+  if (streamErrors > 0) warnings.push({ code: 'llm_stream_errors', count: streamErrors, details: {} });
   if (bundled > 0) {
     // Speculative decoding or server batching: a chunk holds several tokens (issue 30).
-    warnings.push(
-      `${bundled} LLM streams carried more tokens (usage) than content events: ${bundledTokens} tokens in ${bundledEvents} events; ` +
-        'itl_ms is then a gap between chunks, not tokens: compare itl_per_token_ms with a per-token ITL',
-    );
+    warnings.push({ code: 'llm_bundled_tokens', count: bundled, details: { tokens: bundledTokens, events: bundledEvents } });
   }
   return {
     metrics,

@@ -1,7 +1,7 @@
 import type { Histogram } from 'hdr-histogram-js';
 import { chooseAmong, mergeConfigurations } from '../model/merge-reports.js';
 import type { ColdStart, DefinitionsView, KeptTimeline, LoadFacts, MetricStats, ReportConfiguration, ReportTarget } from '../model/report.js';
-import { newHistogram, recordClamped } from '../model/metric-histogram.js';
+import { bucketsOf, newHistogram, recordClamped } from '../model/metric-histogram.js';
 import type { StreamRecord } from '../model/record.js';
 import { metricStats, round3, type StatsOf } from '../model/metric-stats.js';
 import { summarizeRun, type JudgeOptions } from './summarize-run.js';
@@ -149,7 +149,7 @@ export class LoadSummary {
     this.candidates.push(...part.timelines);
     const { definitions: _view, ...rest } = part;
     const light: ReportConfiguration = { ...rest, metrics: {}, timelines: [] };
-    this.rest = this.rest === null ? light : mergeConfigurations([this.rest, light], { keepTimelines: 0, warnings: 'sum' });
+    this.rest = this.rest === null ? light : mergeConfigurations([this.rest, light], { keepTimelines: 0 });
     this.pruneCandidates();
   }
 
@@ -173,15 +173,15 @@ export class LoadSummary {
   /** lag_ms over the whole run: each difference minus the run's smallest (histograms shifted bucket by bucket). */
   private lag(): MetricStats {
     const out = newHistogram();
-    const above = this.lagAbove as unknown as BucketView;
-    const below = this.lagBelow as unknown as BucketView;
+    const above = bucketsOf(this.lagAbove);
+    const below = bucketsOf(this.lagBelow);
     // The smallest difference, relative to the reference: the largest below it, else the reference itself (0).
     let shift = 0;
     for (let i = 0; i < below.countsArrayLength; i++) if (below.getCountAtIndex(i) > 0) shift = below.valueFromIndex(i);
     for (const [h, sign] of [[above, 1], [below, -1]] as const) {
       for (let i = 0; i < h.countsArrayLength; i++) {
         const n = h.getCountAtIndex(i);
-        if (n > 0) (out as unknown as BucketView).recordValueWithCount(Math.max(0, Math.round(shift + sign * h.valueFromIndex(i))), n);
+        if (n > 0) out.recordValueWithCount(Math.max(0, Math.round(shift + sign * h.valueFromIndex(i))), n);
       }
     }
     return metricStats(out, 'ms');
@@ -222,14 +222,16 @@ export class LoadSummary {
     const busyLoop = judged && loopP99 !== null && loopP99 > CLIENT_LOOP_DELAY_P99_MS;
     const busyCpu = judged && cpuPct >= CLIENT_CPU_PCT;
     if (busyLoop || busyCpu) {
-      const why = [
-        ...(busyLoop ? [`event-loop delay p99 ${loopP99} ms (> ${CLIENT_LOOP_DELAY_P99_MS} ms)`] : []),
-        ...(busyCpu ? [`CPU ${cpuPct}% of one core (≥ ${CLIENT_CPU_PCT}%)`] : []),
-      ].join(', ');
-      warnings.push(
-        `the client may have been the bottleneck: ${why}; latencies include time spent waiting in this process. ` +
-          'Use fewer streams per process, or run one bench per machine and merge the reports (docs/distributed.md)',
-      );
+      warnings.push({
+        code: 'client_bottleneck',
+        count: 1,
+        details: {
+          loop_delay_p99_ms: busyLoop ? loopP99 : null,
+          loop_delay_limit_ms: CLIENT_LOOP_DELAY_P99_MS,
+          cpu_pct: busyCpu ? cpuPct : null,
+          cpu_limit_pct: CLIENT_CPU_PCT,
+        },
+      });
     }
     const fc = metrics['first_content_ms'];
     return {
@@ -259,12 +261,4 @@ function coldStart(r: StreamRecord): ColdStart {
     total_ms: msOf(r.endUs),
     error: r.error === null ? null : r.error.kind,
   };
-}
-
-/** The bucket-level view of hdr-histogram-js's JsHistogram (public methods its typings leave out). */
-interface BucketView {
-  countsArrayLength: number;
-  getCountAtIndex(i: number): number;
-  valueFromIndex(i: number): number;
-  recordValueWithCount(value: number, count: number): void;
 }

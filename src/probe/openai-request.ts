@@ -16,8 +16,10 @@ export interface OpenAiOptions {
   promptFile?: string;
   /** Sent as `max_tokens` when given (the name vLLM, TGI, llama.cpp and Ollama all accept). */
   maxTokens?: number;
-  /** File holding the API key; else `OPENAI_API_KEY`; else no Authorization header. */
+  /** File holding the API key; else `envKey`; else no Authorization header. */
   keyFile?: string;
+  /** `OPENAI_API_KEY` as the CLI read it. */
+  envKey?: string;
 }
 
 export const DEFAULT_PROMPT = 'Explain in three short paragraphs why a proxy should not buffer a streaming HTTP response.';
@@ -39,10 +41,10 @@ export function chatCompletionsUrl(baseUrl: string): URL {
 }
 
 /**
- * The API key: the file's first line (`--openai-key-file`), else `OPENAI_API_KEY`, else null (a
+ * The API key: the file's first line (`--openai-key-file`), else `envKey` (OPENAI_API_KEY), else null (a
  * keyless local server). The key goes into the Authorization header only: never into a message.
  */
-export async function readOpenAiKey(keyFile: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
+export async function readOpenAiKey(keyFile: string | undefined, envKey: string | undefined): Promise<string | null> {
   if (keyFile !== undefined) {
     let text: string;
     try {
@@ -54,7 +56,7 @@ export async function readOpenAiKey(keyFile: string | undefined, env: NodeJS.Pro
     if (key === '') throw new UsageError(ft`${field('keyFile')}: '${keyFile}' is empty`, { code: 'NBS_USAGE_FILE' });
     return key;
   }
-  const key = env['OPENAI_API_KEY']?.trim();
+  const key = envKey?.trim();
   return key === undefined || key === '' ? null : key;
 }
 
@@ -135,7 +137,7 @@ export async function buildOpenAiSpec(o: OpenAiOptions, flags: RequestFlags): Pr
   if (flags.method !== undefined && flags.method.toUpperCase() !== 'POST') throw new UsageError(ft`${field('method', 'short')} ${flags.method}: ${field('baseUrl')} sends POST`, { code: 'NBS_USAGE_CONFLICT' });
   const url = chatCompletionsUrl(o.baseUrl);
   const prompt = await readPrompt(o);
-  const key = await readOpenAiKey(o.keyFile);
+  const key = await readOpenAiKey(o.keyFile, o.envKey);
   // Build once with a placeholder body to validate the flags and collect the headers.
   const spec = await buildRequestSpec(url.href, { ...flags, body: '{}' });
   if (key !== null && spec.headers['authorization'] === undefined) spec.headers['authorization'] = `Bearer ${key}`;

@@ -6,6 +6,7 @@ import { metricStats, round3, type StatsOf } from '../model/metric-stats.js';
 import { decodeHistogram, encodeHistogram, newHistogram, recordClamped } from '../model/metric-histogram.js';
 import type { StreamRecord } from '../model/record.js';
 import { LATENCY_METRICS, STREAM_COUNT_METRICS } from '../model/metric-catalog.js';
+import type { ReportWarning } from '../model/warnings.js';
 import type { Slo } from '../model/slo.js';
 import type { DefinitionTool } from '../model/report.js';
 import { streamFigures, type StreamFigures } from './stream-figures.js';
@@ -131,11 +132,11 @@ export function summarizeRun(
   };
   for (const [kind, n] of Object.entries(errors)) scalars[`errors.${kind}`] = n;
 
-  const warnings: string[] = [];
-  if (invalidUtf8 > 0) warnings.push(`invalid UTF-8 replaced by U+FFFD: ${invalidUtf8} characters`);
+  const warnings: ReportWarning[] = [];
+  if (invalidUtf8 > 0) warnings.push({ code: 'invalid_utf8', count: invalidUtf8, details: {} });
   const firstContent = ok.filter((r) => r.firstContentUs !== null);
   if (ok.length > 0 && firstContent.length < ok.length) {
-    warnings.push(`${ok.length - firstContent.length} successful streams carried no content event`);
+    warnings.push({ code: 'no_content', count: ok.length - firstContent.length, details: {} });
   }
   // Each stream's own figures once: the LLM histograms and goodput both read them.
   const figures = new Map<StreamRecord, StreamFigures>();
@@ -155,7 +156,7 @@ export function summarizeRun(
   for (const r of measured) if (r.integrity !== null) integrity[r.integrity] = (integrity[r.integrity] ?? 0) + 1;
   for (const [kind, n] of Object.entries(integrity)) {
     if (madeFailures(measured, kind)) continue;
-    warnings.push(`${n} streams judged ${kind} (docs/metrics.md, "Stream integrity"): counted, not failed, unless streams are judged strictly`);
+    warnings.push({ code: 'stream_integrity', count: n, details: { kind } });
   }
   let goodput: ReportConfiguration['goodput'];
   if (judge.slo !== undefined) {

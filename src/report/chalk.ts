@@ -1,13 +1,16 @@
-import chalk from 'chalk';
-import { chosenColorLevel } from '../color-level.js';
+import { Chalk, type ChalkInstance } from 'chalk';
 
 /**
- * chalk with the CLI's colour rules applied (docs/cli.md: colour only on a TTY, NO_COLOR and
- * --no-color off, FORCE_COLOR on). chalk 5 ignores NO_COLOR, so the level is set here rather than
- * through the environment, which children (Jupyter kernels) would inherit. Renderers import chalk
- * from this module, never from 'chalk' directly.
+ * The colours a renderer paints with: a chalk instance of its own level, passed in by the caller
+ * (the CLI decides the level once, by docs/cli.md's rules: colour only on a TTY, NO_COLOR and
+ * --no-color off, FORCE_COLOR on). No shared chalk level: two renderings in one process may differ.
  */
-const level = chosenColorLevel();
-if (level !== undefined) chalk.level = level;
+export type Colors = ChalkInstance;
 
-export default chalk;
+/** No colour: what a renderer uses unless told otherwise (files, pipes, library callers). */
+export const NO_COLORS: Colors = new Chalk({ level: 0 });
+
+/** Colours at a chalk level (0 none, 1 basic, 2 256, 3 truecolor). */
+export function colorsAt(level: 0 | 1 | 2 | 3): Colors {
+  return level === 0 ? NO_COLORS : new Chalk({ level });
+}

@@ -21,7 +21,7 @@ export function combineReports(reports: ReadonlyArray<{ file: string; report: Re
       for (let k = 2; names.has(name); k++) name = k === 2 ? `${c.name} (${base})` : `${c.name} (${base} #${k})`;
       names.add(name);
       const warnings = [...c.warnings];
-      if (differs.length > 0) warnings.push(`from ${file}, measured with a different ${differs.join(', ')} than ${first.file}`);
+      if (differs.length > 0) warnings.push({ code: 'different_setup', count: 1, details: { file, differs, first: first.file } });
       configurations.push({ ...c, name, warnings });
     }
   }

@@ -2,7 +2,7 @@
 export type Lang = 'en' | 'zh';
 
 /** `--lang` default: Chinese when LC_ALL, LC_MESSAGES or LANG (the first one set) starts with zh. */
-export function langFromLocale(env: NodeJS.ProcessEnv = process.env): Lang {
+export function langFromLocale(env: Readonly<Record<string, string | undefined>>): Lang {
   const locale = [env['LC_ALL'], env['LC_MESSAGES'], env['LANG']].find((v) => v !== undefined && v !== '') ?? '';
   return locale.toLowerCase().startsWith('zh') ? 'zh' : 'en';
 }

@@ -1,3 +1,4 @@
+import { NO_COLORS, type Colors } from './chalk.js';
 import type { Lang } from './compare-labels.js';
 import { gateJunit } from './junit.js';
 import { gateMarkdown, reportMarkdown } from './markdown.js';
@@ -11,7 +12,7 @@ import type { GateOutcome } from '../model/gate-outcome.js';
 
 /**
  * One exporter interface, as hyperfine's: data in, text out; the caller decides whether the text
- * goes to a file or stdout. Reports export as table, JSON, Markdown or HTML; a gate's outcome
+ * goes to a file or stdout (and, for a table, its colours). Reports export as table, JSON, Markdown or HTML; a gate's outcome
  * (the gates evaluated over a report) also as JUnit.
  */
 export type Exporter<T> = (data: T) => string;
@@ -22,10 +23,10 @@ export const GATE_FORMATS = ['table', 'json', 'markdown', 'junit'] as const;
 export type GateFormat = (typeof GATE_FORMATS)[number];
 
 /** Several configurations: the comparison table; one: bench's table. */
-export function reportExporter(format: ReportFormat, lang: Lang = 'en'): Exporter<Report> {
+export function reportExporter(format: ReportFormat, lang: Lang = 'en', colors: Colors = NO_COLORS): Exporter<Report> {
   switch (format) {
     case 'table':
-      return (r) => (r.configurations.length > 1 ? renderCompare(r, lang) : renderTable(r));
+      return (r) => (r.configurations.length > 1 ? renderCompare(r, lang, { colors }) : renderTable(r, colors));
     case 'json':
       return serializeReport;
     case 'markdown':
@@ -35,10 +36,10 @@ export function reportExporter(format: ReportFormat, lang: Lang = 'en'): Exporte
   }
 }
 
-export function gateExporter(format: GateFormat): Exporter<GateOutcome> {
+export function gateExporter(format: GateFormat, colors: Colors = NO_COLORS): Exporter<GateOutcome> {
   switch (format) {
     case 'table':
-      return renderGate;
+      return (o) => renderGate(o, colors);
     case 'json':
       return (o) => JSON.stringify(o, null, 2) + '\n';
     case 'markdown':

@@ -1,4 +1,5 @@
 import type { GateOutcome } from '../model/gate-outcome.js';
+import { warningText } from '../model/warnings.js';
 
 /** XML 1.0 text: escape the five specials and drop characters XML cannot carry. */
 export function xmlEscape(s: string): string {
@@ -36,6 +37,9 @@ export function gateJunit(o: GateOutcome): string {
       lines.push(`${open}>`, `      <failure message="${xmlEscape(c.detail)}" type="${xmlEscape(c.kind)}">${xmlEscape(c.detail)}</failure>`, `    </testcase>`);
     }
   }
+  // The configuration's warnings, after the test cases (JUnit's suite-level system-err).
+  const warnings = o.warnings;
+  if (warnings.length > 0) lines.push(`    <system-err>${warnings.map((w) => xmlEscape(`warning: ${warningText(w)}`)).join('\n')}</system-err>`);
   lines.push('  </testsuite>', '</testsuites>');
   return lines.join('\n') + '\n';
 }

@@ -3,10 +3,16 @@ import type { Lang } from './compare-labels.js';
 import { buildComparison } from './compare-model.js';
 import type { Report, ReportConfiguration } from '../model/report.js';
 import type { GateOutcome } from '../model/gate-outcome.js';
+import { warningText, type ReportWarning } from '../model/warnings.js';
 
 /** A table cell: pipes escaped, newlines folded (GitHub-flavoured Markdown tables). */
 function md(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+/** The warnings as a list after the table (empty when there are none). */
+function warningList(items: ReadonlyArray<{ prefix: string; w: ReportWarning }>): string {
+  return items.length === 0 ? '' : `\n${items.map(({ prefix, w }) => `- ${prefix}warning: ${md(warningText(w))}`).join('\n')}\n`;
 }
 
 function table(head: string[], align: Array<'left' | 'right'>, rows: string[][]): string {
@@ -22,7 +28,8 @@ export function compareMarkdown(report: Report, lang: Lang): string {
   const n = cmp.columns.length;
   const align: Array<'left' | 'right'> = ['left', ...Array.from({ length: n }, () => 'right' as const), ...Array.from({ length: n - 1 }, () => 'left' as const)];
   const body = table(grid.head, align, grid.rows.map((r) => r.map((c) => (c.tone === 'plain' ? c.text : `**${c.text}**`))));
-  return `${body}\n\n${grid.footer}\n`;
+  const warnings = report.configurations.flatMap((c) => c.warnings.map((w) => ({ prefix: `${md(c.name)}: `, w })));
+  return `${body}\n\n${grid.footer}\n${warningList(warnings)}`;
 }
 
 const STATS = ['p50', 'p90', 'p99', 'max'] as const;
@@ -35,7 +42,8 @@ export function configurationMarkdown(c: ReportConfiguration): string {
     rows.push([name, ...STATS.map((s) => (m[s] === null ? '–' : String(m[s]))), String(m.count)]);
   }
   const head = `**${c.name}**: ${c.requests.measured} requests (${c.requests.ok} ok, ${c.requests.failed} failed) to ${c.target.url}`;
-  return `${head}\n\n${table(['metric', ...STATS, 'count'], ['left', 'right', 'right', 'right', 'right', 'right'], rows)}\n`;
+  const warnings = warningList(c.warnings.map((w) => ({ prefix: '', w })));
+  return `${head}\n\n${table(['metric', ...STATS, 'count'], ['left', 'right', 'right', 'right', 'right', 'right'], rows)}\n${warnings}`;
 }
 
 /** A report as Markdown: the comparison when it holds several configurations, else its metrics. */
@@ -51,5 +59,6 @@ export function gateMarkdown(o: GateOutcome): string {
   const title = `### notebook-stream gate: ${o.passed ? 'passed' : 'failed'} (${o.checks.length - failed} of ${o.checks.length} hold)`;
   const about = `Configuration \`${o.configuration}\` of \`${o.report}\`${o.baseline === null ? '' : `, baseline \`${o.baseline.configuration}\` of \`${o.baseline.report}\``}.`;
   const rows = o.checks.map((c) => [c.passed ? 'pass' : '**FAIL**', `\`${c.expression}\``, value(c.value), c.detail]);
-  return `${title}\n\n${about}\n\n${table(['result', 'gate', 'measured', 'detail'], ['left', 'left', 'right', 'left'], rows)}\n`;
+  const warnings = warningList(o.warnings.map((w) => ({ prefix: '', w })));
+  return `${title}\n\n${about}\n\n${table(['result', 'gate', 'measured', 'detail'], ['left', 'left', 'right', 'left'], rows)}\n${warnings}`;
 }

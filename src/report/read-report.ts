@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../model/errors.js';
 import { SCHEMA_VERSION, type Report, type ReportConfiguration } from '../model/report.js';
+import { upgradeReport } from '../model/upgrade-report.js';
 import { reportErrors } from './validate-report.js';
 
 /**
@@ -17,7 +18,8 @@ export async function readReportFile(file: string, flag?: string): Promise<Repor
   }
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    // A version-1 report is read as version 2 (its warnings kept as text).
+    value = upgradeReport(JSON.parse(text));
   } catch (err) {
     throw new UsageError(`${where}: not JSON: ${(err as Error).message}`);
   }

@@ -1,8 +1,8 @@
-import chalk from './chalk.js';
+import { NO_COLORS, type Colors } from './chalk.js';
 import Table from 'cli-table3';
 import type { CheckHeadersResult, Finding } from '../model/header-findings.js';
 
-function mark(f: Finding): string {
+function mark(f: Finding, chalk: Colors): string {
   switch (f.outcome) {
     case 'pass':
       return chalk.green('ok');
@@ -16,7 +16,7 @@ function mark(f: Finding): string {
 }
 
 /** check-headers as a table: one row per rule, then the fixes of the failing ones. */
-export function renderCheckHeaders(r: CheckHeadersResult): string {
+export function renderCheckHeaders(r: CheckHeadersResult, chalk: Colors = NO_COLORS): string {
   const lines: string[] = [];
   const res = r.response;
   lines.push(
@@ -32,7 +32,7 @@ export function renderCheckHeaders(r: CheckHeadersResult): string {
     wordWrap: true,
     style: { head: chalk.level > 0 ? ['cyan'] : [], border: chalk.level > 0 ? ['grey'] : [] },
   });
-  for (const f of r.findings) table.push([mark(f), f.id, f.severity, f.seen, f.why]);
+  for (const f of r.findings) table.push([mark(f, chalk), f.id, f.severity, f.seen, f.why]);
   lines.push(table.toString());
   const fixes = r.findings.filter((f) => f.outcome === 'fail' && f.fix !== null);
   if (fixes.length > 0) {

@@ -1,12 +1,13 @@
-import chalk from './chalk.js';
+import { NO_COLORS, type Colors } from './chalk.js';
 import Table from 'cli-table3';
 import { compareGrid, type Cell } from './compare-cells.js';
 import type { Lang } from './compare-labels.js';
 import { buildComparison } from './compare-model.js';
 import type { Report } from '../model/report.js';
+import { warningText } from '../model/warnings.js';
 import { wrapText } from './wrap-text.js';
 
-function paint(c: Cell): string {
+function paint(c: Cell, chalk: Colors): string {
   if (c.tone === 'better') return chalk.green(c.text);
   if (c.tone === 'worse') return chalk.red(c.text);
   return c.text;
@@ -18,9 +19,11 @@ export interface CompareLayout {
   width?: number;
   /** Every word: the long row names with metric ids and worded change cells (`--wide`). */
   wide?: boolean;
+  /** The colours (the CLI decides them by docs/cli.md's rules); default none. */
+  colors?: Colors;
 }
 
-function drawTable(grid: ReturnType<typeof compareGrid>, n: number, compact: boolean): string {
+function drawTable(grid: ReturnType<typeof compareGrid>, n: number, compact: boolean, chalk: Colors): string {
   const table = new Table({
     head: grid.head,
     // Compact: no rule between rows, half the height (as bench's table).
@@ -29,7 +32,7 @@ function drawTable(grid: ReturnType<typeof compareGrid>, n: number, compact: boo
     colAligns: ['left', ...Array.from({ length: n }, () => 'right' as const), ...Array.from({ length: n - 1 }, () => 'left' as const)],
   });
   for (const [i, row] of grid.rows.entries()) {
-    table.push(row.map((c, j) => (j === 0 && i === grid.settingRows ? chalk.bold(c.text) : paint(c))));
+    table.push(row.map((c, j) => (j === 0 && i === grid.settingRows ? chalk.bold(c.text) : paint(c, chalk))));
   }
   return table.toString();
 }
@@ -45,17 +48,18 @@ function tableWidth(drawn: string): number {
  * measure, a column per configuration, then the change of each against the first. It fits the
  * terminal (issue 32: the worded table was ~260 columns): short row names and marked change cells,
  * with the metric ids and marks in a legend; change columns numbered when names are still too
- * long. `wide` prints every word. Colour only when chalk's level allows it.
+ * long. `wide` prints every word. Colour only with `colors` of a level above 0.
  */
 export function renderCompare(report: Report, lang: Lang, layout: CompareLayout = {}): string {
+  const chalk = layout.colors ?? NO_COLORS;
   const cmp = buildComparison(report);
   const n = report.configurations.length;
   const width = layout.width ?? 100;
   let grid = compareGrid(cmp, lang, { compact: layout.wide !== true });
-  let drawn = drawTable(grid, n, layout.wide !== true);
+  let drawn = drawTable(grid, n, layout.wide !== true, chalk);
   if (layout.wide !== true && tableWidth(drawn) > width && n > 1) {
     grid = compareGrid(cmp, lang, { compact: true, numberedChanges: true });
-    drawn = drawTable(grid, n, true);
+    drawn = drawTable(grid, n, true, chalk);
   }
   const m = report.machine;
   const lines = [
@@ -66,7 +70,7 @@ export function renderCompare(report: Report, lang: Lang, layout: CompareLayout 
   for (const c of report.configurations) {
     const errors = Object.entries(c.errors);
     if (errors.length > 0) lines.push(chalk.red(`${c.name}: errors ${errors.map(([k, v]) => `${k} ${v}`).join(', ')}`));
-    for (const w of c.warnings) lines.push(chalk.yellow(`${c.name}: warning: ${w}`));
+    for (const w of c.warnings) lines.push(chalk.yellow(`${c.name}: warning: ${warningText(w)}`));
   }
   return lines.join('\n') + '\n';
 }

@@ -1,4 +1,4 @@
-import chalk from './chalk.js';
+import { NO_COLORS, type Colors } from './chalk.js';
 import Table from 'cli-table3';
 import type { DefinitionFigure, DefinitionsView } from '../model/report.js';
 
@@ -18,7 +18,7 @@ export function figureValue(f: DefinitionFigure, v: number | null): number | nul
   return f.unit === 's' ? v / 1000 : v;
 }
 
-function cell(f: DefinitionFigure, v: number | null): string {
+function cell(f: DefinitionFigure, v: number | null, chalk: Colors): string {
   const x = figureValue(f, v);
   if (x === null) return chalk.dim('–');
   if (f.unit === 'tokens') return Number.isInteger(x) ? String(x) : x.toFixed(2);
@@ -26,14 +26,14 @@ function cell(f: DefinitionFigure, v: number | null): string {
 }
 
 /** `bench --definitions TOOL`: the same run's LLM streams under that tool's names, units and formulas. */
-export function renderDefinitions(view: DefinitionsView): string {
+export function renderDefinitions(view: DefinitionsView, chalk: Colors = NO_COLORS): string {
   const table = new Table({
     head: [`${view.tool} name`, 'unit', ...STATS, 'count', 'formula'],
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
     style: { head: chalk.level > 0 ? ['cyan'] : [], border: chalk.level > 0 ? ['grey'] : [] },
     colAligns: ['left', 'left', ...STATS.map(() => 'right' as const), 'right', 'left'],
   });
-  for (const f of view.figures) table.push([f.name, f.unit, ...STATS.map((s) => cell(f, f.stats[s])), String(f.stats.count), f.formula]);
+  for (const f of view.figures) table.push([f.name, f.unit, ...STATS.map((s) => cell(f, f.stats[s], chalk)), String(f.stats.count), f.formula]);
   return [
     chalk.bold(`${LABEL[view.tool]}: the same streams under its names and formulas`) + chalk.dim(`  (formulas from ${view.source})`),
     table.toString(),

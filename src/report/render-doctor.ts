@@ -1,8 +1,8 @@
-import chalk from './chalk.js';
+import { NO_COLORS, type Colors } from './chalk.js';
 import Table from 'cli-table3';
 import type { DoctorResult, Verdict } from '../model/doctor-result.js';
 
-function colour(v: Verdict | null): string {
+function colour(v: Verdict | null, chalk: Colors): string {
   if (v === null) return chalk.dim('–');
   const text = v.replace(/_/g, ' ');
   return v === 'STREAMING' ? chalk.green(text) : v === 'INCONCLUSIVE' ? chalk.yellow(text) : chalk.red(text);
@@ -11,12 +11,12 @@ function colour(v: Verdict | null): string {
 const n = (x: number | null | undefined) => (x === null || x === undefined ? '–' : String(x));
 
 /** doctor's summary: verdict and evidence, each run, the attribution steps, the fixes (most likely first). */
-export function renderDoctor(r: DoctorResult): string {
+export function renderDoctor(r: DoctorResult, chalk: Colors = NO_COLORS): string {
   const lines: string[] = [];
   const c = r.classification;
   lines.push(chalk.bold(`doctor ${r.url}`) + (r.direct !== null ? `  (direct: ${r.direct})` : ''));
-  if (r.hops !== null && r.hops.length > 0) lines.push(renderHops(r));
-  lines.push(`verdict: ${colour(r.verdict)}  (${r.agree}/${r.of} runs${r.resolvedBy !== null ? ` said ${r.runsVerdict}` : ''})  ${r.reason}`);
+  if (r.hops !== null && r.hops.length > 0) lines.push(renderHops(r, chalk));
+  lines.push(`verdict: ${colour(r.verdict, chalk)}  (${r.agree}/${r.of} runs${r.resolvedBy !== null ? ` said ${r.runsVerdict}` : ''})  ${r.reason}`);
   if (r.resolvedBy !== null) lines.push(`  resolved by the ${r.resolvedBy}`);
   const page = r.attribution.find((s) => s.id === 'browser' && s.implicates !== null);
   if (page !== undefined) lines.push(chalk.yellow(`  in the browser: ${page.conclusion}`));
@@ -49,7 +49,7 @@ export function renderDoctor(r: DoctorResult): string {
     style: { head: chalk.level > 0 ? ['cyan'] : [], border: chalk.level > 0 ? ['grey'] : [] },
   });
   r.runs.forEach((run, i) =>
-    runs.push([String(i + 1), colour(run.verdict), n(run.status), n(run.headersMs), n(run.firstContentMs), String(run.endMs), String(run.events), String(run.reads), run.contentEncoding || '–']),
+    runs.push([String(i + 1), colour(run.verdict, chalk), n(run.status), n(run.headersMs), n(run.firstContentMs), String(run.endMs), String(run.events), String(run.reads), run.contentEncoding || '–']),
   );
   lines.push(runs.toString());
   if (r.intermediaries.length > 0) lines.push('on the path: ' + r.intermediaries.map((p) => `${p.name} (${p.evidence})`).join(', '));
@@ -60,7 +60,7 @@ export function renderDoctor(r: DoctorResult): string {
       wordWrap: true,
       style: { head: chalk.level > 0 ? ['cyan'] : [], border: chalk.level > 0 ? ['grey'] : [] },
     });
-    for (const s of r.attribution) t.push([s.changed, colour(s.verdict), n(s.run?.firstContentMs), s.conclusion]);
+    for (const s of r.attribution) t.push([s.changed, colour(s.verdict, chalk), n(s.run?.firstContentMs), s.conclusion]);
     lines.push(t.toString());
   }
   if (r.fixes.length > 0) {
@@ -79,7 +79,7 @@ export function renderDoctor(r: DoctorResult): string {
 }
 
 /** `--hop`: one row per hop, the backend first, then the summary that blames a hop. */
-function renderHops(r: DoctorResult): string {
+function renderHops(r: DoctorResult, chalk: Colors): string {
   const t = new Table({
     head: ['hop', 'verdict', 'tokens/event', 'first content p50 ms', 'p90 ms', 'hold or lag ms', 'adds over previous ms'],
     style: { head: chalk.level > 0 ? ['cyan'] : [], border: chalk.level > 0 ? ['grey'] : [] },
@@ -87,7 +87,7 @@ function renderHops(r: DoctorResult): string {
   for (const h of r.hops ?? []) {
     t.push([
       `${h.name}\n${chalk.dim(`${h.url} (HTTP/${h.httpVersion ?? '?'})`)}`,
-      `${colour(h.verdict)} ${h.agree}/${h.of}`,
+      `${colour(h.verdict, chalk)} ${h.agree}/${h.of}`,
       h.tokensPerEvent === null ? '–' : `${h.tokensPerEvent} (${h.rule})`,
       n(h.firstContentP50Ms),
       n(h.firstContentP90Ms),

@@ -1,4 +1,4 @@
-import chalk from './chalk.js';
+import { NO_COLORS, type Colors } from './chalk.js';
 import type { JupyterDiagnosis, JupyterMeasurement } from '../model/jupyter-diagnosis.js';
 
 /** `doctor --jupyter-url`: the measurement and the verdict as data, for --json. */
@@ -17,7 +17,7 @@ export function serializeJupyterDoctor(r: JupyterDoctorResult): string {
 
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 
-export function renderJupyterDoctor(r: JupyterDoctorResult): string {
+export function renderJupyterDoctor(r: JupyterDoctorResult, chalk: Colors = NO_COLORS): string {
   const m = r.measurement;
   const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
   const mid = (xs: number[]) => (xs.length === 0 ? NaN : (sorted(xs)[Math.floor((xs.length - 1) / 2)] as number));

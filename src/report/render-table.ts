@@ -1,17 +1,18 @@
-import chalk from './chalk.js';
+import { NO_COLORS, type Colors } from './chalk.js';
 import Table from 'cli-table3';
 import type { ColdStart, MetricStats, Report, ReportConfiguration } from '../model/report.js';
+import { warningText } from '../model/warnings.js';
 import { renderDefinitions } from './render-definitions.js';
 
 const STATS = ['p50', 'p90', 'p99', 'p99.9', 'min', 'max', 'mean', 'stdev'] as const;
 
-function cell(v: number | null, unit: MetricStats['unit']): string {
+function cell(v: number | null, unit: MetricStats['unit'], chalk: Colors): string {
   if (v === null) return chalk.dim('–');
   return unit === 'ms' ? v.toFixed(2) : Number.isInteger(v) ? String(v) : v.toFixed(2);
 }
 
 /** One configuration as a table: one row per metric with samples, then rates and errors. */
-export function renderConfiguration(c: ReportConfiguration): string {
+export function renderConfiguration(c: ReportConfiguration, chalk: Colors = NO_COLORS): string {
   const table = new Table({
     head: ['metric', ...STATS, 'count'],
     // No rule between rows: a metric per row reads best as a compact block.
@@ -22,7 +23,7 @@ export function renderConfiguration(c: ReportConfiguration): string {
   for (const [name, m] of Object.entries(c.metrics)) {
     if (m.count === 0) continue;
     const label = name === 'first_content_ms' ? chalk.bold(name) : name;
-    table.push([label, ...STATS.map((s) => cell(m[s], m.unit)), String(m.count)]);
+    table.push([label, ...STATS.map((s) => cell(m[s], m.unit, chalk)), String(m.count)]);
   }
   const t = c.target;
   const lines: string[] = [];
@@ -40,7 +41,7 @@ export function renderConfiguration(c: ReportConfiguration): string {
       `${(c.duration_ms / 1000).toFixed(2)} s`,
   );
   if (c.load !== undefined) lines.push(describeLoad(c));
-  if (c.cold_start !== undefined) lines.push(describeColdStart(c.cold_start));
+  if (c.cold_start !== undefined) lines.push(describeColdStart(c.cold_start, chalk));
   if (c.browser !== undefined) lines.push(describeBrowser(c));
   lines.push(table.toString());
   const s = c.scalars;
@@ -64,17 +65,18 @@ export function renderConfiguration(c: ReportConfiguration): string {
   if (c.stream_integrity !== undefined) {
     lines.push(chalk.yellow('stream integrity: ' + Object.entries(c.stream_integrity).map(([k, n]) => `${k} ${n}`).join(', ')));
   }
-  if (c.definitions !== undefined) lines.push(renderDefinitions(c.definitions));
+  if (c.definitions !== undefined) lines.push(renderDefinitions(c.definitions, chalk));
   const errors = Object.entries(c.errors);
   if (errors.length > 0) lines.push(chalk.red('errors: ' + errors.map(([k, n]) => `${k} ${n}`).join(', ')));
-  for (const w of c.warnings) lines.push(chalk.yellow(`warning: ${w}`));
   lines.push(chalk.dim('all times in ms from the intended start of each request; first_content_ms is the first event with payload'));
   if (c.load?.model === 'open') lines.push(chalk.dim('service_* metrics: the same times from the actual start (what the server alone took)'));
+  // Warnings last, where the eye ends (docs/reports.md, "Warnings").
+  for (const w of c.warnings) lines.push(chalk.yellow(`warning: ${warningText(w)}`));
   return lines.join('\n') + '\n';
 }
 
 /** The warm-up request, shown apart from the statistics it would otherwise have dominated. */
-function describeColdStart(cold: ColdStart): string {
+function describeColdStart(cold: ColdStart, chalk: Colors): string {
   const ms = (v: number | null) => (v === null ? '–' : `${v.toFixed(2)} ms`);
   const parts = [`connect ${ms(cold.connect_ms)}`, `headers ${ms(cold.headers_ms)}`, `first content ${ms(cold.first_content_ms)}`];
   if (cold.error !== null) parts.push(`failed: ${cold.error}`);
@@ -101,6 +103,6 @@ function describeBrowser(c: ReportConfiguration): string {
 }
 
 /** Every configuration of a report, one table each. */
-export function renderTable(report: Report): string {
-  return report.configurations.map(renderConfiguration).join('\n');
+export function renderTable(report: Report, chalk: Colors = NO_COLORS): string {
+  return report.configurations.map((c) => renderConfiguration(c, chalk)).join('\n');
 }

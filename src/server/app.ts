@@ -9,7 +9,7 @@ import { ServerMetrics } from './metrics.js';
 import { RequestError } from './request-error.js';
 import { BODY_LIMIT_BYTES, type ServerOptions } from './server-options.js';
 import { ServerState } from './server-state.js';
-import { setJupyterLogSink } from '../jupyter/log.js';
+import { JupyterLog } from '../jupyter/log.js';
 import { DEFAULT_JUPYTER_SETTINGS, JupyterController } from './jupyter-controller.js';
 import { SourceRegistry } from './source-registry.js';
 import { describeLlmConfig, resolveLlmConfig } from './sources/llm-config.js';
@@ -62,14 +62,15 @@ export function buildApp(opts: ServerOptions): App {
   const guard = new AccessGuard({ boundHost: opts.host, allowedHosts: opts.allowedHosts, ...(opts.token === undefined ? {} : { token: opts.token }) });
   const cors = { origins: opts.corsOrigins, credentials: opts.corsCredentials };
   const base = flushSettings(opts.flushPolicy, opts.custom);
-  const llm = opts.llm ?? resolveLlmConfig({}, process.env);
+  // No upstream unless the caller (the CLI, from flags and OPENAI_*) configured one.
+  const llm = opts.llm ?? resolveLlmConfig({}, {});
   const names = opts.names ?? byFieldName;
-  const jupyter = new JupyterController(opts.jupyter ?? DEFAULT_JUPYTER_SETTINGS, names);
-  const sources = new SourceRegistry({ llm, jupyter, names });
   const fastify = createFastify(opts);
-  // @jupyterlab/services and the Jupyter child log to the console: into our logger instead (stdout
-  // carries only the URL). The sink redacts the Jupyter token.
-  setJupyterLogSink((level, line) => fastify.log[level]({ component: 'jupyter' }, line));
+  // The Jupyter child's output and kernel notes go to this server's own logger (stdout carries
+  // only the URL); the log redacts the Jupyter token.
+  const jupyterLog = new JupyterLog((level, line) => fastify.log[level]({ component: 'jupyter' }, line));
+  const jupyter = new JupyterController(opts.jupyter ?? DEFAULT_JUPYTER_SETTINGS, jupyterLog, names);
+  const sources = new SourceRegistry({ llm, jupyter, names });
   metrics.addKernelMetrics(async () => (await sources.peek('execute'))?.kernelStats?.());
 
   // Only JSON bodies: a text/plain body is a 415, not a string handed to validation.

@@ -1,4 +1,6 @@
 import { UnavailableError } from '../model/errors.js';
+import { JupyterLog } from '../jupyter/log.js';
+import type { Environment } from '../model/environment.js';
 import { byFieldName, field, ft, type FieldNamer } from '../model/field-text.js';
 import type { JupyterHandle } from '../jupyter/server.js';
 import type { JupyterTuning } from '../jupyter/tuning.js';
@@ -9,14 +11,17 @@ export interface JupyterSettings {
   mode: 'lazy' | 'eager' | 'off';
   /** An existing Jupyter Server instead of a managed one. */
   url?: string;
-  /** Its token (else JUPYTER_TOKEN). */
+  /** Its token (the CLI falls back to JUPYTER_TOKEN). */
   token?: string;
   /** `fixed` (default) ships the TCP_NODELAY and flush-interval fixes; `stock` reproduces the delays. */
   tuning: JupyterTuning;
   /** Live kernels at most; past it 503 NBS_TOO_MANY_KERNELS. */
   maxKernels: number;
-  /** serve's environment, of which the managed server gets only the documented part (docs/jupyter.md, "Secrets"). */
-  env?: NodeJS.ProcessEnv;
+  /**
+   * serve's environment as the CLI read it, of which the managed server gets only the documented
+   * part (docs/jupyter.md, "Secrets"); PATH finds jupyter-server. Default: none.
+   */
+  env?: Environment;
   /** Variable names (or `PREFIX*`) passed through as well (`--jupyter-env`). */
   passEnv?: readonly string[];
 }
@@ -33,12 +38,16 @@ export class JupyterController {
   private handle: JupyterHandle | undefined;
   private pending: Promise<JupyterHandle> | undefined;
   private stopped = false;
+  /** This serve's Jupyter log: the managed server's output, kernel notes; it redacts the token. */
+  readonly log: JupyterLog;
 
   constructor(
     settings: JupyterSettings,
+    log: JupyterLog = new JupyterLog(),
     private readonly names: FieldNamer = byFieldName,
   ) {
     this.settings = settings;
+    this.log = log;
   }
 
   readonly get = (): Promise<JupyterHandle> => {
@@ -88,14 +97,12 @@ export class JupyterController {
   private async open(): Promise<JupyterHandle> {
     const m = await import('../jupyter/server.js');
     const { url, token, tuning } = this.settings;
-    if (url !== undefined) {
-      const t = token ?? process.env['JUPYTER_TOKEN'];
-      return m.connectJupyter({ url, tuning, names: this.names, ...(t === undefined ? {} : { token: t }) });
-    }
+    if (url !== undefined) return m.connectJupyter({ url, tuning, log: this.log, names: this.names, ...(token === undefined ? {} : { token }) });
     return m.startJupyter({
       tuning,
+      log: this.log,
       names: this.names,
-      ...(this.settings.env === undefined ? {} : { env: this.settings.env }),
+      env: this.settings.env ?? {},
       ...(this.settings.passEnv === undefined ? {} : { passEnv: this.settings.passEnv }),
     });
   }

@@ -35,7 +35,7 @@ export interface ServerOptions {
   /** Let the `X-NBS-Flush-Policy` request header pick the policy per request. */
   allowPolicyOverride: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** Where pino's JSON lines go (default stderr: stdout carries only the URL). */
+  /** Where this server's pino writes its JSON lines (the CLI: stderr, or its --log-file tee); none: no log. */
   logStream?: NodeJS.WritableStream;
   /** Bearer token every request but GET /healthz must carry (never logged). */
   token?: string;
@@ -51,7 +51,7 @@ export interface ServerOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Cleartext HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1. */
   http2: boolean;
-  /** The chat source's upstream; default: resolved from OPENAI_BASE_URL, OPENAI_API_BASE, OPENAI_API_KEY. */
+  /** The chat source's upstream (the CLI resolves it from flags and OPENAI_*); default: none configured. */
   llm?: LlmConfig;
   /** The execute source's Jupyter Server (default: lazy, managed, fixed tuning, 8 kernels). */
   jupyter?: JupyterSettings;

@@ -10,8 +10,9 @@ import { BODY_LIMIT_BYTES, type ServerOptions } from './server-options.js';
  */
 export function createFastify(opts: ServerOptions): FastifyInstance {
   const common = {
-    // stdout carries only the URL (docs/cli.md): pino writes JSON lines to stderr (or a tee).
-    logger: { level: opts.logLevel, stream: opts.logStream ?? process.stderr },
+    // Each app its own pino, writing JSON lines to the caller's stream (the CLI: stderr or a tee;
+    // stdout carries only the URL, docs/cli.md); without a stream, no log.
+    logger: opts.logStream === undefined ? false : { level: opts.logLevel, stream: opts.logStream },
     // One log line per stream, written by the stream route; no per-request access log.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,

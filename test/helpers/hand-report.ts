@@ -77,7 +77,7 @@ export function roundsOf(p50s: number[], cpu?: number[]): RoundSummary[] {
 
 export function handReport(configurations: ReportConfiguration[], command = 'compare'): Report {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     command,
     created_at: '2026-11-25T12:00:00.000Z',
     tool: { name: 'notebook-stream', version: '0.1.0' },

@@ -109,7 +109,7 @@ export function htmlFixture(): Report {
       accept_encoding: 'gzip, deflate, br',
       embedded_server: { flush_policy: 'guide-before' },
     },
-    warnings: [HOSTILE.warning],
+    warnings: [{ code: 'legacy', count: 1, details: { message: HOSTILE.warning } }],
     metrics: {
       first_content_ms: metricOf('ms', BUFFERED_FIRST_CONTENT_US),
       hold_ms: metricOf('ms', [0, 90_000, 180_000]),
@@ -150,7 +150,7 @@ export function htmlFixture(): Report {
     metrics: { first_content_ms: metricOf('ms', []), events_per_read: metricOf('count', []) },
   });
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     command: 'bench',
     created_at: '2026-11-25T12:00:00.000Z',
     tool: { name: 'notebook-stream', version: '0.1.0' },

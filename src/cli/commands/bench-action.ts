@@ -12,6 +12,7 @@ import { reportErrors } from '../../report/validate-report.js';
 import { defaultReportPath, ensureWritable, serializeReport, writeReport } from '../../report/write-report.js';
 import type { BenchFlags } from './bench.js';
 import { prepareBenchGates } from './gate-action.js';
+import { colors } from '../color.js';
 
 /** Runs `bench`, writes the report, prints the table or JSON. Resolves to 0, 1 (a --threshold failed), 3 or 130 (interrupted). */
 export async function runBenchCommand(url: string | undefined, flags: BenchFlags, args: readonly string[]): Promise<number> {
@@ -61,6 +62,7 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
         maxInFlight: flags.maxInFlight ?? null,
         connections: flags.connections ?? null,
         args,
+        env: process.env,
         ...(slo !== undefined ? { slo } : {}),
         heartbeatMs: heartbeatMs ?? null,
         ...(trace !== null ? { onRecord: (r) => trace.write(traceLines(r)) } : {}),
@@ -90,9 +92,10 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
     }
   }
   if (flags.html !== undefined) {
-    const { writeHtml } = await import('../../report/write-html.js');
+    const { renderHtml } = await import('../../report/render-html.js');
+    const { writeOutput } = await import('../write-output.js');
     try {
-      const html = await writeHtml(report, flags.html);
+      const html = await writeOutput(flags.html, renderHtml(report));
       if (flags.quiet !== true && flags.json !== true) process.stderr.write(`html: ${html}\n`);
     } catch (err) {
       // As --out: checked before the run; a late failure still prints the measurement.
@@ -102,7 +105,7 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
   if (flags.definitions !== undefined && report.configurations.every((c) => c.definitions === undefined) && flags.quiet !== true) {
     process.stderr.write(`notebook-stream: --definitions ${flags.definitions}: no successful LLM stream was measured, so there is nothing to show under its names\n`);
   }
-  process.stdout.write(flags.json === true ? serializeReport(report) : renderTable(report));
+  process.stdout.write(flags.json === true ? serializeReport(report) : renderTable(report, await colors()));
   if (outcome.interrupted) return ExitCode.INTERRUPTED;
   const hints = failureHints(report.configurations[0]!, flags);
   if (outcome.nothingMeasured) {

@@ -108,7 +108,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
       flags.names = flagNamer(command);
       // Lazy: --help and --version never load undici.
       const { runBenchCommand } = await import('./bench-action.js');
-      const code = await runBenchCommand(url, flags, redactArgs(((command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? []).slice(2)));
+      const code = await runBenchCommand(url, flags, redactArgs(ctx.args));
       ctx.setExitCode(code === 3 ? ExitCode.NOTHING_MEASURED : code === 1 ? ExitCode.VERDICT_FAILED : code === ExitCode.INTERRUPTED ? ExitCode.INTERRUPTED : ExitCode.OK);
     });
   addOpenAiOptions(bench);

@@ -13,6 +13,7 @@ import type { Report, ReportConfiguration } from '../../model/report.js';
 import { reportErrors } from '../../report/validate-report.js';
 import { defaultReportPath, serializeReport, writeReport } from '../../report/write-report.js';
 import type { CompareFlags } from './compare.js';
+import { colors } from '../color.js';
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
 
@@ -47,7 +48,7 @@ async function fromReports(files: string[], flags: CompareFlags, args: readonly 
 
 /** Runs `compare`, writes the report and Markdown, prints the table or JSON. Resolves to 0 or 3. */
 export async function runCompareCommand(inputs: string[], flags: CompareFlags, args: readonly string[]): Promise<number> {
-  const lang = flags.lang ?? langFromLocale();
+  const lang = flags.lang ?? langFromLocale(process.env);
   if (flags.html === '-') throw new UsageError('--html: give a file (stdout carries the table, or the JSON with --json)');
   const urls = inputs.filter(isUrl);
   const files = inputs.filter((s) => !isUrl(s));
@@ -87,6 +88,7 @@ export async function runCompareCommand(inputs: string[], flags: CompareFlags, a
         ...(browser !== undefined ? { browser } : {}),
         urls,
         labels: flags.label ?? [],
+        env: process.env,
         workload: {
           count: flags.count,
           intervalMs: flags.intervalMs,
@@ -129,6 +131,6 @@ export async function runCompareCommand(inputs: string[], flags: CompareFlags, a
     await writeText(flags.html, reportExporter('html', lang)(report), '--html');
     if (flags.quiet !== true && flags.json !== true) process.stderr.write(`html: ${flags.html}\n`);
   }
-  process.stdout.write(flags.json === true ? serializeReport(report) : renderCompare(report, lang, { width: terminalWidth(), wide: flags.wide === true }));
+  process.stdout.write(flags.json === true ? serializeReport(report) : renderCompare(report, lang, { width: terminalWidth(), wide: flags.wide === true, colors: await colors() }));
   return code;
 }

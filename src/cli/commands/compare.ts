@@ -101,7 +101,7 @@ export function registerCompare(program: Command, ctx: CliContext): void {
       // Messages the records keep name options as this command's flags.
       flags.names = flagNamer(command);
       // Credentials in -H never reach the report's args.
-      const code = await runCompareCommand(inputs, flags, redactArgs(((command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? []).slice(2)));
+      const code = await runCompareCommand(inputs, flags, redactArgs(ctx.args));
       ctx.setExitCode(code === 3 ? ExitCode.NOTHING_MEASURED : code === ExitCode.INTERRUPTED ? ExitCode.INTERRUPTED : ExitCode.OK);
     });
 }

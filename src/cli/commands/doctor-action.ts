@@ -3,6 +3,7 @@ import { ExitCode, UsageError } from '../../model/errors.js';
 import { doctor, type Hop } from '../../probe/doctor.js';
 import { renderDoctor, serializeDoctor } from '../../report/render-doctor.js';
 import type { DoctorFlags } from './doctor.js';
+import { colors } from '../color.js';
 
 /** `--hop NAME=URL` → { name, url }; names unique, URLs http(s). */
 export function parseHops(values: readonly string[]): Hop[] {
@@ -35,7 +36,7 @@ export async function runDoctorCommand(urlArg: string | undefined, flags: Doctor
     { ...rest, url, ...(flags.direct !== undefined ? { direct: flags.direct } : {}), ...(hops !== undefined ? { hops } : {}), ...(browser !== undefined ? { browser } : {}) },
     progress ? (line) => process.stderr.write(`${line}\n`) : undefined,
   );
-  process.stdout.write(flags.json === true ? serializeDoctor(result) : renderDoctor(result));
+  process.stdout.write(flags.json === true ? serializeDoctor(result) : renderDoctor(result, await colors()));
   if (result.nothingMeasured) {
     process.stderr.write(`notebook-stream: ${result.reason}\n`);
     return ExitCode.NOTHING_MEASURED;

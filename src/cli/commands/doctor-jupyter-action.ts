@@ -1,5 +1,7 @@
 import { ExitCode, UnavailableError } from '../../model/errors.js';
 import { renderJupyterDoctor, serializeJupyterDoctor, type JupyterDoctorResult } from '../../report/render-jupyter-doctor.js';
+import { colors } from '../color.js';
+import { routeConsole } from '../console-route.js';
 
 import type { FieldNamer } from '../../model/field-text.js';
 
@@ -21,21 +23,22 @@ export interface JupyterDoctorFlags {
  */
 export async function runJupyterDoctor(flags: JupyterDoctorFlags): Promise<ExitCode> {
   const { measureJupyter, classifyJupyter } = await import('../../jupyter/measure.js');
-  const { setJupyterLogSink } = await import('../../jupyter/log.js');
-  // @jupyterlab/services logs to the console: keep stdout for the result, show it only with --debug.
-  setJupyterLogSink(() => undefined);
   if (flags.quiet !== true && process.stderr.isTTY === true) {
     process.stderr.write(`measuring ${flags.samples} back-to-back cells, 3 after idle gaps and a printing loop on a new kernel…\n`);
   }
   const token = flags.jupyterToken ?? process.env['JUPYTER_TOKEN'];
   let measurement;
+  // @jupyterlab/services logs to the console: stdout carries only the result, so its lines go nowhere.
+  const restoreConsole = routeConsole(() => undefined);
   try {
     measurement = await measureJupyter({ url: flags.jupyterUrl, samples: flags.samples, ...(flags.names === undefined ? {} : { names: flags.names }), ...(token === undefined ? {} : { token }) });
   } catch (err) {
     throw new UnavailableError(`--jupyter-url ${flags.jupyterUrl}: ${(err as Error).message}`);
+  } finally {
+    restoreConsole();
   }
   const d = classifyJupyter(measurement, flags.names);
   const result: JupyterDoctorResult = { url: flags.jupyterUrl, verdict: d.verdict, causes: d.causes, reasons: d.reasons, fixes: d.fixes, measurement };
-  process.stdout.write(flags.json === true ? serializeJupyterDoctor(result) : renderJupyterDoctor(result));
+  process.stdout.write(flags.json === true ? serializeJupyterDoctor(result) : renderJupyterDoctor(result, await colors()));
   return d.causes.length > 0 ? ExitCode.VERDICT_FAILED : ExitCode.OK;
 }

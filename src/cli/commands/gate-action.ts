@@ -9,6 +9,7 @@ import { readReportFile } from '../../report/read-report.js';
 import type { Report } from '../../model/report.js';
 import type { GateFlags } from './gate.js';
 import type { GateOutcome } from '../../model/gate-outcome.js';
+import { colors } from '../color.js';
 
 
 /** Appends the Markdown summary to `$GITHUB_STEP_SUMMARY` when set (GitHub Actions job summaries). */
@@ -24,7 +25,7 @@ export async function appendStepSummary(o: GateOutcome, env: NodeJS.ProcessEnv =
 
 /** Writes what the outcome asks for; resolves true when every gate held. */
 async function emit(o: GateOutcome, flags: { json?: boolean; junit?: string; markdown?: string }, toStderr = false): Promise<boolean> {
-  const text = gateExporter(flags.json === true ? 'json' : 'table')(o);
+  const text = gateExporter(flags.json === true ? 'json' : 'table', await colors())(o);
   (toStderr ? process.stderr : process.stdout).write(text);
   if (flags.junit !== undefined) await writeText(flags.junit, gateExporter('junit')(o), '--junit');
   if (flags.markdown !== undefined) await writeText(flags.markdown, gateExporter('markdown')(o), '--markdown');

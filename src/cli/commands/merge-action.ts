@@ -1,12 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../../model/errors.js';
 import { mergeReports, type ReportInput } from '../../model/merge-reports.js';
-import type { Report } from '../../model/report.js';
+import { SCHEMA_VERSION, type Report } from '../../model/report.js';
+import { upgradeReport } from '../../model/upgrade-report.js';
 import { reportEnvironment } from '../../probe/machine-facts.js';
 import { renderTable } from '../../report/render-table.js';
 import { reportErrors } from '../../report/validate-report.js';
 import { defaultReportPath, serializeReport, writeReport } from '../../report/write-report.js';
 import type { MergeFlags } from './merge.js';
+import { colors } from '../color.js';
 
 /** Reads and validates one report; every complaint names the file (exit 2). */
 async function readReport(file: string, force: boolean): Promise<ReportInput> {
@@ -18,7 +20,8 @@ async function readReport(file: string, force: boolean): Promise<ReportInput> {
   }
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    // A version-1 report is read as version 2 (its warnings kept as text).
+    value = upgradeReport(JSON.parse(text));
   } catch (err) {
     throw new UsageError(`${file}: not JSON: ${(err as Error).message}`);
   }
@@ -26,7 +29,7 @@ async function readReport(file: string, force: boolean): Promise<ReportInput> {
   const problems = reportErrors(value).filter((p) => !(force && p.startsWith('/schemaVersion')));
   if (problems.length > 0) {
     const version = (value as { schemaVersion?: unknown } | null)?.schemaVersion;
-    const hint = typeof version === 'number' && version !== 1 ? ` (schemaVersion ${version}; --force merges anyway)` : '';
+    const hint = typeof version === 'number' && version !== SCHEMA_VERSION ? ` (schemaVersion ${version}; --force merges anyway)` : '';
     throw new UsageError(`${file}: not a notebook-stream report${hint}: ${problems.slice(0, 3).join('; ')}`);
   }
   return { file, report: value as Report };
@@ -43,5 +46,5 @@ export async function runMergeCommand(files: readonly string[], flags: MergeFlag
     const file = await writeReport(merged, flags.out ?? defaultReportPath('merge'));
     if (flags.quiet !== true && flags.json !== true) process.stderr.write(`report: ${file}\n`);
   }
-  process.stdout.write(flags.json === true ? serializeReport(merged) : renderTable(merged));
+  process.stdout.write(flags.json === true ? serializeReport(merged) : renderTable(merged, await colors()));
 }

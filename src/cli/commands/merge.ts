@@ -31,9 +31,9 @@ export function registerMerge(program: Command, ctx: CliContext): void {
         '  $ notebook-stream merge load-a.json load-b.json --out load.json\n' +
         '  $ notebook-stream merge reports/*.json --json > all.json',
     )
-    .action(async (files: string[], flags: MergeFlags, command: Command) => {
+    .action(async (files: string[], flags: MergeFlags) => {
       const { runMergeCommand } = await import('./merge-action.js');
-      await runMergeCommand(files, flags, ((command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? []).slice(2));
+      await runMergeCommand(files, flags, ctx.args);
       ctx.setExitCode(ExitCode.OK);
     });
 }

@@ -25,7 +25,3 @@ export function addRequestOptions(cmd: Command, requestTimeoutS: number): Comman
     .option('--idle-timeout-ms <ms>', 'longest silence between body bytes (above the 15 s heartbeat)', intIn(1, 3_600_000), 60_000)
     .option('--request-timeout-s <s>', 'longest whole request', intIn(1, 86_400), requestTimeoutS);
 }
-
-export function rawArgs(command: Command): string[] {
-  return ((command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? []).slice(2);
-}

@@ -149,6 +149,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
       const secrets = readServeSecrets(flags, process.env);
       const { resolveLlmConfig } = await import('../../server/sources/llm-config.js');
       const llm = resolveLlmConfig(flags, process.env);
+      const jupyterToken = flags.jupyterToken ?? process.env['JUPYTER_TOKEN'];
       await runServe(
         {
           ...secrets,
@@ -181,7 +182,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
             env: process.env,
             passEnv: flags.jupyterEnv ?? [],
             ...(flags.jupyterUrl === undefined ? {} : { url: flags.jupyterUrl }),
-            ...(flags.jupyterToken === undefined ? {} : { token: flags.jupyterToken }),
+            ...(jupyterToken === undefined ? {} : { token: jupyterToken }),
           },
         },
         flags.logFile,

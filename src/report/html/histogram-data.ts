@@ -1,5 +1,4 @@
-import type { Histogram } from 'hdr-histogram-js';
-import { decodeHistogram } from '../../model/metric-histogram.js';
+import { bucketsOf, decodeHistogram } from '../../model/metric-histogram.js';
 import type { MetricStats } from '../../model/report.js';
 
 /** One non-empty bucket of a recorded histogram, in the metric's unit (ms or count). */
@@ -8,13 +7,6 @@ export interface Bucket {
   count: number;
 }
 
-interface IterationValue {
-  valueIteratedTo: number;
-  countAtValueIteratedTo: number;
-}
-interface Iterable {
-  recordedValuesIterator?: { reset(): void; hasNext(): boolean; next(): IterationValue };
-}
 
 /**
  * The recorded buckets of a report metric, from its encoded histogram, in ascending value: µs
@@ -23,9 +15,7 @@ interface Iterable {
  */
 export function recordedBuckets(m: MetricStats): Bucket[] {
   if (m.count === 0) return [];
-  const h: Histogram & Iterable = decodeHistogram(m.histogram);
-  const it = h.recordedValuesIterator;
-  if (it === undefined) throw new Error('hdr-histogram-js: decoded histogram has no recordedValuesIterator');
+  const it = bucketsOf(decodeHistogram(m.histogram)).recordedValuesIterator;
   const scale = m.unit === 'ms' ? 1 / 1000 : 1;
   const out: Bucket[] = [];
   it.reset();

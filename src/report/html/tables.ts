@@ -1,6 +1,7 @@
 import type { MetricStats, Report, ReportConfiguration } from '../../model/report.js';
 import { esc } from './escape.js';
 import { fmtBytes, fmtMs, fmtNum } from './format.js';
+import { warningText } from '../../model/warnings.js';
 import { figureValue } from '../render-definitions.js';
 
 const STATS = ['p50', 'p90', 'p99', 'p99.9', 'min', 'max', 'mean', 'stdev'] as const;
@@ -97,10 +98,10 @@ export function configurationDetails(c: ReportConfiguration, i: number): string 
   if (c.goodput !== undefined) items.push(['goodput', `${c.goodput.good} of ${c.goodput.measured} requests met ${c.goodput.slo}`]);
   if (c.stream_integrity !== undefined) items.push(['stream integrity', Object.entries(c.stream_integrity).map(([k, n]) => `${k} ${n}`).join(', ')]);
   const view = c.definitions === undefined ? '' : definitionsTable(c);
-  const warnings = c.warnings.length === 0 ? '' : `<ul class="warnings">${c.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>`;
+  const warnings = c.warnings.length === 0 ? '' : `<ul class="warnings">${c.warnings.map((w) => `<li data-code="${esc(w.code)}">${esc(warningText(w))}</li>`).join('')}</ul>`;
   return (
     `<section class="config" aria-labelledby="config-${i}-title"><h3 id="config-${i}-title">${esc(c.name)}</h3>` +
-    dl(items) + warnings + metricsTable(c) + view + '</section>'
+    dl(items) + metricsTable(c) + view + warnings + '</section>'
   );
 }
 
