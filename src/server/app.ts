@@ -14,6 +14,7 @@ import { SourceRegistry } from './source-registry.js';
 import { describeLlmConfig, resolveLlmConfig } from './sources/llm-config.js';
 import { makeStreamHandler } from './stream-route.js';
 import { createFastify } from './transport.js';
+import { attachWebSocket } from './ws-route.js';
 
 export interface App {
   fastify: FastifyInstance;
@@ -125,6 +126,8 @@ export function buildApp(opts: ServerOptions): App {
   });
 
   fastify.post('/send_operation', makeStreamHandler(opts, state, base, metrics, sources));
+  // GET /ws: the same operations over one WebSocket (docs/protocol.md, "WebSocket").
+  attachWebSocket(fastify, { opts, state, base, metrics, sources, guard, cors });
 
   fastify.get('/metrics', async (_request, reply) => {
     metrics.activeStreams.set(state.activeStreams);
@@ -142,6 +145,8 @@ export function buildApp(opts: ServerOptions): App {
     jupyter: jupyter.describe(),
     auth: guard.hasToken ? 'token' : 'host-check',
     protocol: opts.tls !== undefined ? 'https (HTTP/1.1, h2)' : opts.http2 ? 'h2c' : 'http/1.1',
+    compress: opts.compress,
+    websocket: { path: '/ws', permessage_deflate: opts.wsDeflate },
     streams: { active: state.activeStreams, max: opts.maxStreams, total: state.streamsTotal, outcomes: state.outcomes },
     heartbeat_s: opts.heartbeatS,
     keep_alive_s: opts.keepAliveS,

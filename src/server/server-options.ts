@@ -1,4 +1,5 @@
 import type { CustomFlushOverrides, FlushPolicyName } from '../model/flush-presets.js';
+import type { CompressMode } from '../model/protocol.js';
 import type { JupyterSettings } from './jupyter-controller.js';
 import type { LlmConfig } from './sources/llm-config.js';
 
@@ -39,6 +40,10 @@ export interface ServerOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Cleartext HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1. */
   http2: boolean;
+  /** Content-Encoding of streams, per Accept-Encoding, flushed after every write (compress-sink.ts). */
+  compress: CompressMode;
+  /** Offer permessage-deflate (RFC 7692) on GET /ws. */
+  wsDeflate: boolean;
   /** The chat source's upstream; default: resolved from OPENAI_BASE_URL, OPENAI_API_BASE, OPENAI_API_KEY. */
   llm?: LlmConfig;
   /** The execute source's Jupyter Server (default: lazy, managed, fixed tuning, 8 kernels). */
@@ -61,6 +66,8 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   corsOrigins: [],
   corsCredentials: false,
   http2: false,
+  compress: 'off',
+  wsDeflate: false,
 };
 
 /** Body limit for POST /send_operation (413 NBS_BODY_TOO_LARGE above it). */
