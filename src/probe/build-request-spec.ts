@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../model/errors.js';
 import type { FormatOption } from './body-format.js';
-import { defaultHeaders, GUIDE_PING_BODY, type RequestSpec } from './request-spec.js';
+import { defaultHeaders, GUIDE_PING_BODY, isWebSocketUrl, type RequestSpec } from './request-spec.js';
 import { DEFAULT_SERVER_TIME, parseServerTime } from './server-time.js';
 
 /** The request flags of `bench` as commander parsed them. */
@@ -32,8 +32,8 @@ function parseUrl(value: string): URL {
   } catch {
     throw new UsageError(`URL: '${value}' is not an absolute URL (e.g. http://127.0.0.1:18600/send_operation)`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`URL: only http: and https: are supported, got '${url.protocol}'`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:' && url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    throw new UsageError(`URL: only http:, https:, ws: and wss: are supported, got '${url.protocol}'`);
   }
   return url;
 }
@@ -55,7 +55,12 @@ export async function buildRequestSpec(rawUrl: string, f: RequestFlags): Promise
       throw new UsageError(`--body-file: cannot read '${f.bodyFile}': ${(err as Error).message}`);
     }
   }
-  if (body === null && url.pathname.endsWith('/send_operation')) body = GUIDE_PING_BODY;
+  const ws = isWebSocketUrl(url);
+  // serve's GET /ws takes the same envelope as a message (docs/protocol.md, "WebSocket").
+  if (body === null && (url.pathname.endsWith('/send_operation') || ws)) body = GUIDE_PING_BODY;
+  if (ws && (f.http2 === true || f.method !== undefined)) {
+    throw new UsageError(`${f.http2 === true ? '--http2' : '-X/--method'} does not apply to a ${url.protocol}// URL: the WebSocket handshake is an HTTP/1.1 GET`);
+  }
 
   const headers = defaultHeaders(f.format);
   if (f.identity === true) headers['accept-encoding'] = 'identity';
@@ -70,9 +75,9 @@ export async function buildRequestSpec(rawUrl: string, f: RequestFlags): Promise
     headers[name] = h.slice(colon + 1).trim();
   }
 
-  const method = (f.method ?? (body !== null ? 'POST' : 'GET')).toUpperCase();
+  const method = ws ? 'GET' : (f.method ?? (body !== null ? 'POST' : 'GET')).toUpperCase();
   if (!/^[A-Z]+$/.test(method)) throw new UsageError(`-X/--method: '${f.method}' is not an HTTP method`);
-  if ((method === 'GET' || method === 'HEAD') && body !== null) {
+  if (!ws && (method === 'GET' || method === 'HEAD') && body !== null) {
     throw new UsageError(`-X ${method}: a ${method} request cannot carry --body/--body-file`);
   }
   let ca: Buffer | null = null;
@@ -99,6 +104,8 @@ export async function buildRequestSpec(rawUrl: string, f: RequestFlags): Promise
     headersTimeoutMs: f.headersTimeoutMs,
     idleTimeoutMs: f.idleTimeoutMs,
     requestTimeoutMs: f.requestTimeoutS * 1000,
+    // A browser offers permessage-deflate on every WebSocket, as it sends Accept-Encoding: so do we.
+    ...(ws ? { wsDeflate: headers['accept-encoding'] !== 'identity' } : {}),
   };
 }
 

@@ -9,7 +9,7 @@ import type { StreamRecord } from '../model/record.js';
 import type { RequestSpec } from './request-spec.js';
 import type { ServeChild } from './serve-child.js';
 import { idleCpuMsPerS, readServerCpuS, scrapeCostMs } from './server-cpu.js';
-import type { StreamClient } from './stream-client.js';
+import type { SequentialClient } from './open-stream-client.js';
 import { summarizeRun } from './summarize-run.js';
 
 /**
@@ -24,7 +24,7 @@ export interface Target {
   settings: ReportFlushSettings | null;
   embeddedPolicy: string | null;
   metricsUrl: string | null;
-  clients: StreamClient[];
+  clients: SequentialClient[];
   records: StreamRecord[];
   rounds: RoundSummary[];
   nextIndex: number;

@@ -6,10 +6,10 @@ import { runRounds, type Target } from './compare-rounds.js';
 import { compareSource, type SourceSetup, workloadBody } from './compare-workload.js';
 import type { CompareOptions, CompareOutcome, CompareProgress } from './compare-options.js';
 import { LoopDelaySampler } from './loop-delay-sampler.js';
-import type { RequestSpec } from './request-spec.js';
+import { httpUrl, type RequestSpec } from './request-spec.js';
 import { startServeChild, type ServeChild } from './serve-child.js';
 import { readServerCpuS } from './server-cpu.js';
-import { StreamClient } from './stream-client.js';
+import { openStreamClient } from './open-stream-client.js';
 
 /** The request header that picks the policy on a server started with `--allow-policy-override`. */
 export const POLICY_HEADER = 'x-nbs-flush-policy';
@@ -33,7 +33,7 @@ export function reportSettings(name: string): ReportFlushSettings | null {
 /** `/healthz` of a notebook-stream server shows its settings; other servers have none to show. */
 async function settingsFromHealthz(url: URL, headers: Record<string, string>): Promise<ReportFlushSettings | null> {
   try {
-    const res = await fetch(new URL('/healthz', url), { headers, signal: AbortSignal.timeout(3000) });
+    const res = await fetch(httpUrl('/healthz', url), { headers, signal: AbortSignal.timeout(3000) });
     if (!res.ok) return null;
     const body = (await res.json()) as { settings?: Record<string, unknown> };
     const s = body.settings;
@@ -119,10 +119,10 @@ export async function compare(o: CompareOptions, onProgress?: (p: CompareProgres
     } else {
       const names = uniqueNames(o.urls.map((u, i) => o.labels[i] ?? u));
       for (const [i, url] of o.urls.entries()) {
-        const wantsWorkload = o.body === undefined && o.bodyFile === undefined && /\/send_operation$/.test(new URL(url, 'http://x').pathname);
+        const wantsWorkload = o.body === undefined && o.bodyFile === undefined && /\/(send_operation|ws)$/.test(new URL(url, 'http://x').pathname);
         const spec = await buildRequestSpec(url, wantsWorkload ? { ...o, body } : o);
         const auth = spec.headers['authorization'] === undefined ? {} : { authorization: spec.headers['authorization'] };
-        const metricsUrl = new URL('/metrics', spec.url).href;
+        const metricsUrl = httpUrl('/metrics', spec.url).href;
         const readable = (await readServerCpuS(metricsUrl, auth)) !== null;
         targets.push({ ...blank(), name: names[i]!, spec, settings: await settingsFromHealthz(spec.url, auth), embeddedPolicy: null, metricsUrl: readable ? metricsUrl : null });
       }
@@ -130,7 +130,7 @@ export async function compare(o: CompareOptions, onProgress?: (p: CompareProgres
     for (const t of targets) {
       // One notebook per connection: the execute source runs a notebook's cells one after another,
       // so concurrent streams need notebooks of their own (the other sources ignore the id).
-      t.clients = Array.from({ length: Math.min(o.concurrency, o.requests) }, (_, k) => new StreamClient(k === 0 ? t.spec : withNotebook(t.spec, k)));
+      t.clients = Array.from({ length: Math.min(o.concurrency, o.requests) }, (_, k) => openStreamClient(k === 0 ? t.spec : withNotebook(t.spec, k)));
     }
     return await runRounds(o, targets, server, onProgress, signal);
   } finally {

@@ -6,7 +6,7 @@ import { recogniseIntermediaries } from './header-rules.js';
 import type { StreamRecord } from '../model/record.js';
 import type { RequestSpec } from './request-spec.js';
 import { captureResponse, headerOf } from './response-capture.js';
-import { StreamClient } from './stream-client.js';
+import { openStreamClient } from './open-stream-client.js';
 import type { AttributionStep, Classification, DoctorResult, RankedFix, RunSummary, StepId, Verdict } from '../model/doctor-result.js';
 import type { Fix } from '../model/fix.js';
 import type { Intermediary } from '../model/header-findings.js';
@@ -47,7 +47,7 @@ function summarize(record: StreamRecord, c: Classification): RunSummary {
 
 async function measure(spec: RequestSpec, n: number, capture = false): Promise<{ records: StreamRecord[]; headers: Array<[string, string]> }> {
   const cap = capture ? captureResponse(spec.url) : null;
-  const client = new StreamClient(spec);
+  const client = openStreamClient(spec);
   const records: StreamRecord[] = [];
   try {
     for (let i = 0; i < n; i++) records.push(await client.request(i, false));

@@ -4,7 +4,8 @@ import { arrivalSchedule, type Arrival } from './arrival-schedule.js';
 import { LoadClient, type ConnectionStats } from './load-client.js';
 import { LoopDelaySampler } from './loop-delay-sampler.js';
 import { blankRecord, type StreamRecord } from '../model/record.js';
-import type { RequestSpec } from './request-spec.js';
+import { isWebSocketUrl, type RequestSpec } from './request-spec.js';
+import { WsStreamClient } from './ws-stream-client.js';
 import type { Histogram } from 'hdr-histogram-js';
 
 /** How bench generates load. */
@@ -71,7 +72,7 @@ const TICK_MS = 250;
  * late it was sent, which is what the `service_…` metrics take off.
  */
 export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
-  private readonly client: LoadClient;
+  private readonly client: LoadClient | WsStreamClient;
   private stopped = false;
   private wake: (() => void) | null = null;
   private progress: LoadProgress = { phase: 'measure', elapsedMs: 0, done: 0, total: null, durationMs: null, inFlight: 0, errors: 0, dropped: 0, ratePerS: 0 };
@@ -84,7 +85,8 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
     private readonly onRecord: (record: StreamRecord) => void,
   ) {
     super();
-    this.client = new LoadClient(spec, plan.connections);
+    // ws:// and wss://: operations on up to `connections` sockets to serve's GET /ws, the same records.
+    this.client = isWebSocketUrl(spec.url) ? new WsStreamClient(spec, plan.connections) : new LoadClient(spec, plan.connections);
   }
 
   async run(signal?: AbortSignal): Promise<LoadRunResult> {

@@ -70,7 +70,7 @@ export function registerCompare(program: Command, ctx: CliContext): void {
     .option('-H, --header <header>', "with URLs: request header 'Name: value' (repeatable)", collect)
     .option('--body <text>', 'with URLs: request body (default: the workload for URLs ending in /send_operation)')
     .option('--body-file <file>', 'with URLs: request body from a file')
-    .option('--identity', 'ask for no compression (Accept-Encoding: identity)')
+    .option('--identity', 'ask for no compression (Accept-Encoding: identity; on ws:// no permessage-deflate offer)')
     .option('--http2', 'HTTP/2 (h2c prior knowledge on http:, ALPN on https:)')
     .option('--insecure', 'accept any TLS certificate')
     .option('--no-keep-alive', 'a new connection per request')
