@@ -79,7 +79,7 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
   const t0 = performance.now();
   const flags: RequestFlags = { ...o };
   // An unparsable URL is left to buildRequestSpec, whose message names it (exit 2).
-  const ownPing = o.body === undefined && o.bodyFile === undefined && URL.canParse(o.url) && new URL(o.url).pathname.endsWith('/send_operation');
+  const ownPing = o.body === undefined && o.bodyFile === undefined && URL.canParse(o.url) && /\/(send_operation|ws)$/.test(new URL(o.url).pathname);
   if (ownPing) flags.body = JSON.stringify(DOCTOR_PING);
   const spec = await buildRequestSpec(o.url, flags);
   const directSpec = o.direct === undefined ? null : await buildRequestSpec(o.direct, flags);
