@@ -132,8 +132,10 @@ class WsChannel {
     const text = data.toString('utf8');
     const end = text.startsWith(ID_HEAD) ? text.indexOf('"', ID_HEAD.length) : -1;
     const run = end < 0 ? [...this.runs.values()][0] : this.runs.get(text.slice(ID_HEAD.length, end));
+    // serve writes a refusal as {"id":…,"event":"refused",…} (ws-route.ts): not an event of the stream.
+    const refused = text.startsWith(',"event":"refused"', end < 0 ? text.indexOf(',') : end + 1);
     // A late message of an operation we cancelled: not anyone's.
-    run?.onMessage(text, data.length, wire, isBinary, now);
+    run?.onMessage(text, data.length, wire, isBinary, now, refused);
   }
 
   private failAll(err: Error): void {
@@ -299,8 +301,12 @@ class WsRequestRun {
     this.record.contentEncoding = channel.deflate ? 'permessage-deflate' : '';
   }
 
-  onMessage(text: string, size: number, wire: number, isBinary: boolean, at: number): void {
+  onMessage(text: string, size: number, wire: number, isBinary: boolean, at: number, refused: boolean): void {
     if (this.finished) return;
+    if (refused) {
+      this.refusal(text);
+      return;
+    }
     const r = this.record;
     if (!this.inRead) {
       this.inRead = true;
@@ -318,10 +324,6 @@ class WsRequestRun {
       return;
     }
     const f = eventFacts('message', text, this.spec.serverTime, this.facts);
-    if (f.name === 'refused') {
-      this.refusal(text);
-      return;
-    }
     const arrival = this.readUs;
     r.events++;
     r.eventsPerRead[read] = (r.eventsPerRead[read] ?? 0) + 1;

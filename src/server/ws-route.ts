@@ -99,12 +99,17 @@ export function attachWebSocket(fastify: FastifyInstance, deps: WsDeps): void {
     } else if (!guard.hostAllowed(req.headers.host)) {
       return refuse(req, socket, 'NBS_HOST_NOT_ALLOWED', 'Host not allowed: use a loopback name, the bound address, or start serve with --allowed-host NAME (or a token)');
     }
-    wss.handleUpgrade(req, socket, head, (ws) => new WsSession(ws, req, deps, log));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      onConnection(ws);
+      new WsSession(ws, req, deps, log);
+    });
   });
 
   // Keep-alive: a ping every heartbeat period; a socket that has not answered the previous one is dead.
   const alive = new WeakSet<WebSocket>();
   let pinger: NodeJS.Timeout | null = null;
+  // handleUpgrade emits no 'connection' event: the upgrade handler calls this.
+  let onConnection = (_ws: WebSocket): void => undefined;
   if (opts.heartbeatS > 0) {
     pinger = setInterval(() => {
       for (const ws of wss.clients) {
@@ -117,10 +122,10 @@ export function attachWebSocket(fastify: FastifyInstance, deps: WsDeps): void {
       }
     }, opts.heartbeatS * 1000);
     pinger.unref();
-    wss.on('connection', (ws) => {
+    onConnection = (ws) => {
       alive.add(ws);
       ws.on('pong', () => alive.add(ws));
-    });
+    };
   }
   // Streams have ended (or the grace period is over) by now: close every socket ("going away", RFC 6455 §7.4.1).
   fastify.addHook('preClose', (done) => {
