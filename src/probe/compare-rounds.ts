@@ -64,6 +64,7 @@ function roundSummary(round: number, t: Target, records: StreamRecord[], cpuMsPe
     metrics[name] = { p50: m.p50, p99: m.p99, count: m.count };
   }
   const scalars: Record<string, number> = { error_rate: c.scalars['error_rate'] ?? 0 };
+  if (c.scalars['wire_bytes_per_event'] !== undefined) scalars['wire_bytes_per_event'] = c.scalars['wire_bytes_per_event'];
   if (cpuMsPerStream !== null) scalars['server_cpu_ms_per_stream'] = round3(cpuMsPerStream);
   return { round, requests: { measured: c.requests.measured, ok: c.requests.ok, failed: c.requests.failed }, metrics, scalars };
 }
