@@ -11,7 +11,7 @@ import { reportErrors } from '../../report/validate-report.js';
 import { defaultReportPath, serializeReport, writeReport } from '../../report/write-report.js';
 import type { CompareFlags } from './compare.js';
 
-const isUrl = (s: string) => /^https?:\/\//i.test(s);
+const isUrl = (s: string) => /^(https?|wss?):\/\//i.test(s);
 
 /** Saved reports side by side: every configuration of every file, in order (or `--select`ed). */
 async function fromReports(files: string[], flags: CompareFlags, args: readonly string[]): Promise<Report> {
