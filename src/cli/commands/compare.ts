@@ -90,6 +90,7 @@ export function registerCompare(program: Command, ctx: CliContext): void {
         '  $ notebook-stream compare --source replay --fixture llm-answer\n' +
         '  $ notebook-stream compare http://127.0.0.1:18600/send_operation \\\n' +
         '      http://127.0.0.1:8080/send_operation --label direct --label nginx\n' +
+        '  $ notebook-stream compare http://127.0.0.1:18600/send_operation ws://127.0.0.1:18600/ws --label SSE --label WebSocket\n' +
         '  $ notebook-stream compare before.json after.json --markdown table.md',
     )
     .action(async (inputs: string[], flags: CompareFlags, command: Command) => {
