@@ -10,9 +10,8 @@
  */
 import { buildRequestSpec, type RequestFlags } from '../src/probe/build-request-spec.js';
 import type { CompareOptions } from '../src/probe/compare-options.js';
-import { runRounds, type Target } from '../src/probe/compare-rounds.js';
+import { newTarget, runRounds, type Target } from '../src/probe/compare-rounds.js';
 import { DEFAULT_WORKLOAD, workloadBody, type WorkloadOptions } from '../src/probe/compare-workload.js';
-import { LoopDelaySampler } from '../src/probe/loop-delay-sampler.js';
 import { openStreamClient } from '../src/probe/open-stream-client.js';
 import { httpUrl } from '../src/probe/request-spec.js';
 import type { ReportConfiguration } from '../src/model/report.js';
@@ -60,23 +59,9 @@ try {
       const base = servers.get(row.server)!.url;
       const url = row.ws ? `${base.replace(/^http/, 'ws')}/ws` : `${base}/send_operation`;
       const spec = await buildRequestSpec(url, { ...FLAGS, ...row.flags, body });
-      targets.push({
-        name: row.name,
-        spec,
-        settings: null,
-        embeddedPolicy: null,
-        metricsUrl: httpUrl('/metrics', spec.url).href,
-        clients: [openStreamClient(spec)],
-        records: [],
-        rounds: [],
-        nextIndex: 0,
-        wallMs: 0,
-        clientCpuUs: 0,
-        serverCpuMs: 0,
-        serverCpuStreams: 0,
-        sampler: new LoopDelaySampler(),
-        startedAt: null,
-      });
+      const target = newTarget({ name: row.name, spec, settings: null, embeddedPolicy: null, metricsUrl: httpUrl('/metrics', spec.url).href });
+      target.clients.push(openStreamClient(spec));
+      targets.push(target);
     }
     const o = { rounds: ROUNDS, requests: REQUESTS, concurrency: 1, warmup: 1, keepTimelines: 0, args: ['npm', 'run', 'bench:transports'] } as unknown as CompareOptions;
     process.stderr.write(`${w.name}: ${ROUNDS} rounds × ${REQUESTS} streams × ${ROWS.length} transports\n`);

@@ -3,7 +3,7 @@ import { buildReport } from '../model/build-report.js';
 import { reportEnvironment } from './machine-facts.js';
 import type { ReportConfiguration, ReportFlushSettings, RoundSummary } from '../model/report.js';
 import type { CompareOptions, CompareOutcome, CompareProgress } from './compare-options.js';
-import type { LoopDelaySampler } from './loop-delay-sampler.js';
+import { LoopDelaySampler } from './loop-delay-sampler.js';
 import { newHistogram } from '../model/metric-histogram.js';
 import type { StreamRecord } from '../model/record.js';
 import type { RequestSpec } from './request-spec.js';
@@ -34,6 +34,23 @@ export interface Target {
   serverCpuStreams: number;
   sampler: LoopDelaySampler;
   startedAt: Date | null;
+}
+
+/** A column before anything was measured. */
+export function newTarget(t: Pick<Target, 'name' | 'spec' | 'settings' | 'embeddedPolicy' | 'metricsUrl'>): Target {
+  return {
+    ...t,
+    clients: [],
+    records: [],
+    rounds: [],
+    nextIndex: 0,
+    wallMs: 0,
+    clientCpuUs: 0,
+    serverCpuMs: 0,
+    serverCpuStreams: 0,
+    sampler: new LoopDelaySampler(),
+    startedAt: null,
+  };
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;

@@ -2,10 +2,9 @@ import { UsageError } from '../model/errors.js';
 import { flushSettings, isFlushPolicyName } from '../model/flush-presets.js';
 import type { Report, ReportFlushSettings } from '../model/report.js';
 import { buildRequestSpec } from './build-request-spec.js';
-import { runRounds, type Target } from './compare-rounds.js';
+import { newTarget, runRounds, type Target } from './compare-rounds.js';
 import { compareSource, type SourceSetup, workloadBody } from './compare-workload.js';
 import type { CompareOptions, CompareOutcome, CompareProgress } from './compare-options.js';
-import { LoopDelaySampler } from './loop-delay-sampler.js';
 import { httpUrl, type RequestSpec } from './request-spec.js';
 import { startServeChild, type ServeChild } from './serve-child.js';
 import { readServerCpuS } from './server-cpu.js';
@@ -93,18 +92,6 @@ export async function compare(o: CompareOptions, onProgress?: (p: CompareProgres
   let server: ServeChild | null = null;
   let setup: SourceSetup | null = null;
   const targets: Target[] = [];
-  const blank = (): Omit<Target, 'name' | 'spec' | 'settings' | 'embeddedPolicy' | 'metricsUrl'> => ({
-    clients: [],
-    records: [],
-    rounds: [],
-    nextIndex: 0,
-    wallMs: 0,
-    clientCpuUs: 0,
-    serverCpuMs: 0,
-    serverCpuStreams: 0,
-    sampler: new LoopDelaySampler(),
-    startedAt: null,
-  });
   try {
     if (o.urls.length === 0) {
       setup = (await source.prepare?.(o.workload)) ?? null;
@@ -114,7 +101,7 @@ export async function compare(o: CompareOptions, onProgress?: (p: CompareProgres
       for (const [i, policy] of o.flushPolicies.entries()) {
         const spec = await buildRequestSpec(url, { ...o, body });
         spec.headers[POLICY_HEADER] = policy;
-        targets.push({ ...blank(), name: names[i]!, spec, settings: reportSettings(policy), embeddedPolicy: policy, metricsUrl: `${server.url.replace(/\/$/, '')}/metrics` });
+        targets.push(newTarget({ name: names[i]!, spec, settings: reportSettings(policy), embeddedPolicy: policy, metricsUrl: `${server.url.replace(/\/$/, '')}/metrics` }));
       }
     } else {
       const names = uniqueNames(o.urls.map((u, i) => o.labels[i] ?? u));
@@ -124,7 +111,7 @@ export async function compare(o: CompareOptions, onProgress?: (p: CompareProgres
         const auth = spec.headers['authorization'] === undefined ? {} : { authorization: spec.headers['authorization'] };
         const metricsUrl = httpUrl('/metrics', spec.url).href;
         const readable = (await readServerCpuS(metricsUrl, auth)) !== null;
-        targets.push({ ...blank(), name: names[i]!, spec, settings: await settingsFromHealthz(spec.url, auth), embeddedPolicy: null, metricsUrl: readable ? metricsUrl : null });
+        targets.push(newTarget({ name: names[i]!, spec, settings: await settingsFromHealthz(spec.url, auth), embeddedPolicy: null, metricsUrl: readable ? metricsUrl : null }));
       }
     }
     for (const t of targets) {

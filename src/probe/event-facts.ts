@@ -1,4 +1,5 @@
 import type { DoneStats } from '../model/protocol.js';
+import type { StreamRecord } from '../model/record.js';
 import { isLlmDone, isOpenAiChunk, isStreamError, usageOutputTokens } from './openai-chunk.js';
 import { readStamp, type ServerTimeSpec } from './server-time.js';
 
@@ -122,4 +123,19 @@ function doneStats(v: unknown): DoneStats | null {
     writes: num(s['writes']),
     server_first_chunk_ms: typeof first === 'number' && Number.isFinite(first) ? first : null,
   };
+}
+
+/** Adds one event, arrived with read `read` at `arrivalUs`, to a record: the HTTP and WebSocket clients' one rule. */
+export function recordEvent(r: StreamRecord, f: EventFacts, read: number, arrivalUs: number, bytes: number): void {
+  r.events++;
+  r.eventsPerRead[read] = (r.eventsPerRead[read] ?? 0) + 1;
+  if (r.firstEventUs === null) r.firstEventUs = arrivalUs;
+  if (f.content) {
+    r.contentEvents++;
+    if (r.firstContentUs === null) r.firstContentUs = arrivalUs;
+  }
+  if (f.stats !== null) r.serverStats = f.stats;
+  if (f.llm === true) r.llm = true;
+  if (f.outputTokens !== null && f.outputTokens !== undefined) r.outputTokens = f.outputTokens;
+  r.timeline.push(arrivalUs, read, bytes, f.name, f.t, f.tSrc, f.content);
 }

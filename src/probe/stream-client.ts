@@ -5,7 +5,7 @@ import { createParser, formatFromContentType } from './body-format.js';
 import { BodyDecoder, DECODABLE_ENCODINGS } from './body-decoder.js';
 import { errorKind, ProbeError } from './error-kind.js';
 import type { BodyParser, EventSink } from './event-sink.js';
-import { eventFacts, type EventFacts } from './event-facts.js';
+import { eventFacts, recordEvent, type EventFacts } from './event-facts.js';
 import { blankRecord, type StreamRecord } from '../model/record.js';
 import type { RequestSpec } from './request-spec.js';
 import { specConnector } from './connector.js';
@@ -236,20 +236,7 @@ export class RequestRun implements Dispatcher.DispatchHandler, EventSink {
   }
 
   onEvent(type: string, data: string, bytes: number): void {
-    const r = this.record;
-    const f = eventFacts(type, data, this.spec.serverTime, this.facts);
-    const at = this.readUs;
-    r.events++;
-    r.eventsPerRead[this.read] = (r.eventsPerRead[this.read] ?? 0) + 1;
-    if (r.firstEventUs === null) r.firstEventUs = at;
-    if (f.content) {
-      r.contentEvents++;
-      if (r.firstContentUs === null) r.firstContentUs = at;
-    }
-    if (f.stats !== null) r.serverStats = f.stats;
-    if (f.llm === true) r.llm = true;
-    if (f.outputTokens !== null && f.outputTokens !== undefined) r.outputTokens = f.outputTokens;
-    r.timeline.push(at, this.read, bytes, f.name, f.t, f.tSrc, f.content);
+    recordEvent(this.record, eventFacts(type, data, this.spec.serverTime, this.facts), this.read, this.readUs, bytes);
   }
 
   onComment(): void {

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { WebSocket, type RawData } from 'ws';
 import { blankRecord, type StreamRecord } from '../model/record.js';
 import { errorKind, ProbeError } from './error-kind.js';
-import { eventFacts, type EventFacts } from './event-facts.js';
+import { eventFacts, recordEvent, type EventFacts } from './event-facts.js';
 import type { ConnectionStats } from './load-client.js';
 import type { RequestSpec } from './request-spec.js';
 
@@ -324,20 +324,9 @@ class WsRequestRun {
       return;
     }
     const f = eventFacts('message', text, this.spec.serverTime, this.facts);
-    const arrival = this.readUs;
-    r.events++;
-    r.eventsPerRead[read] = (r.eventsPerRead[read] ?? 0) + 1;
-    if (r.firstEventUs === null) r.firstEventUs = arrival;
-    if (f.content) {
-      r.contentEvents++;
-      if (r.firstContentUs === null) r.firstContentUs = arrival;
-    }
-    if (f.stats !== null) r.serverStats = f.stats;
-    if (f.llm === true) r.llm = true;
-    if (f.outputTokens !== null && f.outputTokens !== undefined) r.outputTokens = f.outputTokens;
-    r.timeline.push(arrival, read, size, f.name, f.t, f.tSrc, f.content);
+    recordEvent(r, f, read, this.readUs, size);
     if (f.name === 'done') {
-      r.endUs = arrival;
+      r.endUs = this.readUs;
       this.finish(null);
     }
   }

@@ -1,5 +1,6 @@
 import zlib from 'node:zlib';
 import type { Writable } from 'node:stream';
+import { qualityList } from './quality-values.js';
 import type { RawResponse } from './stream-writer.js';
 
 import type { CompressMode } from '../model/protocol.js';
@@ -10,14 +11,7 @@ export type StreamEncoding = 'gzip' | 'br';
 function acceptedQ(accept: string, coding: string): number {
   let q = -1;
   let star = -1;
-  for (const part of accept.split(',')) {
-    const [name = '', ...params] = part.trim().toLowerCase().split(';');
-    let value = 1;
-    for (const p of params) {
-      const [k, v] = p.trim().split('=');
-      if (k === 'q' && v !== undefined) value = Number(v) || 0;
-    }
-    const n = name.trim();
+  for (const [n, value] of qualityList(accept)) {
     if (n === coding || (coding === 'gzip' && n === 'x-gzip')) q = Math.max(q, value);
     else if (n === '*') star = Math.max(star, value);
   }
