@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { test, type TestContext } from 'node:test';
 import zlib from 'node:zlib';
 import { checkHeaders } from '../src/probe/check-headers.js';
+import { doctor } from '../src/probe/doctor.js';
 import { runBench } from '../src/probe/run-bench.js';
 import { negotiateEncoding } from '../src/server/compress-sink.js';
 import { startServer, type RunningServer } from '../src/server/serve.js';
@@ -143,4 +144,13 @@ test('--compress gzip: a client that does not accept it gets identity, with Vary
   const off = await decodedRequest(plain.url, 'gzip, br');
   assert.equal(off.headers['content-encoding'], undefined);
   assert.equal(off.headers['vary'], undefined);
+});
+
+test('doctor names a compressed stream flushed per event STREAMING, and says why', async (t) => {
+  const server = await withServer(t, { compress: 'br' });
+  const result = await doctor({ ...TEST_FLAGS, url: `${server.url}/send_operation`, runs: 3, budgetS: 0 });
+  assert.equal(result.runs[0]?.contentEncoding, 'br');
+  assert.equal(result.verdict, 'STREAMING', `${result.reason} (${result.runs.map((r) => `${r.verdict}/${r.reads}`).join(', ')})`);
+  assert.match(result.reason, /compressed \(br\) and flushed per event/);
+  assert.deepEqual(result.fixes, []);
 });

@@ -185,6 +185,12 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
     }
   }
 
+  // A compressed stream that streamed: its compressor is flushed per event (serve --compress, zlib
+  // Z_SYNC_FLUSH). Say so, so the encoding is not mistaken for the buffer (issue 28).
+  const encoding = runs.find((x) => x.contentEncoding !== '')?.contentEncoding;
+  if (verdict === 'STREAMING' && encoding !== undefined) {
+    classification = { ...classification, reason: `${classification.reason}; compressed (${encoding}) and flushed per event: the compressor held nothing` };
+  }
   const result: DoctorResult = {
     url: spec.url.href,
     direct: directSpec?.url.href ?? null,
