@@ -5,6 +5,7 @@ import { parseMaxRegression, parseThreshold } from '../src/probe/gate-expression
 import { evaluateGates } from '../src/probe/gate.js';
 import { formatPct } from '../src/report/compare-cells.js';
 import { gateExporter, reportExporter } from '../src/report/exporter.js';
+import { renderCompare } from '../src/report/render-compare.js';
 import { renderTable } from '../src/report/render-table.js';
 import { reportErrors } from '../src/report/validate-report.js';
 import { ADAPTIVE_SETTINGS, GUIDE_BEFORE_SETTINGS, handConfig, handReport, roundsOf, stats } from './helpers/hand-report.js';
@@ -19,13 +20,13 @@ function twoPolicies() {
     'before',
     { first_content_ms: stats('ms', { count: 8, p50: 200, p99: 205.5 }), writes_per_stream: stats('count', { count: 8, p50: 3 }) },
     { server_cpu_ms_per_stream: 2 },
-    { flush_settings: GUIDE_BEFORE_SETTINGS, rounds: roundsOf([199, 200, 201], [2, 2.1, 1.9]) },
+    { flush_settings: GUIDE_BEFORE_SETTINGS, rounds: roundsOf([199, 200, 201, 202, 198], [2, 2.1, 1.9, 2.05, 1.95]) },
   );
   const after = handConfig(
     'after',
     { first_content_ms: stats('ms', { count: 8, p50: 20, p99: 22.25 }), writes_per_stream: stats('count', { count: 8, p50: 20 }) },
     { server_cpu_ms_per_stream: 2.1 },
-    { flush_settings: ADAPTIVE_SETTINGS, rounds: roundsOf([19, 20, 21], [1.8, 2.2, 2.4]) },
+    { flush_settings: ADAPTIVE_SETTINGS, rounds: roundsOf([19, 20, 21, 22, 18], [1.8, 2.2, 2.4, 2.0, 2.1]) },
   );
   return handReport([before, after]);
 }
@@ -45,14 +46,40 @@ function gateOutcome() {
 }
 
 const TABLE_EN = [
+  "┌───────────────────────┬───────────┬──────────┬──────────┐",
+  "│ measure               │    before │    after │ Δ after  │",
+  "│ flush interval        │    100 ms │     none │          │",
+  "│ chars (min/buffer)    │     40/50 │     none │          │",
+  "│ kernel wait           │   1000 ms │     none │          │",
+  "│ first chunk p50       │ 200.00 ms │ 20.00 ms │ −90 % ✓  │",
+  "│ first chunk p99       │ 205.50 ms │ 22.25 ms │ −89 % ✓  │",
+  "│ held in buffer p50    │         – │        – │ –        │",
+  "│ delivery lag p50      │         – │        – │ –        │",
+  "│ gap p99               │         – │        – │ –        │",
+  "│ events per read p50   │         – │        – │ –        │",
+  "│ writes per stream p50 │         3 │       20 │ +567 % ? │",
+  "│ wire bytes per event  │         – │        – │ –        │",
+  "│ server CPU per stream │   2.00 ms │  2.10 ms │ +5.0 % ≈ │",
+  "└───────────────────────┴───────────┴──────────┴──────────┘",
+  "Δ: change against before; ✓ significantly better, ✗ worse, ≈ no significant change, ? not judged",
+  "metrics: first chunk = first_content_ms, held in buffer = hold_ms, delivery lag = lag_ms, gap =",
+  "gap_ms, events per read = events_per_read, writes per stream = writes_per_stream, wire bytes per",
+  "event = wire_bytes_per_event, server CPU per stream = server_cpu_ms_per_stream",
+  "significant: the per-round values do not overlap (5 interleaved rounds × 4 streams; false-positive",
+  "rate per row 0.79 %)",
+  "2 CPUs (Test CPU), Node v20.18.1, notebook-stream 0.1.0",
+  "",
+].join('\n');
+
+const TABLE_EN_WIDE = [
   "┌───────────────────────────────────────────────────────────────────┬──────────────────────┬─────────────────────┬────────────────────────────────┐",
   "│ measure                                                           │               before │               after │ after vs before                │",
   "├───────────────────────────────────────────────────────────────────┼──────────────────────┼─────────────────────┼────────────────────────────────┤",
-  "│ flush interval                                                    │               100 ms │                none │ –                              │",
+  "│ flush interval                                                    │               100 ms │                none │                                │",
   "├───────────────────────────────────────────────────────────────────┼──────────────────────┼─────────────────────┼────────────────────────────────┤",
-  "│ character threshold                                               │ 40 chars, 50 at once │                none │ –                              │",
+  "│ character threshold                                               │ 40 chars, 50 at once │                none │                                │",
   "├───────────────────────────────────────────────────────────────────┼──────────────────────┼─────────────────────┼────────────────────────────────┤",
-  "│ kernel wait (message timeout)                                     │              1000 ms │ none (event-driven) │ –                              │",
+  "│ kernel wait (message timeout)                                     │              1000 ms │ none (event-driven) │                                │",
   "├───────────────────────────────────────────────────────────────────┼──────────────────────┼─────────────────────┼────────────────────────────────┤",
   "│ first-chunk latency p50 (first_content_ms)                        │            200.00 ms │            20.00 ms │ -90.0 % significant (better)   │",
   "├───────────────────────────────────────────────────────────────────┼──────────────────────┼─────────────────────┼────────────────────────────────┤",
@@ -72,7 +99,7 @@ const TABLE_EN = [
   "├───────────────────────────────────────────────────────────────────┼──────────────────────┼─────────────────────┼────────────────────────────────┤",
   "│ server CPU per stream, idle subtracted (server_cpu_ms_per_stream) │              2.00 ms │             2.10 ms │ no significant change (+5.0 %) │",
   "└───────────────────────────────────────────────────────────────────┴──────────────────────┴─────────────────────┴────────────────────────────────┘",
-  "significant: the ranges of the per-round values do not overlap (3 interleaved rounds × 4 streams per configuration); change in % against the first column; green better, red worse",
+  "significant: the per-round values do not overlap (5 interleaved rounds × 4 streams; false-positive rate per row 0.79 %); change in % against the first column; green better, red worse",
   "2 CPUs (Test CPU), Node v20.18.1, notebook-stream 0.1.0",
   "",
 ].join('\n');
@@ -80,9 +107,9 @@ const TABLE_EN = [
 const MARKDOWN_ZH = [
   "| 优化项目 | before | after | 改进幅度 after 对比 before |",
   "|---|---:|---:|---|",
-  "| 缓冲区刷新 | 100 ms | 无 | – |",
-  "| 字符阈值 | 40 字符，满 50 立即 | 无 | – |",
-  "| 消息超时（内核等待） | 1000 ms | 无（事件驱动） | – |",
+  "| 缓冲区刷新 | 100 ms | 无 |  |",
+  "| 字符阈值 | 40 字符，满 50 立即 | 无 |  |",
+  "| 消息超时（内核等待） | 1000 ms | 无（事件驱动） |  |",
   "| 首块延迟 p50（first_content_ms） | 200.00 ms | 20.00 ms | **-90.0 % 显著改善** |",
   "| 首块延迟 p99（first_content_ms） | 205.50 ms | 22.25 ms | **-89.2 % 显著改善** |",
   "| 服务器缓冲等待 p50（hold_ms） | – | – | – |",
@@ -93,7 +120,7 @@ const MARKDOWN_ZH = [
   "| 每事件线上字节数（wire_bytes_per_event） | – | – | – |",
   "| 每流服务器 CPU，扣除空闲（server_cpu_ms_per_stream） | 2.00 ms | 2.10 ms | 无显著变化（+5.0 %） |",
   "",
-  "显著：各轮数值的范围互不重叠（交错 3 轮 × 每个配置 4 个流）；改进幅度相对第一列；绿色更好，红色更差",
+  "显著：各轮数值互不重叠（交错 5 轮 × 每个配置 4 个流；每行误报率 0.79 %）；改进幅度相对第一列；绿色更好，红色更差",
   "",
 ].join('\n');
 
@@ -150,6 +177,19 @@ const GATE_JUNIT = [
 test('the comparison table: settings rows, measured rows, change with its verdict', () => {
   assert.deepEqual(reportErrors(twoPolicies()), []);
   assert.equal(reportExporter('table', 'en')(twoPolicies()), TABLE_EN);
+  // It fits 100 columns (issue 32: the worded table was ~260 wide); --wide keeps every word.
+  for (const line of TABLE_EN.split('\n')) assert.ok(line.length <= 100, `${line.length} columns: ${line}`);
+  assert.equal(renderCompare(twoPolicies(), 'en', { wide: true }), TABLE_EN_WIDE);
+});
+
+test('the compact table numbers its change columns when long names would not fit', () => {
+  const r = twoPolicies();
+  const third = { ...r.configurations[1]!, name: 'a-rather-long-configuration-name-for-the-third-column' };
+  r.configurations.push(third);
+  const text = renderCompare(r, 'en', { width: 100 });
+  assert.match(text, /│ Δ2 +│ Δ3 +│/);
+  assert.match(text, /Δ2 = after, Δ3 = a-rather-long-configuration-name-for-the-third-column/);
+  assert.match(renderCompare(r, 'en', { width: 400 }), /│ Δ after +│ Δ a-rather-long/);
 });
 
 test('the comparison as Markdown, in Chinese', () => {
@@ -210,18 +250,32 @@ test('colour follows the better direction, only for significant changes', () => 
   const r = twoPolicies();
   // Writes per stream: 3 → 20, significant (rounds do not overlap) and worse (lower is better).
   for (const [c, v] of [
-    [r.configurations[0]!, [3, 3, 3]],
-    [r.configurations[1]!, [20, 19, 21]],
+    [r.configurations[0]!, [3, 3, 3, 3, 3]],
+    [r.configurations[1]!, [20, 19, 21, 20, 20]],
   ] as const) {
     c.rounds!.forEach((round, i) => (round.metrics['writes_per_stream'] = { p50: v[i]!, p99: v[i]!, count: 4 }));
   }
   chalk.level = 1;
   try {
     const text = reportExporter('table', 'en')(r);
-    assert.ok(text.includes(chalk.green('-90.0 % significant (better)')), text);
-    assert.ok(text.includes(chalk.red('+566.7 % significant (worse)')), text);
-    assert.ok(text.includes('no significant change (+5.0 %)') && !text.includes(chalk.green('no significant change')) && !text.includes(chalk.red('no significant change')));
+    assert.ok(text.includes(chalk.green('−90 % ✓')), text);
+    assert.ok(text.includes(chalk.red('+567 % ✗')), text);
+    assert.ok(text.includes('+5.0 % ≈') && !text.includes(chalk.green('+5.0 % ≈')) && !text.includes(chalk.red('+5.0 % ≈')));
+    const wide = renderCompare(r, 'en', { wide: true });
+    assert.ok(wide.includes(chalk.green('-90.0 % significant (better)')), wide);
+    assert.ok(wide.includes(chalk.red('+566.7 % significant (worse)')), wide);
+    assert.ok(wide.includes('no significant change (+5.0 %)') && !wide.includes(chalk.green('no significant change')) && !wide.includes(chalk.red('no significant change')));
   } finally {
     chalk.level = 0;
   }
+});
+
+test('a server CPU figure whose rounds spread widely is marked noisy, with the reason under the table', () => {
+  const r = twoPolicies();
+  r.configurations[1]!.rounds!.forEach((round, i) => (round.scalars['server_cpu_ms_per_stream'] = [2, 6, 3, 2.5, 4][i]!));
+  const text = reportExporter('table', 'en')(r);
+  assert.match(text, /server CPU per stream │ +2\.00 ms │ +2\.10 ms ~ │/);
+  assert.match(text, /~ noisy: its rounds spread over more than 50 % of their median/);
+  // The calm one (rounds within 10 % of their median) is not marked.
+  assert.doesNotMatch(reportExporter('table', 'en')(twoPolicies()), /~ noisy/);
 });

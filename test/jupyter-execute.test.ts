@@ -388,7 +388,7 @@ test('a serve-like process: nothing on stdout, no token on stderr, exits after s
   const script = `
     import { startJupyter } from ${JSON.stringify(src('jupyter/server.js'))};
     import { createExecuteSource } from ${JSON.stringify(src('server/sources/execute.js'))};
-    import { flushSettings } from ${JSON.stringify(src('flush-presets.js'))};
+    import { flushSettings } from ${JSON.stringify(src('model/flush-presets.js'))};
     const j = await startJupyter({ tuning: 'fixed' });
     process.stderr.write('TOKEN=' + Buffer.from(j.token).toString('base64') + '\\n');
     const ex = createExecuteSource(async () => j);
@@ -431,7 +431,7 @@ test('a managed server that died is replaced on the next execute', { skip, timeo
     import { startJupyter } from ${JSON.stringify(src('jupyter/server.js'))};
     import { setJupyterLogSink } from ${JSON.stringify(src('jupyter/log.js'))};
     import { createExecuteSource } from ${JSON.stringify(src('server/sources/execute.js'))};
-    import { flushSettings } from ${JSON.stringify(src('flush-presets.js'))};
+    import { flushSettings } from ${JSON.stringify(src('model/flush-presets.js'))};
     setJupyterLogSink(() => {});
     const handles = [];
     const ex = createExecuteSource(async () => {

@@ -43,13 +43,15 @@ test('-d durations, and the open-file check against a given hard limit', () => {
 });
 
 test('the progress line: done/total with ETA, or elapsed/duration; dropped only when there are some', () => {
-  const base = { phase: 'measure' as const, inFlight: 3, errors: 1, dropped: 0, ratePerS: 40 };
-  assert.equal(formatProgress({ ...base, elapsedMs: 2000, done: 20, total: 100, durationMs: null }), '20/100  40 req/s  3 in flight  1 errors  ETA 8.0s');
+  const base = { phase: 'measure' as const, inFlight: 3, errors: 1, dropped: 0, ratePerS: 40, etaMs: null };
+  assert.equal(formatProgress({ ...base, elapsedMs: 2000, done: 20, total: 100, durationMs: null, etaMs: 8000 }), '20/100  40 req/s  3 in flight  1 errors  ETA 8.0s');
   assert.equal(
-    formatProgress({ ...base, elapsedMs: 15_000, done: 600, total: null, durationMs: 120_000, dropped: 4 }),
+    formatProgress({ ...base, elapsedMs: 15_000, done: 600, total: null, durationMs: 120_000, dropped: 4, etaMs: 105_000 }),
     '15.0s/2m00s  600 done  40 req/s  3 in flight  1 errors  4 dropped  ETA 1m45s',
   );
   assert.match(formatProgress({ ...base, phase: 'warmup', elapsedMs: 0, done: 0, total: 5, durationMs: null }), /^warmup  0\/5/);
+  // Slow streams: a fractional rate, and no ETA until the rate is known.
+  assert.equal(formatProgress({ ...base, ratePerS: 0.8, elapsedMs: 3000, done: 2, total: 10, durationMs: null }), '2/10  0.8 req/s  3 in flight  1 errors');
 });
 
 test('histogramMoments gives exactly hdr-histogram-js mean and stdDeviation', async () => {

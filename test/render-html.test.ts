@@ -42,9 +42,12 @@ test('esc escapes the five characters that matter in content and attributes', ()
   assert.equal(esc(1.5), '1.5');
 });
 
-test('scales: whole-decade log domains, 1-2-5 ticks, round linear ticks', () => {
-  assert.deepEqual(logDomain(1.42, 228), [1, 1000]);
-  assert.deepEqual(logDomain(0, 0.5), [0.001, 1]);
+test('scales: log domains bounded by nice values, 1-2-5 ticks over decades, round linear ticks', () => {
+  assert.deepEqual(logDomain(1.42, 228), [1, 300]);
+  assert.deepEqual(logDomain(0, 0.5), [0.001, 0.5]);
+  // Data within a decade keeps most of the axis (issue 32: 180–210 ms was drawn across 100–1000).
+  assert.deepEqual(logDomain(180, 210), [150, 300]);
+  assert.deepEqual(logTicks(150, 300), [150, 200, 300]);
   assert.deepEqual(logTicks(1, 100), [1, 2, 5, 10, 20, 50, 100]);
   assert.deepEqual(logTicks(0.001, 10), [0.001, 0.01, 0.1, 1, 10]);
   assert.deepEqual(linearTicks(0, 1049, 6), { ticks: [0, 200, 400, 600, 800, 1000, 1200], lo: 0, hi: 1200 });
@@ -112,6 +115,9 @@ test('timelines: a panel for each typical and worst stream, a dot per event, a h
     panels.map((p) => /data-config="(\d)" data-role="(\w+)" data-events="(\d+)"/.exec(p)!.slice(1).join(' ')),
     ['0 typical 4', '0 worst 3', '1 typical 4'],
   );
+  // The typical and the worst stream share their y axis (server time), so they compare at a glance.
+  const yTicks = (p: string) => [...p.matchAll(/<text class="tick" x="66"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]).join(',');
+  assert.ok(yTicks(panels[0]!) !== '' && yTicks(panels[0]!) === yTicks(panels[1]!), `${yTicks(panels[0]!)} vs ${yTicks(panels[1]!)}`);
   const expect = [report.configurations[0]!.timelines[0]!, report.configurations[0]!.timelines[1]!, report.configurations[1]!.timelines[0]!];
   panels.forEach((p, i) => {
     const events = expect[i]!.events;
@@ -122,7 +128,9 @@ test('timelines: a panel for each typical and worst stream, a dot per event, a h
   });
   assert.equal(count(panels[2]!, /class="diagonal"/g), 0, 'no diagonal without server stamps');
   assert.match(fig, /no server stamps \(event number plotted\)/);
-  assert.match(fig, /4 events in 3 reads, 1 of them with more than one event \(largest 2\)/);
+  // The last token and `done` share read 2: no lump of payload (issue 32), and done is drawn under the token.
+  assert.match(fig, /4 events in 3 reads, 0 of them with more than one content event \(largest 1\)/);
+  assert.ok(fig.indexOf('data-event="done" cx="422.6"') < fig.indexOf('<title>#2 '), 'the hollow done marker is drawn before (under) the content dot of its read');
 });
 
 test('events per read: a bar per recorded value with its read count', () => {

@@ -97,9 +97,10 @@ test('done.stats.writes and hold per policy for 20 tokens 100 ms apart: adaptive
   // guide-before releases every 10 tokens (40 chars after ≥ 100 ms): about 3 writes.
   assert.ok(writes['guide-before']! <= 8, `guide-before wrote ${writes['guide-before']} times`);
   assert.ok(writes['guide-after']! > writes['guide-before']! && writes['guide-after']! < writes['adaptive']!, JSON.stringify(writes));
-  // Adaptive holds an event only until the end of its event-loop turn; guide-before holds the first
-  // token of each 10-token batch until the tenth is produced (~900 ms later).
-  assert.ok(maxHold['adaptive']! < 250, `adaptive held an event ${maxHold['adaptive']} ms`);
+  // Adaptive holds an event only until the end of its event-loop turn; guide-after, the control
+  // measured under the same load, holds a token until four have collected (~300 ms); guide-before
+  // holds the first token of each 10-token batch until the tenth is produced (~900 ms later).
+  assert.ok(maxHold['adaptive']! < maxHold['guide-after']! / 3, `adaptive held an event ${maxHold['adaptive']} ms, guide-after ${maxHold['guide-after']} ms`);
   assert.ok(maxHold['guide-before']! >= 500, `guide-before held at most ${maxHold['guide-before']} ms`);
 });
 

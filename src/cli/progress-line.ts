@@ -9,17 +9,11 @@ function seconds(ms: number): string {
 export function formatProgress(p: LoadProgress): string {
   const parts: string[] = [];
   if (p.phase === 'warmup') parts.push('warmup');
-  let eta: number | null = null;
-  if (p.total !== null) {
-    parts.push(`${p.done}/${p.total}`);
-    if (p.done > 0 && p.done < p.total) eta = (p.elapsedMs / p.done) * (p.total - p.done);
-  } else if (p.durationMs !== null) {
-    parts.push(`${seconds(p.elapsedMs)}/${seconds(p.durationMs)}`, `${p.done} done`);
-    eta = Math.max(0, p.durationMs - p.elapsedMs);
-  }
-  parts.push(`${p.ratePerS.toFixed(0)} req/s`, `${p.inFlight} in flight`, `${p.errors} errors`);
+  if (p.total !== null) parts.push(`${p.done}/${p.total}`);
+  else if (p.durationMs !== null) parts.push(`${seconds(p.elapsedMs)}/${seconds(p.durationMs)}`, `${p.done} done`);
+  parts.push(`${p.ratePerS < 10 ? p.ratePerS.toFixed(1) : p.ratePerS.toFixed(0)} req/s`, `${p.inFlight} in flight`, `${p.errors} errors`);
   if (p.dropped > 0) parts.push(`${p.dropped} dropped`);
-  if (eta !== null) parts.push(`ETA ${seconds(eta)}`);
+  if (p.etaMs !== null && (p.total === null || p.done < p.total)) parts.push(`ETA ${seconds(p.etaMs)}`);
   return parts.join('  ');
 }
 

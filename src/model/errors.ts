@@ -13,6 +13,8 @@ export const ExitCode = {
   NOTHING_MEASURED: 3,
   /** A bug. */
   INTERNAL: 4,
+  /** Interrupted (Ctrl-C, SIGINT) after reporting what was measured: 128 + SIGINT, as shells do. */
+  INTERRUPTED: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -1,11 +1,12 @@
 import type { Histogram } from 'hdr-histogram-js';
 import { UsageError } from './errors.js';
 import { decodeHistogram, newHistogram } from './metric-histogram.js';
-import { metricStats } from './metric-stats.js';
+import { errorRate } from './error-rate.js';
+import { metricStats, round3 } from './metric-stats.js';
 import { buildReport, type ReportEnvironment } from './build-report.js';
 import type { KeptTimeline, LlmSummary, LoadFacts, MetricStats, Report, ReportConfiguration } from './report.js';
 
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
 
 export interface MergeOptions {
   /** `kept` timelines to keep beyond the typical and the worst: a number, or every one. */
@@ -152,7 +153,7 @@ export function mergeConfigurations(parts: readonly ReportConfiguration[], optio
   }
   const s = durationMs / 1000;
   const scalars: Record<string, number> = {
-    error_rate: requests.measured === 0 ? 0 : round3(requests.failed / requests.measured),
+    error_rate: errorRate(requests.measured, requests.failed, errors),
     requests_per_s: s > 0 ? round3(requests.measured / s) : 0,
     events_per_s: s > 0 ? round3(totals.events / s) : 0,
     bytes_per_s: s > 0 ? round3(totals.bytes / s) : 0,
@@ -187,6 +188,8 @@ export function mergeConfigurations(parts: readonly ReportConfiguration[], optio
     totals,
     ...(load !== undefined ? { load } : {}),
     ...(llm !== undefined ? { llm } : {}),
+    // The earliest input's cold start: a merged run started once per input, the first is its start.
+    ...(parts.find((p) => p.cold_start !== undefined)?.cold_start !== undefined ? { cold_start: parts.find((p) => p.cold_start !== undefined)!.cold_start! } : {}),
     // compare: the policy's settings when every input had the same; each input's rounds, renumbered.
     ...(first.flush_settings !== undefined && parts.every((p) => JSON.stringify(p.flush_settings) === JSON.stringify(first.flush_settings))
       ? { flush_settings: first.flush_settings }

@@ -73,7 +73,7 @@ export interface StreamRecord {
   comments: number;
   /** Socket reads (one synchronous parser run each) that carried body bytes. */
   reads: number;
-  /** For each read, 0-based, the events whose last byte it delivered. */
+  /** For each read, 0-based, the content events whose last byte it delivered (`done` and `error` not counted). */
   eventsPerRead: number[];
   /** The server's `done.stats`, when it sent one. */
   serverStats: DoneStats | null;

@@ -80,6 +80,8 @@ export interface ReportConfiguration {
   totals?: { events: number; bytes: number };
   /** How the load was generated (bench -c / --rate); absent in older reports. */
   load?: LoadFacts;
+  /** bench with --warmup ≥ 1: the first warm-up request, left out of the statistics. */
+  cold_start?: ColdStart;
   /** Only when LLM streams were measured. */
   llm?: LlmSummary;
   /**
@@ -89,6 +91,20 @@ export interface ReportConfiguration {
   flush_settings?: ReportFlushSettings;
   /** `compare` only: each round's own statistics, in round order (significance is judged on them). */
   rounds?: RoundSummary[];
+}
+
+/**
+ * The first request of a run, on a new connection and cold paths (bench starting, the server's
+ * first request): ms from its start; null for a time it never reached. Kept apart so it does not
+ * become the statistics' tail (issue 32: its headers_ms was 54–72 ms, the rest ~2.5 ms).
+ */
+export interface ColdStart {
+  connect_ms: number | null;
+  headers_ms: number | null;
+  first_content_ms: number | null;
+  total_ms: number | null;
+  /** The error kind when it failed. */
+  error: string | null;
 }
 
 /** A flush policy's settings as `compare`'s first rows restate them (`src/flush-presets.ts`). */

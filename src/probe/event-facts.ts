@@ -128,9 +128,11 @@ function doneStats(v: unknown): DoneStats | null {
 /** Adds one event, arrived with read `read` at `arrivalUs`, to a record: the HTTP and WebSocket clients' one rule. */
 export function recordEvent(r: StreamRecord, f: EventFacts, read: number, arrivalUs: number, bytes: number): void {
   r.events++;
-  r.eventsPerRead[read] = (r.eventsPerRead[read] ?? 0) + 1;
   if (r.firstEventUs === null) r.firstEventUs = arrivalUs;
   if (f.content) {
+    // Batching is about payload: the final `done` riding on the last token's read is no lump
+    // (issue 32: guide-before showed "50 % of reads carried more than one event" from it alone).
+    r.eventsPerRead[read] = (r.eventsPerRead[read] ?? 0) + 1;
     r.contentEvents++;
     if (r.firstContentUs === null) r.firstContentUs = arrivalUs;
   }

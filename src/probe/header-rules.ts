@@ -316,6 +316,11 @@ export function checkHeaderRules(o: HeaderObservation): Finding[] {
   return out;
 }
 
+/** A silence in words: ms below a second (a 20 ms gap once read "0.0 s", issue 32), else s. */
+function span(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
 function heartbeatRule(o: HeaderObservation): Finding {
   const windowMs = o.idleWindowS * 1000;
   const start = o.headersMs ?? 0;
@@ -323,7 +328,7 @@ function heartbeatRule(o: HeaderObservation): Finding {
   let idle = 0;
   for (let i = 1; i < events.length; i++) idle = Math.max(idle, events[i]! - events[i - 1]!);
   if (o.endMs - start < windowMs || idle < windowMs) {
-    return finding('heartbeat', 'warn', 'skip', `longest silence between events ${(idle / 1000).toFixed(1)} s`, `judged only on a stream idle for ≥ ${o.idleWindowS} s (--idle-window-s)`);
+    return finding('heartbeat', 'warn', 'skip', `longest silence between events ${span(idle)}`, `judged only on a stream idle for ≥ ${o.idleWindowS} s (--idle-window-s)`);
   }
   const bytes = [start, ...o.chunkMs, o.endMs].sort((a, b) => a - b);
   let silent = 0;
@@ -333,11 +338,11 @@ function heartbeatRule(o: HeaderObservation): Finding {
         'heartbeat',
         'warn',
         'fail',
-        `no bytes for ${(silent / 1000).toFixed(1)} s while idle`,
+        `no bytes for ${span(silent)} while idle`,
         'idle connections are closed by proxies (nginx proxy_read_timeout 60 s) and load balancers; an SSE comment every 15 s keeps them open (WHATWG HTML §9.2.7)',
         FIXES.heartbeat,
       )
-    : finding('heartbeat', 'warn', 'pass', `${o.heartbeats} heartbeat(s) during ${(idle / 1000).toFixed(1)} s without events`, 'the connection stayed busy while idle');
+    : finding('heartbeat', 'warn', 'pass', `${o.heartbeats} heartbeat(s) during ${span(idle)} without events`, 'the connection stayed busy while idle');
 }
 
 /** Error-level failures, and warnings too with --strict: what makes check-headers exit 1. */

@@ -38,8 +38,10 @@ export interface LoadProgress {
   /** Failed requests of this phase, dropped ones apart. */
   errors: number;
   dropped: number;
-  /** Finished requests a second over the last tick interval. */
+  /** Finished requests a second over the last RATE_WINDOW_MS (a single tick flapped 0 ↔ 4 on 1 s streams). */
   ratePerS: number;
+  /** Time left: the schedule's in the open model, else at the windowed rate; null when unknown. */
+  etaMs: number | null;
 }
 
 export interface LoadRunResult {
@@ -59,6 +61,8 @@ export interface LoadRunnerEvents {
 }
 
 const TICK_MS = 250;
+/** The progress rate is measured over this window (issue 32). */
+const RATE_WINDOW_MS = 5000;
 
 /**
  * Runs a load plan against one endpoint and hands every record to `onRecord` as it finishes (the
@@ -75,7 +79,7 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
   private readonly client: LoadClient | WsStreamClient;
   private stopped = false;
   private wake: (() => void) | null = null;
-  private progress: LoadProgress = { phase: 'measure', elapsedMs: 0, done: 0, total: null, durationMs: null, inFlight: 0, errors: 0, dropped: 0, ratePerS: 0 };
+  private progress: LoadProgress = { phase: 'measure', elapsedMs: 0, done: 0, total: null, durationMs: null, inFlight: 0, errors: 0, dropped: 0, ratePerS: 0, etaMs: null };
   private phaseStart = 0;
   private index = 0;
 
@@ -98,11 +102,21 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
     };
     signal?.addEventListener('abort', onAbort);
     if (signal?.aborted === true) onAbort();
-    let lastDone = 0;
+    // (time, done) of recent ticks: the rate is taken over RATE_WINDOW_MS, not one tick.
+    let window: Array<{ at: number; done: number }> = [];
+    let phase: LoadProgress['phase'] | null = null;
     const ticker = setInterval(() => {
       const p = this.snapshot();
-      p.ratePerS = ((p.done - lastDone) * 1000) / TICK_MS;
-      lastDone = p.done;
+      if (p.phase !== phase) {
+        phase = p.phase;
+        window = [{ at: this.phaseStart, done: 0 }];
+      }
+      const now = performance.now();
+      window.push({ at: now, done: p.done });
+      while (window.length > 2 && now - window[1]!.at >= RATE_WINDOW_MS) window.shift();
+      const oldest = window[0]!;
+      p.ratePerS = now > oldest.at ? ((p.done - oldest.done) * 1000) / (now - oldest.at) : 0;
+      p.etaMs = this.eta(p);
       this.emit('tick', p);
     }, TICK_MS);
     ticker.unref();
@@ -110,7 +124,6 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
     sampler.start();
     try {
       if (this.plan.warmup > 0) await this.phase('warmup', this.plan.warmup, null);
-      lastDone = 0;
       const startedAt = new Date();
       const t0 = performance.now();
       const cpu0 = process.cpuUsage();
@@ -135,13 +148,22 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
     }
   }
 
+  /** -d: the time left; -n: the open model's schedule, or the closed model's windowed rate. */
+  private eta(p: LoadProgress): number | null {
+    if (p.durationMs !== null) return Math.max(0, p.durationMs - p.elapsedMs);
+    if (p.total === null) return null;
+    const left = Math.max(0, p.total - p.done);
+    if (this.plan.model === 'open' && this.plan.rate > 0) return Math.max(0, (p.total / this.plan.rate) * 1000 - p.elapsedMs);
+    return p.ratePerS > 0 ? (left / p.ratePerS) * 1000 : null;
+  }
+
   private snapshot(): LoadProgress {
     return { ...this.progress, elapsedMs: performance.now() - this.phaseStart, inFlight: this.client.inFlightCount };
   }
 
   private phase(phase: LoadProgress['phase'], requests: number | null, durationMs: number | null): Promise<void> {
     this.phaseStart = performance.now();
-    this.progress = { phase, elapsedMs: 0, done: 0, total: requests, durationMs, inFlight: 0, errors: 0, dropped: 0, ratePerS: 0 };
+    this.progress = { phase, elapsedMs: 0, done: 0, total: requests, durationMs, inFlight: 0, errors: 0, dropped: 0, ratePerS: 0, etaMs: null };
     const warmup = phase === 'warmup';
     return this.plan.model === 'closed' ? this.closed(warmup, requests, durationMs) : this.open(warmup, requests, durationMs);
   }

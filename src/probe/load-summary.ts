@@ -1,9 +1,9 @@
 import type { Histogram } from 'hdr-histogram-js';
 import { chooseAmong, mergeConfigurations } from '../model/merge-reports.js';
-import type { KeptTimeline, LoadFacts, MetricStats, ReportConfiguration, ReportTarget } from '../model/report.js';
+import type { ColdStart, KeptTimeline, LoadFacts, MetricStats, ReportConfiguration, ReportTarget } from '../model/report.js';
 import { newHistogram, recordClamped } from '../model/metric-histogram.js';
 import type { StreamRecord } from '../model/record.js';
-import { metricStats, type StatsOf } from '../model/metric-stats.js';
+import { metricStats, round3, type StatsOf } from '../model/metric-stats.js';
 import { summarizeRun } from './summarize-run.js';
 
 /** Latencies that count from the start; in the open model each also as service time (`service_…`). */
@@ -19,8 +19,12 @@ const FROM_START = [
 /** Above this loop-delay p99 (ms) or CPU share of one core (%), the client may have been the bottleneck. */
 export const CLIENT_LOOP_DELAY_P99_MS = 20;
 export const CLIENT_CPU_PCT = 90;
+/**
+ * Shorter runs are not judged for a client bottleneck: over 10–30 ms (a refused connection, a
+ * failed TLS handshake) start-up alone reads as 188 % of a core (issue 32).
+ */
+export const CLIENT_JUDGE_MIN_MS = 1000;
 
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Candidates for the typical stream kept between batches (those nearest the running median). */
 const CANDIDATES = 32;
@@ -66,6 +70,8 @@ export class LoadSummary {
   private readonly serviceTtft = newHistogram();
   private events = 0;
   private bytes = 0;
+  /** The first warm-up request: a cold start (new connection, cold server paths), reported apart. */
+  private cold: ColdStart | null = null;
   /** arrival − stamp, µs, relative to the run's first such difference: at or above it, and below it. */
   private lagRef: number | null = null;
   private readonly lagAbove = newHistogram();
@@ -83,6 +89,7 @@ export class LoadSummary {
   }
 
   add(r: StreamRecord): void {
+    if (r.warmup && this.cold === null) this.cold = coldStart(r);
     if (!r.warmup && r.error === null) {
       this.events += r.events;
       this.bytes += r.bytes;
@@ -191,8 +198,9 @@ export class LoadSummary {
 
     const warnings = [...c.warnings];
     const loopP99 = metrics['client_loop_delay_ms']?.p99 ?? null;
-    const busyLoop = loopP99 !== null && loopP99 > CLIENT_LOOP_DELAY_P99_MS;
-    const busyCpu = cpuPct >= CLIENT_CPU_PCT;
+    const judged = run.wallMs >= CLIENT_JUDGE_MIN_MS;
+    const busyLoop = judged && loopP99 !== null && loopP99 > CLIENT_LOOP_DELAY_P99_MS;
+    const busyCpu = judged && cpuPct >= CLIENT_CPU_PCT;
     if (busyLoop || busyCpu) {
       const why = [
         ...(busyLoop ? [`event-loop delay p99 ${loopP99} ms (> ${CLIENT_LOOP_DELAY_P99_MS} ms)`] : []),
@@ -213,9 +221,23 @@ export class LoadSummary {
       metrics,
       warnings,
       totals: { events: this.events, bytes: this.bytes },
+      ...(this.cold !== null ? { cold_start: this.cold } : {}),
       load: { ...run.load, client_bottleneck: busyLoop || busyCpu, runs: 1 },
     };
   }
+}
+
+const msOf = (us: number | null) => (us === null ? null : round3(us / 1000));
+
+/** The first warm-up request's times, in ms (docs/bench.md, "Warm-up and the cold start"). */
+function coldStart(r: StreamRecord): ColdStart {
+  return {
+    connect_ms: msOf(r.connectUs),
+    headers_ms: msOf(r.headersUs),
+    first_content_ms: msOf(r.firstContentUs),
+    total_ms: msOf(r.endUs),
+    error: r.error === null ? null : r.error.kind,
+  };
 }
 
 /** The bucket-level view of hdr-histogram-js's JsHistogram (public methods its typings leave out). */

@@ -1,5 +1,6 @@
 import type { Histogram } from 'hdr-histogram-js';
 import type { KeptTimeline, MetricStats, ReportConfiguration, ReportTarget } from '../model/report.js';
+import { errorRate } from '../model/error-rate.js';
 import { summarizeLlm } from './llm-metrics.js';
 import { metricStats, round3, type StatsOf } from '../model/metric-stats.js';
 import { decodeHistogram, encodeHistogram, newHistogram, recordClamped } from '../model/metric-histogram.js';
@@ -66,8 +67,14 @@ export function summarizeRun(name: string, target: ReportTarget, run: RunResult,
       if (r.serverStats.server_first_chunk_ms !== null) rec('server_first_chunk_ms', r.serverStats.server_first_chunk_ms * 1000);
     }
     const tl = r.timeline;
+    // Gaps between content events only: the time to `done` after the last token is not a stall
+    // the user sees (its p50 read 0.00 ms for guide-before, where done shares the last read).
+    let prevContentUs = NaN;
     for (let i = 0; i < tl.length; i++) {
-      if (i > 0) recordClamped(h['gap_ms']!, tl.arrivalUs[i]! - tl.arrivalUs[i - 1]!);
+      if (tl.content[i]) {
+        if (!Number.isNaN(prevContentUs)) recordClamped(h['gap_ms']!, tl.arrivalUs[i]! - prevContentUs);
+        prevContentUs = tl.arrivalUs[i]!;
+      }
       const t = tl.t[i]!;
       if (!Number.isNaN(t)) {
         recordClamped(h['lag_ms']!, (r.originMs + tl.arrivalUs[i]! / 1000 - t - minDiff) * 1000);
@@ -90,7 +97,7 @@ export function summarizeRun(name: string, target: ReportTarget, run: RunResult,
   const seconds = run.wallMs / 1000;
   const failed = measured.length - ok.length;
   const scalars: Record<string, number> = {
-    error_rate: measured.length === 0 ? 0 : round3(failed / measured.length),
+    error_rate: errorRate(measured.length, failed, errors),
     requests_per_s: seconds > 0 ? round3(measured.length / seconds) : 0,
     events_per_s: seconds > 0 ? round3(events / seconds) : 0,
     bytes_per_s: seconds > 0 ? round3(bytes / seconds) : 0,

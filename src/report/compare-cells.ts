@@ -1,7 +1,8 @@
 import { compareLabels, type Lang } from './compare-labels.js';
 import type { ChangeCell, Comparison, SettingKey } from './compare-model.js';
-import { settingValue } from './compare-model.js';
+import { NOISY_SPREAD, settingValue } from './compare-model.js';
 import type { ReportFlushSettings } from '../model/report.js';
+import { falsePositiveRate, MIN_ROUNDS } from '../model/significance.js';
 
 /** How a change cell is coloured: by the direction that is better, only when significant. */
 export type Tone = 'better' | 'worse' | 'plain';
@@ -57,12 +58,53 @@ export function changeCell(c: ChangeCell, lang: Lang): Cell {
   }
 }
 
+/** A change in % as the compact table prints it: `−59 %`, `+5.0 %`, or a ratio past ±1000 % (`×2116`). */
+export function formatPctShort(p: number | null): string {
+  if (p === null) return 'n/a';
+  if (p >= 1000) return `×${Math.round(1 + p / 100)}`;
+  const r = Math.abs(p) < 10 ? Math.round(p * 10) / 10 : Math.round(p);
+  const digits = Math.abs(p) < 10 ? 1 : 0;
+  return `${r > 0 ? '+' : r < 0 ? '−' : ''}${Math.abs(r).toFixed(digits)} %`;
+}
+
+const MARK = { better: '✓', worse: '✗', same: '≈', unjudged: '?' } as const;
+
+/** The compact change cell: `−59 % ✓` (the legend says what the marks mean). */
+export function changeCellShort(c: ChangeCell): Cell {
+  if (c.missing) return { text: '–', tone: 'plain' };
+  const pct = formatPctShort(c.pct);
+  switch (c.verdict.kind) {
+    case 'significant':
+      return { text: `${pct} ${c.better === true ? MARK.better : MARK.worse}`, tone: c.better === true ? 'better' : 'worse' };
+    case 'not_significant':
+      return { text: `${pct} ${MARK.same}`, tone: 'plain' };
+    case 'too_few_rounds':
+      return { text: `${pct} ${MARK.unjudged}`, tone: 'plain' };
+  }
+}
+
+/** A setting as the compact table prints it: `100 ms`, `15/20` (minimum/buffer chars), `none`. */
+export function formatSettingShort(s: ReportFlushSettings | null, key: SettingKey, lang: Lang): string {
+  if (s === null) return '–';
+  const v = settingValue(s, key);
+  if (v === null) return compareLabels(lang).none;
+  return key === 'char_threshold' ? `${v}/${s.buffer_chars}` : `${v} ms`;
+}
+
+export interface GridOptions {
+  /** Short row names with a legend, compact change cells (the terminal's default); else every word. */
+  compact?: boolean;
+  /** Compact only: the change columns headed `Δ2`, `Δ3`… (named in the legend) to save width. */
+  numberedChanges?: boolean;
+}
+
 /**
  * Columns: the row name, one per configuration, then the change of each later configuration
  * against the first. First rows restate the settings (flush interval, character threshold, kernel
  * wait), as the guide's table does; then one row per measure.
  */
-export function compareGrid(cmp: Comparison, lang: Lang): CompareGrid {
+export function compareGrid(cmp: Comparison, lang: Lang, options: GridOptions = {}): CompareGrid {
+  if (options.compact === true) return compactGrid(cmp, lang, options.numberedChanges === true);
   const L = compareLabels(lang);
   const plain = (text: string): Cell => ({ text, tone: 'plain' });
   const head = [L.measure, ...cmp.columns, ...cmp.columns.slice(1).map((c) => L.change(c, cmp.columns[0]!))];
@@ -71,12 +113,53 @@ export function compareGrid(cmp: Comparison, lang: Lang): CompareGrid {
   const anySettings = cmp.settings.some((r) => r.settings.some((s) => s !== null));
   if (anySettings) {
     for (const r of cmp.settings) {
-      rows.push([plain(settingName[r.key]), ...r.settings.map((s) => plain(formatSetting(s, r.key, lang))), ...r.changes.map((p) => plain(p === null ? '–' : formatPct(p)))]);
+      // No change column for settings: "−50.0 %" of a flush interval is no measurement (issue 32).
+      rows.push([plain(settingName[r.key]), ...r.settings.map((s) => plain(formatSetting(s, r.key, lang))), ...r.changes.map(() => plain(''))]);
     }
   }
   const settingRows = rows.length;
   for (const r of cmp.rows) {
-    rows.push([plain(L.rows[r.key] ?? r.key), ...r.values.map((v) => plain(formatValue(v, r.unit))), ...r.changes.map((c) => changeCell(c, lang))]);
+    rows.push([plain(L.rows[r.key] ?? r.key), ...r.values.map((v, i) => plain(formatValue(v, r.unit) + (r.noisy[i] ? ' ~' : ''))), ...r.changes.map((c) => changeCell(c, lang))]);
   }
-  return { head, rows, settingRows, footer: L.footer(cmp.rounds, cmp.streamsPerRound) };
+  const noisy = noisyLine(cmp, lang);
+  return { head, rows, settingRows, footer: `${ruleLine(cmp, lang)}${lang === 'zh' ? '；' : '; '}${L.note}${noisy === null ? '' : `\n${noisy}`}` };
+}
+
+/** The significance rule as it applied to this comparison (how many rounds, its false-positive rate). */
+function ruleLine(cmp: Comparison, lang: Lang): string {
+  const fp = cmp.rounds === null ? null : falsePositiveRate(cmp.rounds, cmp.rounds) * 100;
+  return compareLabels(lang).rule(cmp.rounds, cmp.streamsPerRound, fp, MIN_ROUNDS);
+}
+
+/** Said under the table when a value is marked `~` (its rounds spread more than NOISY_SPREAD). */
+function noisyLine(cmp: Comparison, lang: Lang): string | null {
+  if (!cmp.rows.some((r) => r.noisy.some((n) => n))) return null;
+  return compareLabels(lang).noisy(Math.round(NOISY_SPREAD * 100));
+}
+
+/** The terminal's table: short row names and marks, every metric id in the legend below. */
+function compactGrid(cmp: Comparison, lang: Lang, numbered: boolean): CompareGrid {
+  const L = compareLabels(lang);
+  const S = L.short;
+  const plain = (text: string): Cell => ({ text, tone: 'plain' });
+  const base = cmp.columns[0]!;
+  const later = cmp.columns.slice(1);
+  const head = [L.measure, ...cmp.columns, ...later.map((c, j) => (numbered ? `Δ${j + 2}` : S.change(c)))];
+  const rows: Cell[][] = [];
+  const settingName: Record<SettingKey, string> = { flush_interval: S.flushInterval, char_threshold: S.charThreshold, kernel_wait: S.kernelWait };
+  if (cmp.settings.some((r) => r.settings.some((s) => s !== null))) {
+    for (const r of cmp.settings) rows.push([plain(settingName[r.key]), ...r.settings.map((s) => plain(formatSettingShort(s, r.key, lang))), ...r.changes.map(() => plain(''))]);
+  }
+  const settingRows = rows.length;
+  // The legend names each metric once: `first chunk = first_content_ms` covers its p50 and p99 rows.
+  const named = new Map<string, string>();
+  for (const r of cmp.rows) {
+    const name = S.rows[r.key] ?? r.key;
+    named.set(r.stat === null ? name : name.replace(new RegExp(` ${r.stat}$`), ''), r.metric);
+    rows.push([plain(name), ...r.values.map((v, i) => plain(formatValue(v, r.unit) + (r.noisy[i] ? ' ~' : ''))), ...r.changes.map((c) => changeCellShort(c))]);
+  }
+  const legend = S.legend(base, [...named]);
+  if (numbered) legend.unshift(later.map((c, j) => `Δ${j + 2} = ${c}`).join(', '));
+  const noisy = noisyLine(cmp, lang);
+  return { head, rows, settingRows, footer: [...legend, ruleLine(cmp, lang), ...(noisy === null ? [] : [noisy])].join('\n') };
 }

@@ -23,7 +23,23 @@ export interface CompareLabels {
   significant: (pct: string, better: boolean) => string;
   notSignificant: (pct: string) => string;
   notJudged: (pct: string, rounds: number) => string;
-  footer: (rounds: number | null, streams: number | null) => string;
+  /** What the change column means, after the rule in the wide table's footer. */
+  note: string;
+  /** Why a value is marked `~`. */
+  noisy: (spreadPct: number) => string;
+  /** Compact table (the terminal's default): short row names, the metric ids in a legend. */
+  short: {
+    rows: Record<string, string>;
+    flushInterval: string;
+    charThreshold: string;
+    kernelWait: string;
+    /** `Δ guide-after`: the change column of a configuration against the first. */
+    change: (column: string) => string;
+    /** What `Δ`, the marks and the row names mean: lines under the table. */
+    legend: (baseline: string, rows: ReadonlyArray<readonly [string, string]>) => string[];
+  };
+  /** The significance rule with its measured footing and its false-positive rate per row. */
+  rule: (rounds: number | null, streams: number | null, falsePositivePct: number | null, minRounds: number) => string;
 }
 
 const EN: CompareLabels = {
@@ -50,11 +66,35 @@ const EN: CompareLabels = {
   significant: (pct, better) => `${pct} significant (${better ? 'better' : 'worse'})`,
   notSignificant: (pct) => `no significant change (${pct})`,
   notJudged: (pct, r) => `${pct} not judged (${r} round${r === 1 ? '' : 's'})`,
-  footer: (r, n) =>
-    (r === null
+  note: 'change in % against the first column; green better, red worse',
+  noisy: (p) => `~ noisy: its rounds spread over more than ${p} % of their median (other work on the machine lands in it); read the change and its verdict, or measure on a quiet machine`,
+  short: {
+    rows: {
+      'first_content_ms.p50': 'first chunk p50',
+      'first_content_ms.p99': 'first chunk p99',
+      'hold_ms.p50': 'held in buffer p50',
+      'lag_ms.p50': 'delivery lag p50',
+      'gap_ms.p99': 'gap p99',
+      'events_per_read.p50': 'events per read p50',
+      'writes_per_stream.p50': 'writes per stream p50',
+      wire_bytes_per_event: 'wire bytes per event',
+      server_cpu_ms_per_stream: 'server CPU per stream',
+    },
+    flushInterval: 'flush interval',
+    charThreshold: 'chars (min/buffer)',
+    kernelWait: 'kernel wait',
+    change: (c) => `Δ ${c}`,
+    legend: (b, rows) => [
+      `Δ: change against ${b}; ✓ significantly better, ✗ worse, ≈ no significant change, ? not judged`,
+      `metrics: ${rows.map(([name, id]) => `${name} = ${id}`).join(', ')}`,
+    ],
+  },
+  rule: (r, n, fp, min) =>
+    r === null
       ? 'significance not judged: the reports hold no per-round results'
-      : `significant: the ranges of the per-round values do not overlap (${r} interleaved rounds × ${n ?? '?'} streams per configuration)`) +
-    '; change in % against the first column; green better, red worse',
+      : r < min
+        ? `significance not judged: ${r} rounds; the no-overlap rule needs --rounds ${min} or more (false-positive rate per row ≤ 1 %)`
+        : `significant: the per-round values do not overlap (${r} interleaved rounds × ${n ?? '?'} streams; false-positive rate per row ${fp === null ? '?' : fp < 0.01 ? '< 0.01' : fp.toFixed(2)} %)`,
 };
 
 const ZH: CompareLabels = {
@@ -81,10 +121,35 @@ const ZH: CompareLabels = {
   significant: (pct, better) => `${pct} 显著${better ? '改善' : '变差'}`,
   notSignificant: (pct) => `无显著变化（${pct}）`,
   notJudged: (pct, r) => `${pct} 未判断（${r} 轮）`,
-  footer: (r, n) =>
-    (r === null
+  note: '改进幅度相对第一列；绿色更好，红色更差',
+  noisy: (p) => `~ 噪声大：各轮数值的离散超过中位数的 ${p} %（机器上的其他负载会计入）；请看改进幅度及其判断，或在空闲机器上测量`,
+  short: {
+    rows: {
+      'first_content_ms.p50': '首块延迟 p50',
+      'first_content_ms.p99': '首块延迟 p99',
+      'hold_ms.p50': '缓冲等待 p50',
+      'lag_ms.p50': '传输延迟 p50',
+      'gap_ms.p99': '事件间隔 p99',
+      'events_per_read.p50': '每次读取事件数 p50',
+      'writes_per_stream.p50': '每流写入次数 p50',
+      wire_bytes_per_event: '每事件线上字节',
+      server_cpu_ms_per_stream: '每流服务器 CPU',
+    },
+    flushInterval: '缓冲区刷新',
+    charThreshold: '字符阈值（最少/缓冲）',
+    kernelWait: '消息超时',
+    change: (c) => `Δ ${c}`,
+    legend: (b, rows) => [
+      `Δ：相对 ${b} 的改进幅度；✓ 显著改善，✗ 显著变差，≈ 无显著变化，? 未判断`,
+      `指标：${rows.map(([name, id]) => `${name} = ${id}`).join('，')}`,
+    ],
+  },
+  rule: (r, n, fp, min) =>
+    r === null
       ? '未判断显著性：报告中没有分轮结果'
-      : `显著：各轮数值的范围互不重叠（交错 ${r} 轮 × 每个配置 ${n ?? '?'} 个流）`) + '；改进幅度相对第一列；绿色更好，红色更差',
+      : r < min
+        ? `未判断显著性：只有 ${r} 轮；不重叠规则需要 --rounds ${min} 或更多（每行误报率 ≤ 1 %）`
+        : `显著：各轮数值互不重叠（交错 ${r} 轮 × 每个配置 ${n ?? '?'} 个流；每行误报率 ${fp === null ? '?' : fp < 0.01 ? '< 0.01' : fp.toFixed(2)} %）`,
 };
 
 export function compareLabels(lang: Lang): CompareLabels {

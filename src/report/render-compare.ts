@@ -4,6 +4,7 @@ import { compareGrid, type Cell } from './compare-cells.js';
 import type { Lang } from './compare-labels.js';
 import { buildComparison } from './compare-model.js';
 import type { Report } from '../model/report.js';
+import { wrapText } from './wrap-text.js';
 
 function paint(c: Cell): string {
   if (c.tone === 'better') return chalk.green(c.text);
@@ -11,26 +12,55 @@ function paint(c: Cell): string {
   return c.text;
 }
 
-/**
- * The guide's before/after table from a report's configurations: settings first, then one row per
- * measure, a column per configuration, then the change of each against the first. Colour only when
- * chalk's level allows it (the CLI sets it from the contract's rules).
- */
-export function renderCompare(report: Report, lang: Lang): string {
-  const grid = compareGrid(buildComparison(report), lang);
-  const n = report.configurations.length;
+/** How the terminal table is laid out. */
+export interface CompareLayout {
+  /** The terminal's width in columns (the CLI passes stdout's, else 100). */
+  width?: number;
+  /** Every word: the long row names with metric ids and worded change cells (`--wide`). */
+  wide?: boolean;
+}
+
+function drawTable(grid: ReturnType<typeof compareGrid>, n: number, compact: boolean): string {
   const table = new Table({
     head: grid.head,
+    // Compact: no rule between rows, half the height (as bench's table).
+    ...(compact ? { chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } } : {}),
     style: { head: chalk.level > 0 ? ['cyan'] : [], border: chalk.level > 0 ? ['grey'] : [] },
     colAligns: ['left', ...Array.from({ length: n }, () => 'right' as const), ...Array.from({ length: n - 1 }, () => 'left' as const)],
   });
   for (const [i, row] of grid.rows.entries()) {
-    table.push(row.map((c, j) => (j === 0 && i >= grid.settingRows && row[0]!.text.includes('first_content_ms') ? chalk.bold(c.text) : paint(c))));
+    table.push(row.map((c, j) => (j === 0 && i === grid.settingRows ? chalk.bold(c.text) : paint(c))));
+  }
+  return table.toString();
+}
+
+/** Display width of a drawn table: its top border, which holds no wide characters or colour codes. */
+function tableWidth(drawn: string): number {
+  const top = drawn.split('\n', 1)[0] ?? '';
+  return top.replace(/\x1b\[[0-9;]*m/g, '').length;
+}
+
+/**
+ * The guide's before/after table from a report's configurations: settings first, then one row per
+ * measure, a column per configuration, then the change of each against the first. It fits the
+ * terminal (issue 32: the worded table was ~260 columns): short row names and marked change cells,
+ * with the metric ids and marks in a legend; change columns numbered when names are still too
+ * long. `wide` prints every word. Colour only when chalk's level allows it.
+ */
+export function renderCompare(report: Report, lang: Lang, layout: CompareLayout = {}): string {
+  const cmp = buildComparison(report);
+  const n = report.configurations.length;
+  const width = layout.width ?? 100;
+  let grid = compareGrid(cmp, lang, { compact: layout.wide !== true });
+  let drawn = drawTable(grid, n, layout.wide !== true);
+  if (layout.wide !== true && tableWidth(drawn) > width && n > 1) {
+    grid = compareGrid(cmp, lang, { compact: true, numberedChanges: true });
+    drawn = drawTable(grid, n, true);
   }
   const m = report.machine;
   const lines = [
-    table.toString(),
-    chalk.dim(grid.footer),
+    drawn,
+    ...grid.footer.split('\n').flatMap((l) => (layout.wide === true ? [l] : wrapText(l, width))).map((l) => chalk.dim(l)),
     chalk.dim(`${m.nproc} CPUs (${m.cpu_model}), Node ${report.node.version}, notebook-stream ${report.tool.version}`),
   ];
   for (const c of report.configurations) {

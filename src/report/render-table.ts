@@ -1,6 +1,6 @@
 import chalk from './chalk.js';
 import Table from 'cli-table3';
-import type { MetricStats, Report, ReportConfiguration } from '../model/report.js';
+import type { ColdStart, MetricStats, Report, ReportConfiguration } from '../model/report.js';
 
 const STATS = ['p50', 'p90', 'p99', 'p99.9', 'min', 'max', 'mean', 'stdev'] as const;
 
@@ -39,6 +39,7 @@ export function renderConfiguration(c: ReportConfiguration): string {
       `${(c.duration_ms / 1000).toFixed(2)} s`,
   );
   if (c.load !== undefined) lines.push(describeLoad(c));
+  if (c.cold_start !== undefined) lines.push(describeColdStart(c.cold_start));
   lines.push(table.toString());
   const s = c.scalars;
   lines.push(
@@ -58,6 +59,14 @@ export function renderConfiguration(c: ReportConfiguration): string {
   lines.push(chalk.dim('all times in ms from the intended start of each request; first_content_ms is the first event with payload'));
   if (c.load?.model === 'open') lines.push(chalk.dim('service_* metrics: the same times from the actual start (what the server alone took)'));
   return lines.join('\n') + '\n';
+}
+
+/** The warm-up request, shown apart from the statistics it would otherwise have dominated. */
+function describeColdStart(cold: ColdStart): string {
+  const ms = (v: number | null) => (v === null ? '–' : `${v.toFixed(2)} ms`);
+  const parts = [`connect ${ms(cold.connect_ms)}`, `headers ${ms(cold.headers_ms)}`, `first content ${ms(cold.first_content_ms)}`];
+  if (cold.error !== null) parts.push(`failed: ${cold.error}`);
+  return chalk.dim(`cold start (the warm-up request, not in the statistics): ${parts.join(', ')}`);
 }
 
 /** `load: open model, 50/s poisson, …`: how the run generated load, and what its connections did. */

@@ -1,4 +1,4 @@
-import { UsageError } from '../../model/errors.js';
+import { ExitCode, UsageError } from '../../model/errors.js';
 import { bench } from '../../probe/bench.js';
 import { openAiOptionsFrom } from '../openai-options.js';
 import { attachProgressLine } from '../progress-line.js';
@@ -8,7 +8,7 @@ import { defaultReportPath, ensureWritable, serializeReport, writeReport } from 
 import type { BenchFlags } from './bench.js';
 import { prepareBenchGates } from './gate-action.js';
 
-/** Runs `bench`, writes the report, prints the table or JSON. Resolves to 0, 1 (a --threshold failed) or 3. */
+/** Runs `bench`, writes the report, prints the table or JSON. Resolves to 0, 1 (a --threshold failed), 3 or 130 (interrupted). */
 export async function runBenchCommand(url: string | undefined, flags: BenchFlags, args: readonly string[]): Promise<number> {
   if (flags.serverTime !== undefined && flags.serverTime.trim() === '') throw new UsageError('--server-time: empty path');
   if (flags.html === '-') throw new UsageError('--html: give a file (stdout carries the table, or the JSON with --json)');
@@ -73,6 +73,7 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
     }
   }
   process.stdout.write(flags.json === true ? serializeReport(report) : renderTable(report));
+  if (outcome.interrupted) return ExitCode.INTERRUPTED;
   if (outcome.nothingMeasured) {
     process.stderr.write(`notebook-stream: ${outcome.reason}\n`);
     return 3;

@@ -40,14 +40,14 @@ export function registerBench(program: Command, ctx: CliContext): void {
         'With no URL, start the embedded server in a child process on a free port and measure it.',
     )
     .argument('[url]', 'stream endpoint, http(s):// or ws(s):// (a URL ending in /send_operation or /ws gets the guide\'s ping operation)')
-    .option('-n, --requests <n>', 'measured requests in all (default 20 unless -d)', intIn(1, 100_000_000), 20)
+    .addOption(new Option('-n, --requests <n>', 'measured requests in all').argParser(intIn(1, 100_000_000)).default(20, '20, unless -d'))
     .option('-d, --duration <time>', 'run for this long instead of -n: 30s, 2m, 1h, 500ms', parseDuration)
     .option('-c, --concurrency <n>', 'closed model: streams at once, each sending its next when it ends', intIn(1, 1_000_000), 1)
     .option('--rate <r>', 'open model: requests a second, on schedule whatever the responses do', numberIn(0.001, 10_000_000))
     .addOption(new Option('--arrival <process>', 'open model: evenly spaced, or a Poisson process').choices(['constant', 'poisson']).default('constant'))
     .option('--max-in-flight <n>', 'open model: a request due while this many are in flight is dropped and counted (default 10 × rate)', intIn(1, 10_000_000))
     .option('--connections <n>', 'socket cap of the connection pool (default -c, or --max-in-flight)', intIn(1, 10_000_000))
-    .option('--warmup <n>', 'requests before them, left out of the statistics', intIn(0, 1_000_000), 0);
+    .option('--warmup <n>', 'requests before the measured ones, left out of the statistics; the first is shown apart as the cold start (0: measure it too)', intIn(0, 1_000_000), 1);
   // The request flags are check-headers' and doctor's too: one definition (request-options.ts).
   addRequestOptions(bench, 300)
     .option('--flush-policy <policy>', 'with no URL: the embedded server\'s flush policy', oneOf(FLUSH_POLICY_NAMES.filter((p) => p !== 'custom')), 'adaptive')
@@ -86,7 +86,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
       // Lazy: --help and --version never load undici.
       const { runBenchCommand } = await import('./bench-action.js');
       const code = await runBenchCommand(url, flags, redactArgs(((command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? []).slice(2)));
-      ctx.setExitCode(code === 3 ? ExitCode.NOTHING_MEASURED : code === 1 ? ExitCode.VERDICT_FAILED : ExitCode.OK);
+      ctx.setExitCode(code === 3 ? ExitCode.NOTHING_MEASURED : code === 1 ? ExitCode.VERDICT_FAILED : code === ExitCode.INTERRUPTED ? ExitCode.INTERRUPTED : ExitCode.OK);
     });
   addOpenAiOptions(bench);
 }

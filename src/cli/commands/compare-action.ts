@@ -1,11 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UsageError } from '../../model/errors.js';
+import { ExitCode, UsageError } from '../../model/errors.js';
 import { compare, type CompareProgress } from '../../probe/compare.js';
 import { langFromLocale } from '../../report/compare-labels.js';
 import { compareMarkdown } from '../../report/markdown.js';
 import { readReportFile } from '../../report/read-report.js';
 import { renderCompare } from '../../report/render-compare.js';
+import { terminalWidth } from '../terminal-width.js';
 import type { Report, ReportConfiguration } from '../../model/report.js';
 import { reportErrors } from '../../report/validate-report.js';
 import { defaultReportPath, serializeReport, writeReport } from '../../report/write-report.js';
@@ -111,6 +112,8 @@ export async function runCompareCommand(inputs: string[], flags: CompareFlags, a
     if (outcome.nothingMeasured) {
       process.stderr.write(`notebook-stream: ${outcome.reason}\n`);
       code = 3;
+    } else if (outcome.interrupted) {
+      code = ExitCode.INTERRUPTED;
     }
   }
   const problems = reportErrors(report);
@@ -126,6 +129,6 @@ export async function runCompareCommand(inputs: string[], flags: CompareFlags, a
     await writeText(flags.html, reportExporter('html', lang)(report), '--html');
     if (flags.quiet !== true && flags.json !== true) process.stderr.write(`html: ${flags.html}\n`);
   }
-  process.stdout.write(flags.json === true ? serializeReport(report) : renderCompare(report, lang));
+  process.stdout.write(flags.json === true ? serializeReport(report) : renderCompare(report, lang, { width: terminalWidth(), wide: flags.wide === true }));
   return code;
 }

@@ -10,6 +10,7 @@ export interface CompareFlags extends WorkloadOptions {
   flushPolicies: string[];
   rounds: number;
   requests: number;
+  wide?: boolean;
   concurrency: number;
   warmup: number;
   source: string;
@@ -49,7 +50,11 @@ export function registerCompare(program: Command, ctx: CliContext): void {
         'only when the ranges of the per-round values do not overlap.',
     )
     .argument('[inputs...]', 'URLs to compare, or report files (bench --out, compare --out)')
-    .option('--flush-policies <list>', 'with no inputs: the policies to compare, comma-separated', policyList, ['guide-before', 'guide-after', 'adaptive'])
+    .addOption(
+      new Option('--flush-policies <list>', 'with no inputs: the policies to compare, comma-separated')
+        .argParser(policyList)
+        .default(['guide-before', 'guide-after', 'adaptive'], 'guide-before,guide-after,adaptive'),
+    )
     .option('--rounds <n>', 'interleaved rounds (the order rotates each round)', intIn(1, 10_000), 5)
     .option('-n, --requests <n>', 'streams per configuration per round', intIn(1, 1_000_000), 4)
     .option('-c, --concurrency <n>', 'streams in flight at once within a batch (a connection each)', intIn(1, 10_000), 1)
@@ -80,6 +85,7 @@ export function registerCompare(program: Command, ctx: CliContext): void {
     .option('--out <file>', 'write the report here (default for runs: reports/compare-<timestamp>.json)')
     .option('--no-out', 'write no report file')
     .option('--markdown <file>', 'also write the table as Markdown')
+    .option('--wide', 'every word in the table: long row names with metric ids, worded changes (default: fit the terminal, 100 columns when unknown)')
     .option('--html <file>', 'also write the report as one self-contained HTML page (table and plots)')
     .option('-q, --quiet', 'no progress on stderr')
     .addHelpText(
@@ -97,6 +103,6 @@ export function registerCompare(program: Command, ctx: CliContext): void {
       const { runCompareCommand } = await import('./compare-action.js');
       // Credentials in -H never reach the report's args.
       const code = await runCompareCommand(inputs, flags, redactArgs(((command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? []).slice(2)));
-      ctx.setExitCode(code === 3 ? ExitCode.NOTHING_MEASURED : ExitCode.OK);
+      ctx.setExitCode(code === 3 ? ExitCode.NOTHING_MEASURED : code === ExitCode.INTERRUPTED ? ExitCode.INTERRUPTED : ExitCode.OK);
     });
 }

@@ -1,7 +1,10 @@
 import { UsageError } from '../../model/errors.js';
 import { combineReports } from '../../report/combine-reports.js';
 import { readReportFile } from '../../report/read-report.js';
-import { reportExporter } from '../../report/exporter.js';
+import { langFromLocale } from '../../report/compare-labels.js';
+import { renderCompare } from '../../report/render-compare.js';
+import { renderTable } from '../../report/render-table.js';
+import { terminalWidth } from '../terminal-width.js';
 import { writeHtml } from '../../report/write-html.js';
 import { ensureWritable, serializeReport } from '../../report/write-report.js';
 import type { ReportFlags } from './report.js';
@@ -16,8 +19,10 @@ export async function runReportCommand(files: readonly string[], flags: ReportFl
   if (flags.html !== undefined) {
     const where = await writeHtml(report, flags.html);
     if (flags.quiet !== true && where !== 'stdout') process.stderr.write(`html: ${where}\n`);
-    if (flags.html === '-') return;
+    // The page is what was asked for (docs/reports.md): the table only without --html, JSON with --json.
+    if (flags.json !== true) return;
   }
   // Several configurations: compare's table, as `compare` prints saved reports; one: bench's.
-  process.stdout.write(flags.json === true ? serializeReport(report) : reportExporter('table')(report));
+  if (flags.json === true) process.stdout.write(serializeReport(report));
+  else process.stdout.write(report.configurations.length > 1 ? renderCompare(report, langFromLocale(), { width: terminalWidth(), wide: flags.wide === true }) : renderTable(report));
 }

@@ -6,6 +6,7 @@ export interface ReportFlags {
   html?: string;
   json?: boolean;
   quiet?: boolean;
+  wide?: boolean;
 }
 
 export function registerReport(program: Command, _ctx: CliContext): void {
@@ -20,6 +21,7 @@ export function registerReport(program: Command, _ctx: CliContext): void {
     .argument('<reports...>', 'report files (bench --out, compare --out)')
     .option('--html <file>', "write the HTML page here ('-' for stdout)")
     .option('--json', 'print the combined report (JSON) on stdout instead of the table')
+    .option('--wide', 'several configurations: every word in the comparison table (default: fit the terminal)')
     .option('-q, --quiet', 'no notes on stderr')
     .addHelpText(
       'after',

@@ -24,23 +24,37 @@ export function place(s: Scale, v: number): number {
 /** The smallest positive latency we place on a log axis: 1 µs, the histograms' resolution. */
 export const LOG_FLOOR_MS = 0.001;
 
-/** A log domain of whole decades around [min, max] (min clamped to 1 µs). */
+/** Round values within a decade that a log axis may start or end at, and tick. */
+const NICE = [1, 1.5, 2, 3, 5, 7] as const;
+
+/** The nice value at or below (`down`) or at or above `v`. */
+function niceBound(v: number, down: boolean): number {
+  const d = 10 ** Math.floor(Math.log10(v));
+  const candidates = [...NICE.map((m) => m * d), 10 * d];
+  const pick = down ? candidates.filter((c) => c <= v * 1.0000001).at(-1)! : candidates.find((c) => c >= v * 0.9999999)!;
+  return Number(pick.toPrecision(6));
+}
+
+/**
+ * A log domain around [min, max] (min clamped to 1 µs) bounded by nice values (1, 1.5, 2, 3, 5, 7
+ * of a decade), not whole decades: data at 180–210 ms spans 150–300, not 100–1000 (issue 32).
+ */
 export function logDomain(min: number, max: number): [number, number] {
-  const lo = 10 ** Math.floor(Math.log10(Math.max(min, LOG_FLOOR_MS)));
-  let hi = 10 ** Math.ceil(Math.log10(Math.max(max, LOG_FLOOR_MS)));
-  if (hi <= lo) hi = lo * 10;
+  const lo = niceBound(Math.max(min, LOG_FLOOR_MS), true);
+  let hi = niceBound(Math.max(max, LOG_FLOOR_MS), false);
+  if (hi <= lo) hi = niceBound(lo * 1.5, false);
   return [lo, hi];
 }
 
-/** Ticks at 1, 2 and 5 of each decade (only 1 when the domain spans more than three decades). */
+/** Ticks at nice values: every one of NICE within a decade, 1-2-5 over a few, 1 over many. */
 export function logTicks(lo: number, hi: number): number[] {
-  const decades = Math.round(Math.log10(hi / lo));
-  const steps = decades > 3 ? [1] : [1, 2, 5];
+  const decades = Math.log10(hi / lo);
+  const steps: readonly number[] = decades > 3 ? [1] : decades > 1.2 ? [1, 2, 5] : NICE;
   const out: number[] = [];
-  for (let d = lo; d <= hi * 1.0001; d *= 10) {
+  for (let d = 10 ** Math.floor(Math.log10(lo)); d <= hi * 1.0001; d *= 10) {
     for (const m of steps) {
-      const v = d * m;
-      if (v <= hi * 1.0001) out.push(Number(v.toPrecision(6)));
+      const v = Number((d * m).toPrecision(6));
+      if (v >= lo * 0.9999 && v <= hi * 1.0001) out.push(v);
     }
   }
   return out;

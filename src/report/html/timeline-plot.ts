@@ -84,14 +84,18 @@ export function timelinePlot(cs: readonly ReportConfiguration[], id: string): st
   const maxX = Math.max(1, ...placed.flatMap((p) => p.events.map((e) => e.arrival)));
   const xt = linearTicks(0, maxX, 6);
   const x = scaleOf(0, xt.hi, false, M.left, W - M.right);
+  // One y scale per kind of panel too (server time, or event number), so the typical and the worst
+  // stream compare at a glance (issue 32: their panels had different y scales).
+  const stampedYs = placed.filter((p) => p.stamped).flatMap((p) => p.events.flatMap((e) => (e.src === null ? [e.sent] : [e.sent, e.src])));
+  const stampedYt = linearTicks(Math.min(0, ...stampedYs), Math.max(1, ...stampedYs), 5);
+  const countYt = linearTicks(0, Math.max(1, ...placed.filter((p) => !p.stamped).map((p) => p.events.length - 1)), 5);
   const parts: string[] = [];
   const words: string[] = [];
   const tables: string[] = [];
   streams.forEach(({ config, tl }, k) => {
     const c = cs[config]!;
     const { stamped, events } = placed[k]!;
-    const ys = events.flatMap((e) => (e.src === null ? [e.sent] : [e.sent, e.src]));
-    const yt = stamped ? linearTicks(Math.min(0, ...ys), Math.max(1, ...ys), 5) : linearTicks(0, Math.max(1, events.length - 1), 5);
+    const yt = stamped ? stampedYt : countYt;
     const y = scaleOf(yt.lo, yt.hi, false, PANEL_H - M.bottom, PANEL_TOP);
     const g: string[] = [
       `<g class="panel" data-config="${config}" data-role="${tl.role}" data-events="${tl.events.length}" transform="translate(0 ${k * PANEL_H})">`,
@@ -119,13 +123,16 @@ export function timelinePlot(cs: readonly ReportConfiguration[], id: string): st
     let lumps = 0;
     let largest = 0;
     const perRead = new Map<number, number>();
-    for (const e of tl.events) perRead.set(e.read, (perRead.get(e.read) ?? 0) + 1);
+    // Lumps of payload: `done` sharing the last token's read is not one (issue 32).
+    for (const e of tl.events) if (e.content) perRead.set(e.read, (perRead.get(e.read) ?? 0) + 1);
     for (const n of perRead.values()) {
       if (n > 1) lumps++;
       largest = Math.max(largest, n);
     }
     let maxHold = 0;
-    for (const e of events) {
+    // Hollow (no-content) markers first, so a `done` arriving with the last token sits under its dot.
+    const drawOrder = [...events.filter((e) => !tl.events[e.i]!.content), ...events.filter((e) => tl.events[e.i]!.content)];
+    for (const e of drawOrder) {
       const ev = tl.events[e.i]!;
       maxHold = Math.max(maxHold, e.hold ?? 0);
       const label =
@@ -135,6 +142,9 @@ export function timelinePlot(cs: readonly ReportConfiguration[], id: string): st
       g.push(
         `<circle class="ev ${seriesClass(config)}${ev.content ? '' : ' no-content'}" data-event="${esc(ev.event)}" cx="${px(place(x, e.arrival))}" cy="${px(place(y, e.sent))}" r="3.5"><title>${esc(label)}</title></circle>`,
       );
+    }
+    for (const e of events) {
+      const ev = tl.events[e.i]!;
       if (rows.length < TABLE_ROWS) {
         rows.push(
           `<tr><td>${e.i}</td><td>${esc(ev.event)}</td><td>${ev.read}</td><td>${esc(fmtMs(e.arrival))}</td>` +
@@ -146,7 +156,7 @@ export function timelinePlot(cs: readonly ReportConfiguration[], id: string): st
     parts.push(g.join(''));
     const skipped = tl.events.length - events.length;
     words.push(
-      `${c.name}, ${roleWords(tl)}: ${plural(tl.events.length, 'event')} in ${plural(perRead.size, 'read')}, ${lumps} of them with more than one event (largest ${largest})` +
+      `${c.name}, ${roleWords(tl)}: ${plural(tl.events.length, 'event')} in ${plural(perRead.size, 'read')}, ${lumps} of them with more than one content event (largest ${largest})` +
         (stamped ? `, longest hold ${fmtMs(maxHold)} ms` : ', no server stamps (event number plotted)') +
         (skipped > 0 ? `, ${skipped} unstamped events not plotted` : ''),
     );
