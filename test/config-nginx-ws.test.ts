@@ -27,6 +27,15 @@ async function serveBehindNginx(t: TestContext): Promise<{ port: number } | null
   return { port: proxy.port };
 }
 
+test('the /ws location passes the upgrade on (Upgrade, Connection, HTTP/1.1, read timeout, Host)', () => {
+  const text = nginxConfig({ ...NGINX_DEFAULTS, locationOnly: true });
+  const ws = text.slice(text.indexOf('location = /ws {'));
+  for (const d of ['proxy_http_version 1.1;', 'proxy_set_header Upgrade $http_upgrade;', 'proxy_set_header Connection "upgrade";', 'proxy_read_timeout 3600s;', 'proxy_set_header Host $host;']) {
+    assert.ok(ws.includes(d), d);
+  }
+  assert.match(nginxConfig({ ...NGINX_DEFAULTS, locationOnly: true, path: '/api/send_operation' }), /location = \/api\/ws \{/);
+});
+
 test('through the generated nginx config (gzip on in http {}): serve\'s flushed gzip and br and its WebSocket stream event by event', async (t) => {
   const proxy = await serveBehindNginx(t);
   if (proxy === null) return;

@@ -8,7 +8,10 @@ import { WebSocket } from 'ws';
 import { runBench } from '../src/probe/run-bench.js';
 import { startServer, type RunningServer } from '../src/server/serve.js';
 import type { ServerOptions } from '../src/server/server-options.js';
+import type { Report } from '../src/model/report.js';
+import { reportErrors } from '../src/report/validate-report.js';
 import { specFor } from './helpers/bench-spec.js';
+import { cliRun } from './helpers/cli-run.js';
 
 async function withServer(t: TestContext, opts: Partial<ServerOptions> = {}): Promise<RunningServer> {
   const server = await startServer({ port: 0, logLevel: 'silent', ...opts });
@@ -256,4 +259,37 @@ test('bench measures ws:// with the same record as HTTP: one read per event, the
   const bad = await runBench(await specFor(wsUrl(server), { body: '{"notebook_id":"n1","operation":{"type":"nope"}}' }), { requests: 1, warmup: 0 });
   assert.equal(bad.records[0]?.error?.kind, 'http_status');
   assert.equal(bad.records[0]?.status, 400);
+});
+
+test('shutdown: operations on a socket end with done status shutdown, then the socket closes with 1001', async (t) => {
+  const server = await startServer({ port: 0, logLevel: 'silent' });
+  t.after(() => server.shutdown(0));
+  const c = await open(t, wsUrl(server));
+  c.send(op('long', { type: 'ping', count: 100, interval_ms: 1000 }));
+  await c.until((m) => m.some((x) => x.id === 'long' && x.event === 'chunk'));
+  const closed = once(c.ws, 'close');
+  await server.shutdown(5);
+  const done = c.messages.find((m) => m.id === 'long' && m.event === 'done');
+  assert.equal(done?.status, 'shutdown');
+  const [code] = (await closed) as [number];
+  assert.equal(code, 1001);
+});
+
+test('the CLI: bench measures ws:// and writes a valid report; check-headers refuses ws:// with exit 2', async (t) => {
+  const server = await withServer(t);
+  const url = wsUrl(server);
+  const bench = await cliRun(['bench', url, '-n', '3', '--body', JSON.stringify({ notebook_id: 'n1', operation: { type: 'ping', count: 5, interval_ms: 10 } }), '--json', '--no-out']);
+  assert.equal(bench.code, 0, bench.stderr);
+  const report = JSON.parse(bench.stdout) as Report;
+  assert.deepEqual(reportErrors(report), []);
+  const c = report.configurations[0]!;
+  assert.equal(c.target.url, url);
+  assert.equal(c.requests.ok, 3);
+  assert.ok((c.scalars['wire_bytes_per_event'] ?? 0) > 0);
+  const check = await cliRun(['check-headers', url]);
+  assert.equal(check.code, 2);
+  assert.match(check.stderr, /check-headers judges the headers of an HTTP stream.*bench or doctor/);
+  const bad = await cliRun(['bench', url, '--http2', '-n', '1']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--http2 does not apply to a ws:\/\/ URL/);
 });
