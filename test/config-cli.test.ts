@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,9 +29,35 @@ test('config nginx prints the server block on stdout and exits 0', () => {
 
 test('config systemd resolves the node binary and this package\'s bin for ExecStart', () => {
   const r = cli('config', 'systemd', '--user', 'nbs', '--flush-policy', 'adaptive');
+  if (BIN.startsWith('/tmp/') || BIN.startsWith('/var/tmp/')) {
+    // A checkout under /tmp cannot be served by the unit (PrivateTmp=yes): refused, saying why.
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /--bin .*PrivateTmp=yes/);
+    return;
+  }
   assert.equal(r.code, 0, r.stderr);
   const exec = r.stdout.split('\n').find((l) => l.startsWith('ExecStart='));
   assert.equal(exec, `ExecStart=${process.execPath} ${BIN} serve --port 18600 --flush-policy adaptive`);
+});
+
+test('config systemd refuses a program the unit could not start: under /tmp (PrivateTmp), or in a directory a DynamicUser cannot enter', async (t) => {
+  const tmp = cli('config', 'systemd', '--bin', '/tmp/clone/bin/notebook-stream.js', '--node', '/usr/bin/node');
+  assert.equal(tmp.code, 2, tmp.stderr);
+  assert.match(tmp.stderr, /--bin \/tmp\/clone\/bin\/notebook-stream\.js: .*PrivateTmp=yes.*install notebook-stream elsewhere/);
+  assert.equal(tmp.stdout, '');
+  // A 0700 directory (as /root is), outside /tmp: the repository's dist/, or /var/lib when the checkout is under /tmp.
+  const base = BIN.startsWith('/tmp/') || BIN.startsWith('/var/tmp/') ? '/var/lib' : join(BIN, '..', '..', 'dist');
+  const closed = await mkdtemp(join(base, 'nbs-closed-'));
+  t.after(() => rm(closed, { recursive: true, force: true }));
+  await chmod(closed, 0o700);
+  const args = ['config', 'systemd', '--bin', join(closed, 'bin', 'notebook-stream.js'), '--node', '/usr/bin/node'];
+  const refused = cli(...args);
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(refused.stderr, /is mode 0700 and the unit's DynamicUser \(no --user\) cannot enter it; .*--user NAME/);
+  // The control: with an account given, the same paths make a unit.
+  const withUser = cli(...args, '--user', 'nbs');
+  assert.equal(withUser.code, 0, withUser.stderr);
+  assert.match(withUser.stdout, /^User=nbs$/m);
 });
 
 test('bad values exit 2 and name the flag', () => {
@@ -67,7 +93,7 @@ test('--out writes the file, refuses to overwrite without --force', async (t) =>
   assert.match(again.stderr, /--out .*exists; add --force/);
   assert.equal(await readFile(out, 'utf8'), 'mine\n', 'the existing file is untouched');
 
-  const forced = cli('config', 'systemd', '--out', out, '--force');
+  const forced = cli('config', 'systemd', '--out', out, '--force', '--bin', '/opt/notebook-stream/bin/notebook-stream.js', '--node', '/usr/bin/node');
   assert.equal(forced.code, 0, forced.stderr);
   assert.match(await readFile(out, 'utf8'), /^\[Service\]$/m);
 });

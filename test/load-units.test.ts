@@ -4,6 +4,7 @@ import { formatProgress } from '../src/cli/progress-line.js';
 import { parseDuration } from '../src/cli/duration.js';
 import { arrivalSchedule } from '../src/probe/arrival-schedule.js';
 import { checkOpenFileLimit } from '../src/probe/open-file-limit.js';
+import { field } from '../src/model/field-text.js';
 
 test('arrival schedules: constant is evenly spaced; poisson has the rate on average', () => {
   const constant = arrivalSchedule(4, 'constant');
@@ -36,10 +37,10 @@ test('-d durations, and the open-file check against a given hard limit', () => {
   assert.equal(parseDuration('1.5'), 1500);
   assert.throws(() => parseDuration('soon'));
   assert.throws(() => parseDuration('0s'));
-  assert.doesNotThrow(() => checkOpenFileLimit(100, '-c', 164));
-  assert.throws(() => checkOpenFileLimit(101, '-c', 164), /hard open-file limit is 164/);
-  assert.doesNotThrow(() => checkOpenFileLimit(1_000_000, '-c', Infinity));
-  assert.doesNotThrow(() => checkOpenFileLimit(1_000_000, '-c', null));
+  assert.doesNotThrow(() => checkOpenFileLimit(100, field('concurrency'), 164));
+  assert.throws(() => checkOpenFileLimit(101, field('concurrency'), 164), /hard open-file limit is 164/);
+  assert.doesNotThrow(() => checkOpenFileLimit(1_000_000, field('concurrency'), Infinity));
+  assert.doesNotThrow(() => checkOpenFileLimit(1_000_000, field('concurrency'), null));
 });
 
 test('the progress line: done/total with ETA, or elapsed/duration; dropped only when there are some', () => {
@@ -69,4 +70,22 @@ test('histogramMoments gives exactly hdr-histogram-js mean and stdDeviation', as
     }
   }
   assert.deepEqual(histogramMoments(newHistogram()), { mean: 0, stdev: 0 });
+});
+
+test('without a terminal: one line per phase, then a done line', async () => {
+  const { EventEmitter } = await import('node:events');
+  const { attachPhaseLines } = await import('../src/cli/progress-line.js');
+  const runner = new EventEmitter() as unknown as Parameters<typeof attachPhaseLines>[0];
+  const lines: string[] = [];
+  const out = { write: (s: string) => lines.push(s) } as unknown as NodeJS.WritableStream;
+  attachPhaseLines(runner, out, 'bench');
+  const p = { inFlight: 0, errors: 0, dropped: 0, ratePerS: 0, etaMs: null, elapsedMs: 0, durationMs: null };
+  runner.emit('tick', { ...p, phase: 'warmup', done: 0, total: 1 });
+  runner.emit('tick', { ...p, phase: 'warmup', done: 1, total: 1 });
+  runner.emit('tick', { ...p, phase: 'measure', done: 0, total: 20 });
+  runner.emit('tick', { ...p, phase: 'measure', done: 5, total: 20 });
+  runner.emit('done', { ...p, phase: 'measure', done: 20, total: 20, errors: 1 });
+  assert.deepEqual(lines.slice(0, 2), ['bench: warm-up 1 request\n', 'bench: measuring 20 requests\n']);
+  assert.match(lines[2]!, /^bench: done, 20 requests \(1 errors\) in \d+\.\ds\n$/);
+  assert.equal(lines.length, 3);
 });

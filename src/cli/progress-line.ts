@@ -31,3 +31,25 @@ export function attachProgressLine(runner: EventEmitter<LoadRunnerEvents>, out: 
     runner.off('done', clear);
   };
 }
+
+/**
+ * Without a terminal (CI logs, a pipe) there is no line to redraw: one line per phase instead, so
+ * a long run shows it is alive (issue 32). Returns a function that detaches it.
+ */
+export function attachPhaseLines(runner: EventEmitter<LoadRunnerEvents>, out: NodeJS.WritableStream, what: string): () => void {
+  let phase: LoadProgress['phase'] | null = null;
+  const started = performance.now();
+  const tick = (p: LoadProgress) => {
+    if (p.phase === phase) return;
+    phase = p.phase;
+    const size = p.total !== null ? `${p.total} request${p.total === 1 ? '' : 's'}` : p.durationMs !== null ? `for ${seconds(p.durationMs)}` : '';
+    out.write(`${what}: ${p.phase === 'warmup' ? 'warm-up' : 'measuring'} ${size}\n`);
+  };
+  const done = (p: LoadProgress) => out.write(`${what}: done, ${p.done} requests (${p.errors} errors) in ${seconds(performance.now() - started)}\n`);
+  runner.on('tick', tick);
+  runner.on('done', done);
+  return () => {
+    runner.off('tick', tick);
+    runner.off('done', done);
+  };
+}

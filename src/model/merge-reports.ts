@@ -1,10 +1,11 @@
 import type { Histogram } from 'hdr-histogram-js';
 import { UsageError } from './errors.js';
+import { field, ft } from './field-text.js';
 import { decodeHistogram, newHistogram } from './metric-histogram.js';
 import { errorRate } from './error-rate.js';
 import { metricStats, round3 } from './metric-stats.js';
 import { buildReport, type ReportEnvironment } from './build-report.js';
-import type { KeptTimeline, LlmSummary, LoadFacts, MetricStats, Report, ReportConfiguration } from './report.js';
+import type { DefinitionsView, GoodputSummary, KeptTimeline, LlmSummary, LoadFacts, MetricStats, Report, ReportConfiguration } from './report.js';
 
 
 
@@ -60,6 +61,31 @@ function mergeLlm(parts: readonly (LlmSummary | undefined)[]): LlmSummary | unde
     usage_streams: sum((l) => l.usage_streams),
     stream_errors: sum((l) => l.stream_errors),
   };
+}
+
+/** Goodput adds when every input counted it against the same objectives; otherwise it is left out. */
+function mergeGoodput(parts: readonly ReportConfiguration[]): GoodputSummary | undefined {
+  const first = parts[0]?.goodput;
+  if (first === undefined || !parts.every((p) => p.goodput?.slo === first.slo)) return undefined;
+  return { slo: first.slo, good: parts.reduce((n, p) => n + p.goodput!.good, 0), measured: parts.reduce((n, p) => n + p.goodput!.measured, 0) };
+}
+
+/** One tool's views add figure by figure (histograms); views of different tools are left out. */
+function mergeDefinitions(parts: readonly ReportConfiguration[]): DefinitionsView | undefined {
+  const views = parts.flatMap((p) => (p.definitions === undefined ? [] : [p.definitions]));
+  const first = views[0];
+  if (first === undefined || !views.every((v) => v.tool === first.tool)) return undefined;
+  return {
+    ...first,
+    figures: first.figures.map((f) => ({ ...f, stats: mergeMetric(views.flatMap((v) => v.figures.filter((g) => g.name === f.name).map((g) => g.stats))) })),
+  };
+}
+
+/** Integrity counts add, kind by kind. */
+function mergeCounts(parts: readonly (Record<string, number> | undefined)[]): Record<string, number> | undefined {
+  const out: Record<string, number> = {};
+  for (const p of parts) for (const [k, n] of Object.entries(p ?? {})) out[k] = (out[k] ?? 0) + n;
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 function mergeLoad(parts: readonly (LoadFacts | undefined)[]): LoadFacts | undefined {
@@ -167,6 +193,16 @@ export function mergeConfigurations(parts: readonly ReportConfiguration[], optio
   const llm = mergeLlm(parts.map((p) => p.llm));
   if (llm !== undefined) scalars['output_tokens_per_s'] = s > 0 ? round3(llm.output_tokens / s) : 0;
   for (const [kind, n] of Object.entries(errors)) scalars[`errors.${kind}`] = n;
+  const goodput = mergeGoodput(parts);
+  if (goodput !== undefined) {
+    scalars['goodput'] = goodput.measured === 0 ? 0 : round3(goodput.good / goodput.measured);
+    scalars['goodput_per_s'] = s > 0 ? round3(goodput.good / s) : 0;
+  } else {
+    delete scalars['goodput'];
+    delete scalars['goodput_per_s'];
+  }
+  const definitions = mergeDefinitions(parts);
+  const integrity = mergeCounts(parts.map((p) => p.stream_integrity));
 
   const parsedAs = new Set(parts.flatMap((p) => p.target.parsed_as));
   const median = metrics['first_content_ms']?.p50 ?? null;
@@ -188,6 +224,10 @@ export function mergeConfigurations(parts: readonly ReportConfiguration[], optio
     totals,
     ...(load !== undefined ? { load } : {}),
     ...(llm !== undefined ? { llm } : {}),
+    ...(integrity !== undefined ? { stream_integrity: integrity } : {}),
+    ...(goodput !== undefined ? { goodput } : {}),
+    ...(definitions !== undefined ? { definitions } : {}),
+    ...(parts.some((p) => p.error_examples !== undefined) ? { error_examples: Object.assign({}, ...[...parts].reverse().map((p) => p.error_examples ?? {})) as Record<string, string> } : {}),
     // The earliest input's cold start: a merged run started once per input, the first is its start.
     ...(parts.find((p) => p.cold_start !== undefined)?.cold_start !== undefined ? { cold_start: parts.find((p) => p.cold_start !== undefined)!.cold_start! } : {}),
     // compare: the policy's settings when every input had the same; each input's rounds, renumbered.
@@ -210,6 +250,8 @@ export interface ReportInput {
   report: Report;
 }
 
+const FORCE_HINT = { code: 'NBS_HINT_FORCE', text: ft`rerun with ${field('force')} to merge anyway` } as const;
+
 /**
  * `notebook-stream merge`: configurations with the same name merge across the reports (a report
  * holds one or more). Different schema versions or different targets for one name are refused
@@ -220,7 +262,7 @@ export function mergeReports(inputs: readonly ReportInput[], args: readonly stri
   const versions = new Set(inputs.map((i) => (i.report as { schemaVersion: unknown }).schemaVersion));
   if (versions.size > 1 && !force) {
     const list = inputs.map((i) => `${i.file} (schemaVersion ${String((i.report as { schemaVersion: unknown }).schemaVersion)})`).join(', ');
-    throw new UsageError(`merge: reports of different schema versions: ${list}; rerun with --force to merge anyway`);
+    throw new UsageError(`merge: reports of different schema versions: ${list}`, { code: 'NBS_USAGE_MISMATCH', hint: FORCE_HINT });
   }
   const byName = new Map<string, Array<{ file: string; c: ReportConfiguration }>>();
   for (const { file, report } of inputs) {
@@ -235,13 +277,13 @@ export function mergeReports(inputs: readonly ReportInput[], args: readonly stri
       const keys = new Set(list.map((x) => targetKey(x.c)));
       if (keys.size > 1) {
         const seen = list.map((x) => `${x.file}: ${targetKey(x.c)}`).join('; ');
-        throw new UsageError(`merge: configuration '${name}' has different targets (${seen}); rerun with --force to merge anyway`);
+        throw new UsageError(`merge: configuration '${name}' has different targets (${seen})`, { code: 'NBS_USAGE_MISMATCH', details: { configuration: name }, hint: FORCE_HINT });
       }
       // A closed and an open run answer different questions (latency from the intended start or not).
       const models = new Set(list.map((x) => x.c.load?.model ?? 'closed'));
       if (models.size > 1) {
         const seen = list.map((x) => `${x.file}: ${x.c.load?.model ?? 'closed'}`).join('; ');
-        throw new UsageError(`merge: configuration '${name}' mixes load models (${seen}); rerun with --force to merge anyway`);
+        throw new UsageError(`merge: configuration '${name}' mixes load models (${seen})`, { code: 'NBS_USAGE_MISMATCH', details: { configuration: name }, hint: FORCE_HINT });
       }
     }
   }

@@ -20,7 +20,7 @@ export const LATENCY_METRICS = [
 ] as const;
 
 /** LLM stream latencies. */
-const LLM_LATENCIES = ['ttft_ms', 'itl_ms', 'tpot_ms'] as const;
+const LLM_LATENCIES = ['ttft_ms', 'ttfo_ms', 'itl_ms', 'itl_per_token_ms', 'tpot_ms'] as const;
 
 /** Per-stream counts every bench run records (tokens_per_event only for LLM streams). */
 export const STREAM_COUNT_METRICS = ['events_per_read', 'events_per_stream', 'writes_per_stream'] as const;
@@ -45,6 +45,9 @@ export const SCALAR_NAMES: readonly string[] = [
   'events_per_s',
   'bytes_per_s',
   'output_tokens_per_s',
+  // With bench --slo: the share of measured requests that met every objective, and their rate.
+  'goodput',
+  'goodput_per_s',
   'client_cpu_pct',
   'server_cpu_ms_per_stream',
   'wire_bytes_per_event',
@@ -56,9 +59,9 @@ export const ERROR_KIND_NAMES: readonly string[] = ERROR_KINDS;
 /** Every scalar name a gate accepts, `errors.<kind>` included. */
 export const ALL_SCALAR_NAMES: readonly string[] = [...SCALAR_NAMES, ...ERROR_KIND_NAMES.map((k) => `errors.${k}`)];
 
-const HIGHER_IS_BETTER = new Set(['requests_per_s', 'events_per_s', 'bytes_per_s', 'output_tokens_per_s']);
+const HIGHER_IS_BETTER = new Set(['requests_per_s', 'events_per_s', 'bytes_per_s', 'output_tokens_per_s', 'goodput', 'goodput_per_s']);
 
-/** The contract's rule: lower is better for every metric except the four rates. */
+/** The contract's rule: lower is better for every metric except the rates and goodput. */
 export function betterDirection(name: string): 'lower' | 'higher' {
   return HIGHER_IS_BETTER.has(name) ? 'higher' : 'lower';
 }

@@ -1,7 +1,10 @@
 
+import { field } from '../model/field-text.js';
 import { buildReport } from '../model/build-report.js';
 import { reportEnvironment } from './machine-facts.js';
-import type { Report } from '../model/report.js';
+import type { DefinitionTool, Report } from '../model/report.js';
+import type { StreamRecord } from '../model/record.js';
+import type { Slo } from '../model/slo.js';
 import type { Arrival } from './arrival-schedule.js';
 import { buildRequestSpec, type RequestFlags } from './build-request-spec.js';
 import { LoadRunner, type LoadPlan } from './load-runner.js';
@@ -32,6 +35,16 @@ export interface BenchOptions extends RequestFlags {
   args: readonly string[];
   /** `--openai`: streaming chat completions to this API base instead of `url`. */
   openai?: OpenAiOptions;
+  /** Goodput against these objectives (docs/metrics.md, "Goodput"). */
+  slo?: Slo;
+  /** One tool's view of the LLM streams (docs/metrics.md, "Every tool's definitions"). */
+  definitions?: DefinitionTool;
+  /** Streams with an integrity problem fail with its kind instead of being counted. */
+  strictStreams?: boolean;
+  /** The source's heartbeat interval, ms, when known: enables `heartbeat_missing`. */
+  heartbeatMs?: number | null;
+  /** Every record as it finishes, warmup included, before the summary drops it (the raw trace listens). */
+  onRecord?: (record: StreamRecord) => void;
 }
 
 export interface BenchOutcome {
@@ -50,7 +63,7 @@ export function loadPlan(o: BenchOptions): LoadPlan {
   const concurrency = o.concurrency ?? 1;
   const maxInFlight = o.maxInFlight ?? (rate !== null ? Math.max(1, Math.ceil(10 * rate)) : concurrency);
   const connections = o.connections ?? (rate !== null ? maxInFlight : concurrency);
-  checkOpenFileLimit(connections, o.connections != null ? '--connections' : rate !== null ? '--max-in-flight' : '-c/--concurrency');
+  checkOpenFileLimit(connections, o.connections != null ? field('connections') : rate !== null ? field('maxInFlight') : field('concurrency', 'both'));
   return {
     model: rate !== null ? 'open' : 'closed',
     concurrency,
@@ -79,6 +92,7 @@ export async function bench(o: BenchOptions, observe?: (runner: LoadRunner) => v
   try {
     const openai = o.openai !== undefined ? await buildOpenAiSpec(o.openai, o) : null;
     const spec = openai?.spec ?? (await buildRequestSpec(url ?? '', o));
+    spec.streamChecks = { strict: o.strictStreams === true, heartbeatMs: o.heartbeatMs ?? null };
     const name = o.name ?? openai?.model ?? (server !== null ? o.flushPolicy : 'bench');
     const summary = new LoadSummary(
       name,
@@ -96,8 +110,12 @@ export async function bench(o: BenchOptions, observe?: (runner: LoadRunner) => v
       },
       o.keepTimelines,
       plan.model === 'open',
+      undefined,
+      undefined,
+      { ...(o.slo !== undefined ? { slo: o.slo } : {}), ...(o.definitions !== undefined ? { definitions: o.definitions } : {}) },
     );
-    const runner = new LoadRunner(spec, plan, (r) => summary.add(r));
+    const onRecord = o.onRecord;
+    const runner = new LoadRunner(spec, plan, onRecord === undefined ? (r) => summary.add(r) : (r) => (onRecord(r), summary.add(r)));
     observe?.(runner);
     const run = await runner.run(signal);
     const configuration = summary.finish({

@@ -1,5 +1,7 @@
+import type { FieldNamer } from '../model/field-text.js';
 import type { FormatOption } from './body-format.js';
 import type { ServerTimeSpec } from './server-time.js';
+import type { StreamChecks } from './stream-integrity.js';
 
 /** Everything one bench request needs; the CLI builds it from flags (see build-request-spec.ts). */
 export interface RequestSpec {
@@ -19,6 +21,10 @@ export interface RequestSpec {
   headersTimeoutMs: number;
   idleTimeoutMs: number;
   requestTimeoutMs: number;
+  /** How messages kept in records name an option (field names unless the CLI passes flag names). */
+  names?: FieldNamer;
+  /** Stream integrity: strict or counted, and the heartbeat interval when known (absent: counted, no heartbeat check). */
+  streamChecks?: StreamChecks;
   /** ws:// and wss:// only: offer permessage-deflate (RFC 7692), as browsers do; serve decides (--ws-deflate). */
   wsDeflate?: boolean;
 }

@@ -1,3 +1,4 @@
+import { field, ft, renderFieldText } from '../model/field-text.js';
 import diagnostics from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import { buildConnector, Client, type Dispatcher } from 'undici';
@@ -6,10 +7,11 @@ import { BodyDecoder, DECODABLE_ENCODINGS } from './body-decoder.js';
 import { errorKind, ProbeError } from './error-kind.js';
 import type { BodyParser, EventSink } from './event-sink.js';
 import { eventFacts, recordEvent, type EventFacts } from './event-facts.js';
-import { blankRecord, type StreamRecord } from '../model/record.js';
+import { blankRecord, type IntegrityKind, type StreamRecord } from '../model/record.js';
 import type { RequestSpec } from './request-spec.js';
 import { specConnector } from './connector.js';
 import { SniffingParser } from './sniffing-parser.js';
+import { judgeIntegrity } from './stream-integrity.js';
 
 const connectedChannel = diagnostics.channel('undici:client:connected');
 
@@ -76,6 +78,13 @@ export class StreamClient {
     await this.client.destroy().catch(() => {});
   }
 }
+
+export const INTEGRITY_MESSAGES: Record<IntegrityKind, string> = {
+  stream_error: 'the stream carried an error event',
+  error_body: 'the response body was an error object',
+  stream_cut: 'the stream ended before its terminator ([DONE] or done)',
+  heartbeat_missing: 'no heartbeat arrived while the source was silent for longer than the heartbeat interval',
+};
 
 function headerValue(headers: Record<string, string | string[] | undefined>, name: string): string {
   const v = headers[name];
@@ -231,7 +240,7 @@ export class RequestRun implements Dispatcher.DispatchHandler, EventSink {
     this.read = prevRead;
     this.readUs = prevUs;
     if (!ok) {
-      this.abort(new ProbeError('event_too_large', `an event or line exceeded --max-event-bytes (${this.spec.maxEventBytes})`));
+      this.abort(new ProbeError('event_too_large', renderFieldText(ft`an event or line exceeded ${field('maxEventBytes')} (${this.spec.maxEventBytes})`, this.spec.names)));
     }
   }
 
@@ -241,6 +250,7 @@ export class RequestRun implements Dispatcher.DispatchHandler, EventSink {
 
   onComment(): void {
     this.record.comments++;
+    this.record.heartbeatsUs.push(this.readUs);
   }
 
   onResponseEnd(): void {
@@ -273,6 +283,11 @@ export class RequestRun implements Dispatcher.DispatchHandler, EventSink {
     if (err !== null && err !== undefined) {
       const message = err instanceof Error ? err.message : String(err);
       r.error = { kind: errorKind(err), message };
+    } else if (r.status !== null) {
+      // The transport succeeded: was the stream whole? (docs/metrics.md, "Stream integrity")
+      const checks = this.spec.streamChecks;
+      r.integrity = judgeIntegrity(r, checks?.heartbeatMs ?? null);
+      if (r.integrity !== null && checks?.strict === true) r.error = { kind: r.integrity, message: INTEGRITY_MESSAGES[r.integrity] };
     }
     this.done(r);
   }

@@ -7,6 +7,8 @@ import { errorKind, ProbeError } from './error-kind.js';
 import { eventFacts, recordEvent, type EventFacts } from './event-facts.js';
 import type { ConnectionStats } from './load-client.js';
 import type { RequestSpec } from './request-spec.js';
+import { INTEGRITY_MESSAGES } from './stream-client.js';
+import { judgeIntegrity } from './stream-integrity.js';
 
 /** The subprotocol of serve's GET /ws (docs/protocol.md, "WebSocket"). */
 export const WS_SUBPROTOCOL = 'notebook-stream';
@@ -368,6 +370,10 @@ class WsRequestRun {
       // ws names a handshake timeout only in its message.
       const kind = /handshake has timed out/i.test(message) ? 'connect_timeout' : errorKind(err);
       r.error = { kind, message };
+    } else {
+      // Whole stream? As for HTTP (docs/metrics.md, "Stream integrity"); keep-alive is ping frames, not events.
+      r.integrity = judgeIntegrity(r, null);
+      if (r.integrity !== null && this.spec.streamChecks?.strict === true) r.error = { kind: r.integrity, message: INTEGRITY_MESSAGES[r.integrity] };
     }
     this.done(r, this.channel);
   }

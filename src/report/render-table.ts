@@ -1,6 +1,7 @@
 import chalk from './chalk.js';
 import Table from 'cli-table3';
 import type { ColdStart, MetricStats, Report, ReportConfiguration } from '../model/report.js';
+import { renderDefinitions } from './render-definitions.js';
 
 const STATS = ['p50', 'p90', 'p99', 'p99.9', 'min', 'max', 'mean', 'stdev'] as const;
 
@@ -32,7 +33,7 @@ export function renderConfiguration(c: ReportConfiguration): string {
     `parsed as ${t.parsed_as.join('+') || t.format}`,
   ];
   if (t.content_encoding !== null) how.push(`Content-Encoding: ${t.content_encoding}`);
-  if (t.embedded_server !== null) how.push(`embedded server, --flush-policy ${t.embedded_server.flush_policy}`);
+  if (t.embedded_server !== null) how.push(`embedded server, flush policy ${t.embedded_server.flush_policy}`);
   lines.push(chalk.bold(c.name) + '  ' + how.join(', '));
   lines.push(
     `requests: ${c.requests.measured} measured (${c.requests.ok} ok, ${c.requests.failed} failed), ${c.requests.warmup} warmup, ` +
@@ -53,6 +54,16 @@ export function renderConfiguration(c: ReportConfiguration): string {
         `from ${from[c.llm.token_source]}`,
     );
   }
+  if (c.goodput !== undefined) {
+    const g = c.goodput;
+    lines.push(
+      `goodput ${s['goodput'] ?? 0} (${g.good} of ${g.measured} requests met ${g.slo}, whole and successful)  goodput_per_s ${s['goodput_per_s'] ?? 0}`,
+    );
+  }
+  if (c.stream_integrity !== undefined) {
+    lines.push(chalk.yellow('stream integrity: ' + Object.entries(c.stream_integrity).map(([k, n]) => `${k} ${n}`).join(', ')));
+  }
+  if (c.definitions !== undefined) lines.push(renderDefinitions(c.definitions));
   const errors = Object.entries(c.errors);
   if (errors.length > 0) lines.push(chalk.red('errors: ' + errors.map(([k, n]) => `${k} ${n}`).join(', ')));
   for (const w of c.warnings) lines.push(chalk.yellow(`warning: ${w}`));

@@ -1,7 +1,10 @@
 import { Option, type Command } from 'commander';
 import { ExitCode, UsageError } from '../../model/errors.js';
 import { FLUSH_POLICY_NAMES } from '../../model/flush-presets.js';
+import { DEFINITION_TOOLS } from '../../model/report.js';
 import type { CliContext } from '../context.js';
+import { ARRIVALS, type Arrival } from '../../probe/arrival-schedule.js';
+import { flagNamer } from '../flag-names.js';
 import { addOpenAiOptions, type OpenAiFlags } from '../openai-options.js';
 import { intIn, numberIn, oneOf, collect } from '../options.js';
 import { parseDuration } from '../duration.js';
@@ -16,7 +19,7 @@ interface BenchFlags extends OpenAiFlags, RequestFlags {
   concurrency: number;
   duration?: number;
   rate?: number;
-  arrival: 'constant' | 'poisson';
+  arrival: Arrival;
   maxInFlight?: number;
   connections?: number;
   flushPolicy: string;
@@ -27,6 +30,11 @@ interface BenchFlags extends OpenAiFlags, RequestFlags {
   name?: string;
   quiet?: boolean;
   threshold?: string[];
+  slo?: string;
+  strictStreams?: boolean;
+  heartbeatMs?: number;
+  definitions?: (typeof DEFINITION_TOOLS)[number];
+  trace?: string;
 }
 
 export function registerBench(program: Command, ctx: CliContext): void {
@@ -44,7 +52,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('-d, --duration <time>', 'run for this long instead of -n: 30s, 2m, 1h, 500ms', parseDuration)
     .option('-c, --concurrency <n>', 'closed model: streams at once, each sending its next when it ends', intIn(1, 1_000_000), 1)
     .option('--rate <r>', 'open model: requests a second, on schedule whatever the responses do', numberIn(0.001, 10_000_000))
-    .addOption(new Option('--arrival <process>', 'open model: evenly spaced, or a Poisson process').choices(['constant', 'poisson']).default('constant'))
+    .addOption(new Option('--arrival <process>', 'open model: evenly spaced, or a Poisson process').choices(ARRIVALS).default('constant'))
     .option('--max-in-flight <n>', 'open model: a request due while this many are in flight is dropped and counted (default 10 × rate)', intIn(1, 10_000_000))
     .option('--connections <n>', 'socket cap of the connection pool (default -c, or --max-in-flight)', intIn(1, 10_000_000))
     .option('--warmup <n>', 'requests before the measured ones, left out of the statistics; the first is shown apart as the cold start (0: measure it too)', intIn(0, 1_000_000), 1);
@@ -59,6 +67,11 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--name <name>', 'configuration name in the report (default: bench, the flush policy, or the --openai model)')
     .option('-q, --quiet', 'no progress on stderr')
     .option('--threshold <expr>', "gate in one step, as `gate --threshold`: exit 1 unless it holds (repeatable)", collect)
+    .option('--slo <objectives>', "goodput: the share of requests meeting every objective, each on its own figures: 'ttft_ms<500,itl_ms.p99<80'")
+    .option('--strict-streams', 'a stream cut before [DONE]/done, with an error event or body, or without heartbeats fails with that kind (default: counted)')
+    .option('--heartbeat-ms <ms>', "the source's heartbeat interval: a longer silence (×1.5) with no heartbeat is heartbeat_missing", intIn(1, 3_600_000))
+    .addOption(new Option('--definitions <tool>', "also compute the LLM figures under this tool's names and formulas").choices([...DEFINITION_TOOLS]))
+    .option('--trace <file>', 'write every event of every request as JSON lines (request id, arrival µs, bytes, kind, tokens, stamps)')
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -69,7 +82,9 @@ export function registerBench(program: Command, ctx: CliContext): void {
         '  $ notebook-stream bench http://127.0.0.1:18600/send_operation --json\n' +
         '  $ notebook-stream bench ws://127.0.0.1:18600/ws -c 10 --connections 2  # WebSocket: operations share sockets\n' +
         "  $ notebook-stream bench https://api.example.com/v1/chat/completions -H 'Authorization: Bearer …' --body-file req.json\n" +
-        "  $ notebook-stream bench --openai http://127.0.0.1:18700/v1 --model 'synthetic?ttft_ms=200&tps=50' -n 10",
+        "  $ notebook-stream bench --openai http://127.0.0.1:18700/v1 --model 'synthetic?ttft_ms=200&tps=50' -n 10\n" +
+        "  $ notebook-stream bench --openai http://127.0.0.1:18700/v1 --model 'synthetic?reasoning=6&tokens_per_chunk=3' \\\n" +
+        "      --slo 'ttft_ms<500,itl_ms.p99<80' --definitions vllm --trace run.jsonl --strict-streams",
     )
     .action(async (url: string | undefined, flags: BenchFlags, command: Command) => {
       if ((url !== undefined || flags.openai !== undefined) && command.getOptionValueSource('flushPolicy') === 'cli') {
@@ -83,6 +98,8 @@ export function registerBench(program: Command, ctx: CliContext): void {
       if (flags.rate === undefined && (given('arrival') || flags.maxInFlight !== undefined)) {
         throw new UsageError(`${given('arrival') ? '--arrival' : '--max-in-flight'}: only with --rate (the open model)`);
       }
+      // Messages the records keep name options as this command's flags.
+      flags.names = flagNamer(command);
       // Lazy: --help and --version never load undici.
       const { runBenchCommand } = await import('./bench-action.js');
       const code = await runBenchCommand(url, flags, redactArgs(((command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? []).slice(2)));

@@ -6,6 +6,7 @@ import { langFromLocale } from '../../report/compare-labels.js';
 import { compareMarkdown } from '../../report/markdown.js';
 import { readReportFile } from '../../report/read-report.js';
 import { renderCompare } from '../../report/render-compare.js';
+import { failureHints } from '../failure-hints.js';
 import { terminalWidth } from '../terminal-width.js';
 import type { Report, ReportConfiguration } from '../../model/report.js';
 import { reportErrors } from '../../report/validate-report.js';
@@ -66,9 +67,15 @@ export async function runCompareCommand(inputs: string[], flags: CompareFlags, a
   } else {
     if (flags.select !== undefined) throw new UsageError('--select: picks configurations of report files; give report files');
     const progress = flags.quiet !== true && process.stderr.isTTY === true;
+    // Without a terminal: a line per round (a CI log shows the run is alive), not a redrawn line.
+    let lastRound = 0;
     const onProgress = progress
       ? (p: CompareProgress) => process.stderr.write(`\r\x1b[Kround ${p.round}/${p.rounds} ${p.configuration} ${p.done}/${p.total}`)
-      : undefined;
+      : flags.quiet !== true && flags.json !== true
+        ? (p: CompareProgress) => {
+            if (p.round !== lastRound) process.stderr.write(`compare: round ${(lastRound = p.round)}/${p.rounds}\n`);
+          }
+        : undefined;
     // First Ctrl-C: end the streams in flight, drop the unfinished round, report the completed
     // ones (as bench does). A second one gets Node's default (exit at once).
     const interrupt = new AbortController();
@@ -83,12 +90,6 @@ export async function runCompareCommand(inputs: string[], flags: CompareFlags, a
         ...flags,
         urls,
         labels: flags.label ?? [],
-        maxEventBytes: 1 << 20,
-        format: 'auto',
-        connectTimeoutMs: 10_000,
-        headersTimeoutMs: 30_000,
-        idleTimeoutMs: 60_000,
-        requestTimeoutS: 300,
         workload: {
           count: flags.count,
           intervalMs: flags.intervalMs,
@@ -111,6 +112,8 @@ export async function runCompareCommand(inputs: string[], flags: CompareFlags, a
     defaultOut = defaultReportPath('compare');
     if (outcome.nothingMeasured) {
       process.stderr.write(`notebook-stream: ${outcome.reason}\n`);
+      const hints = new Set(report.configurations.flatMap((c) => failureHints(c, flags)));
+      for (const h of hints) process.stderr.write(`hint: ${h}\n`);
       code = 3;
     } else if (outcome.interrupted) {
       code = ExitCode.INTERRUPTED;

@@ -4,7 +4,9 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { UsageError } from '../../model/errors.js';
 import { FLUSH_POLICY_NAMES } from '../../model/flush-presets.js';
+import { systemdPreflight } from '../systemd-preflight.js';
 import type { CliContext } from '../context.js';
+import { flagNamer } from '../flag-names.js';
 import { collect, intIn, numberIn, oneOf } from '../options.js';
 
 /** `config nginx|systemd`: print (or write with --out) the deployment files; the library makes the text. */
@@ -81,11 +83,14 @@ export function registerConfig(program: Command, _ctx: CliContext): void {
         '      --out /etc/systemd/system/notebook-stream.service\n' +
         '\nThen: systemd-analyze verify FILE && systemctl daemon-reload && systemctl enable --now notebook-stream.',
     )
-    .action(async (opts: Record<string, unknown>) => {
+    .action(async (opts: Record<string, unknown>, command: Command) => {
       const { systemdUnit } = await import('../../deploy/systemd-unit.js');
+      const node = (opts['node'] as string | undefined) ?? process.execPath;
+      const bin = (opts['bin'] as string | undefined) ?? installedBin();
+      systemdPreflight({ node, bin, workingDirectory: opts['workingDirectory'] as string | undefined }, opts['user'] as string | undefined);
       const text = systemdUnit({
-        node: (opts['node'] as string | undefined) ?? process.execPath,
-        bin: (opts['bin'] as string | undefined) ?? installedBin(),
+        node,
+        bin,
         host: opts['host'] as string | undefined,
         port: opts['port'] as number,
         flushPolicy: opts['flushPolicy'] as string | undefined,
@@ -98,6 +103,7 @@ export function registerConfig(program: Command, _ctx: CliContext): void {
         name: String(opts['name']),
         graceS: opts['graceS'] as number,
         generatedBy: commandLine('systemd'),
+        names: flagNamer(command),
       });
       await emit(text, opts);
     });

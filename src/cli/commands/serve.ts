@@ -3,6 +3,8 @@ import { UsageError } from '../../model/errors.js';
 import { FLUSH_POLICY_NAMES, type CustomFlushOverrides, type FlushPolicyName } from '../../model/flush-presets.js';
 import type { CliContext } from '../context.js';
 import { COMPRESS_MODES, type CompressMode } from '../../model/protocol.js';
+import { flagNamer } from '../flag-names.js';
+import { JUPYTER_TUNINGS, type JupyterTuning } from '../../jupyter/tuning.js';
 import type { LlmFlags } from '../../server/sources/llm-config.js';
 import { addLlmOptions } from '../llm-options.js';
 import { collect, intIn, numberIn } from '../options.js';
@@ -34,7 +36,7 @@ interface ServeFlags extends CustomFlushOverrides, LlmFlags {
   jupyter: 'lazy' | 'eager' | 'off';
   jupyterUrl?: string;
   jupyterToken?: string;
-  jupyterTuning: 'fixed' | 'stock';
+  jupyterTuning: JupyterTuning;
   maxKernels: number;
 }
 
@@ -107,7 +109,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option('--jupyter-token <token>', 'its token (else JUPYTER_TOKEN)')
     .addOption(
       new Option('--jupyter-tuning <t>', 'fixed: TCP_NODELAY and a 10 ms kernel flush interval; stock: Jupyter as shipped')
-        .choices(['fixed', 'stock'])
+        .choices(JUPYTER_TUNINGS)
         .default('fixed'),
     )
     .option('--max-kernels <n>', 'live kernels at most; past it 503 NBS_TOO_MANY_KERNELS', intIn(1, 1000), 8);
@@ -125,13 +127,13 @@ export function registerServe(program: Command, ctx: CliContext): void {
         '  $ notebook-stream serve --flush-policy custom --flush-interval-ms 10 --min-chars 1\n' +
         '  $ notebook-stream serve --host 0.0.0.0 --token-file /run/secrets/nbs-token\n' +
         '  $ notebook-stream serve --tls-cert cert.pem --tls-key key.pem --port 8443\n' +
-        '  $ notebook-stream serve --compress auto        # gzip or br per Accept-Encoding, flushed per event\n' +
+        '  $ notebook-stream serve --port 0 --compress auto   # gzip or br per Accept-Encoding, flushed per event\n' +
         '  $ notebook-stream bench ws://127.0.0.1:18600/ws # the same operations over WebSocket (GET /ws)\n' +
         '  $ notebook-stream serve --jupyter eager --jupyter-tuning stock   # reproduce Jupyter\'s delays\n' +
         '  $ curl -N -X POST http://127.0.0.1:18600/send_operation -H \'Content-Type: application/json\' \\\n' +
         '      -d \'{"notebook_id":"n1","operation":{"type":"ping"},"lang":"en"}\'',
     )
-    .action(async (flags: ServeFlags) => {
+    .action(async (flags: ServeFlags, command: Command) => {
       const custom: CustomFlushOverrides = {};
       for (const [key, flag] of CUSTOM_FLAGS) {
         const value = flags[key];
@@ -168,6 +170,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
           compress: flags.compress,
           wsDeflate: flags.wsDeflate === true,
           llm,
+          // serve's messages (HTTP errors, /healthz) name options as its flags.
+          names: flagNamer(command),
           jupyter: {
             mode: flags.jupyter,
             tuning: flags.jupyterTuning,
