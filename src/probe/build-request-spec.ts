@@ -62,7 +62,7 @@ export async function buildRequestSpec(rawUrl: string, f: RequestFlags): Promise
   // serve's GET /ws takes the same envelope as a message (docs/protocol.md, "WebSocket").
   if (body === null && (url.pathname.endsWith('/send_operation') || ws)) body = GUIDE_PING_BODY;
   if (ws && (f.http2 === true || f.method !== undefined)) {
-    throw new UsageError(`${f.http2 === true ? '--http2' : '-X/--method'} does not apply to a ${url.protocol}// URL: the WebSocket handshake is an HTTP/1.1 GET`);
+    throw new UsageError(ft`${f.http2 === true ? field('http2') : field('method', 'both')} does not apply to a ${url.protocol}// URL: the WebSocket handshake is an HTTP/1.1 GET`, { code: 'NBS_USAGE_CONFLICT' });
   }
 
   const headers = defaultHeaders(f.format);

@@ -5,6 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { flushSettings, isFlushPolicyName, type FlushSettings } from '../model/flush-presets.js';
 import { ERROR_STATUS, type DoneStatus, type ErrorBody, type NbsErrorCode } from '../model/protocol.js';
 import { type AccessGuard, type CorsOptions } from './access.js';
+import { byFieldName, field } from '../model/field-text.js';
 import { monoNow } from './clock.js';
 import type { ServerMetrics } from './metrics.js';
 import { RequestError, say } from './request-error.js';
@@ -70,6 +71,7 @@ function refuseUpgrade(socket: Duplex, code: NbsErrorCode, message: string, extr
  */
 export function attachWebSocket(fastify: FastifyInstance, deps: WsDeps): void {
   const { opts, state, guard, cors, metrics } = deps;
+  const names = opts.names ?? byFieldName;
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: BODY_LIMIT_BYTES,
@@ -90,14 +92,14 @@ export function attachWebSocket(fastify: FastifyInstance, deps: WsDeps): void {
     if (state.shuttingDown) return refuse(req, socket, 'NBS_SHUTTING_DOWN', 'the server is shutting down', 'retry-after: 1\r\n');
     const origin = req.headers.origin;
     if (origin !== undefined && !cors.origins.includes(origin)) {
-      return refuse(req, socket, 'NBS_ORIGIN_NOT_ALLOWED', `Origin ${origin} not allowed: start serve with --cors-origin ${origin}`);
+      return refuse(req, socket, 'NBS_ORIGIN_NOT_ALLOWED', `Origin ${origin} not allowed: start serve with ${names(field('corsOrigins'))} ${origin}`);
     }
     if (guard.hasToken) {
       if (!guard.tokenMatches(handshakeToken(req))) {
         return refuse(req, socket, 'NBS_UNAUTHORIZED', `missing or wrong token: send Authorization: Bearer TOKEN or the subprotocol ${WS_TOKEN_PREFIX}BASE64URL(TOKEN)`, 'www-authenticate: Bearer\r\n');
       }
     } else if (!guard.hostAllowed(req.headers.host)) {
-      return refuse(req, socket, 'NBS_HOST_NOT_ALLOWED', 'Host not allowed: use a loopback name, the bound address, or start serve with --allowed-host NAME (or a token)');
+      return refuse(req, socket, 'NBS_HOST_NOT_ALLOWED', `Host not allowed: use a loopback name, the bound address, or start serve with ${names(field('allowedHosts'))} NAME (or a token)`);
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       onConnection(ws);
