@@ -80,7 +80,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
         '  $ notebook-stream bench -c 100 -d 30s                     # closed model, 100 streams at once\n' +
         '  $ notebook-stream bench --rate 50 --arrival poisson -d 2m  # open model, no coordinated omission\n' +
         '  $ notebook-stream bench http://127.0.0.1:18600/send_operation --json\n' +
-        '  $ notebook-stream bench ws://127.0.0.1:18600/ws -c 10 --connections 2  # WebSocket: operations share sockets\n' +
+        '  $ notebook-stream bench ws://127.0.0.1:18600/ws -c 10 --connections 2 --out ws.json  # WebSocket: operations share sockets\n' +
         "  $ notebook-stream bench https://api.example.com/v1/chat/completions -H 'Authorization: Bearer …' --body-file req.json\n" +
         "  $ notebook-stream bench --openai http://127.0.0.1:18700/v1 --model 'synthetic?ttft_ms=200&tps=50' -n 10\n" +
         "  $ notebook-stream bench --openai http://127.0.0.1:18700/v1 --model 'synthetic?reasoning=6&tokens_per_chunk=3' \\\n" +

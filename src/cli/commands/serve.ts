@@ -128,7 +128,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         '  $ notebook-stream serve --host 0.0.0.0 --token-file /run/secrets/nbs-token\n' +
         '  $ notebook-stream serve --tls-cert cert.pem --tls-key key.pem --port 8443\n' +
         '  $ notebook-stream serve --port 0 --compress auto   # gzip or br per Accept-Encoding, flushed per event\n' +
-        '  $ notebook-stream bench ws://127.0.0.1:18600/ws # the same operations over WebSocket (GET /ws)\n' +
+        '  $ notebook-stream bench ws://127.0.0.1:18600/ws --out ws.json  # the same operations over WebSocket (GET /ws)\n' +
         '  $ notebook-stream serve --jupyter eager --jupyter-tuning stock   # reproduce Jupyter\'s delays\n' +
         '  $ curl -N -X POST http://127.0.0.1:18600/send_operation -H \'Content-Type: application/json\' \\\n' +
         '      -d \'{"notebook_id":"n1","operation":{"type":"ping"},"lang":"en"}\'',
