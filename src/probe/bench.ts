@@ -9,6 +9,7 @@ import type { Arrival } from './arrival-schedule.js';
 import { buildRequestSpec, type RequestFlags } from './build-request-spec.js';
 import { LoadRunner, type LoadPlan } from './load-runner.js';
 import { LoadSummary } from './load-summary.js';
+import { reportTarget } from './request-spec.js';
 import { checkOpenFileLimit } from './open-file-limit.js';
 import { buildOpenAiSpec, type OpenAiOptions } from './openai-request.js';
 import { startServeChild, type ServeChild } from './serve-child.js';
@@ -96,18 +97,7 @@ export async function bench(o: BenchOptions, observe?: (runner: LoadRunner) => v
     const name = o.name ?? openai?.model ?? (server !== null ? o.flushPolicy : 'bench');
     const summary = new LoadSummary(
       name,
-      {
-        url: spec.url.href,
-        method: spec.method,
-        http_version: spec.http2 ? '2' : '1.1',
-        keep_alive: spec.keepAlive,
-        format: spec.format,
-        parsed_as: [],
-        content_type: null,
-        content_encoding: null,
-        accept_encoding: spec.headers['accept-encoding'] ?? null,
-        embedded_server: server !== null ? { flush_policy: o.flushPolicy } : null,
-      },
+      reportTarget(spec, server !== null ? { flush_policy: o.flushPolicy } : null),
       o.keepTimelines,
       plan.model === 'open',
       undefined,

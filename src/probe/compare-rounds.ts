@@ -6,7 +6,7 @@ import type { CompareOptions, CompareOutcome, CompareProgress } from './compare-
 import { LoopDelaySampler } from './loop-delay-sampler.js';
 import { newHistogram } from '../model/metric-histogram.js';
 import type { StreamRecord } from '../model/record.js';
-import type { RequestSpec } from './request-spec.js';
+import { reportTarget, type RequestSpec } from './request-spec.js';
 import type { ServeChild } from './serve-child.js';
 import { idleCpuMsPerS, readServerCpuS, scrapeCostMs } from './server-cpu.js';
 import type { SequentialClient } from './open-stream-client.js';
@@ -87,19 +87,7 @@ function roundSummary(round: number, t: Target, records: StreamRecord[], cpuMsPe
 }
 
 function targetOf(t: Target): ReportConfiguration['target'] {
-  const s = t.spec;
-  return {
-    url: s.url.href,
-    method: s.method,
-    http_version: s.http2 ? '2' : '1.1',
-    keep_alive: s.keepAlive,
-    format: s.format,
-    parsed_as: [],
-    content_type: null,
-    content_encoding: null,
-    accept_encoding: s.headers['accept-encoding'] ?? null,
-    embedded_server: t.embeddedPolicy === null ? null : { flush_policy: t.embeddedPolicy },
-  };
+  return reportTarget(t.spec, t.embeddedPolicy === null ? null : { flush_policy: t.embeddedPolicy });
 }
 
 /** The spec with `notebook_id` suffixed `-k` when its body is the workload's JSON envelope. */

@@ -15,12 +15,15 @@ export interface ServeProcess {
   stop(ms?: number): Promise<number | null>;
 }
 
-/**
- * Runs `notebook-stream serve --port 0 ARGS` (or `upstream`, which prints its URL line the same
- * way) and waits for its URL line (bounded by `timeoutMs`).
- */
-export async function startServeProcess(args: string[] = [], timeoutMs = 15_000, command: 'serve' | 'upstream' = 'serve'): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [BIN, command, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs `notebook-stream serve --port 0 ARGS` and waits for its URL line (bounded by `timeoutMs`). */
+export function startServeProcess(args: string[] = [], timeoutMs = 15_000): Promise<ServeProcess> {
+  return startUrlProcess(['serve', '--port', '0', ...args], timeoutMs);
+}
+
+/** Runs a CLI command that prints its URL as its first stdout line (serve, monitor) and waits for it. */
+export async function startUrlProcess(args: string[], timeoutMs = 15_000): Promise<ServeProcess> {
+  const name = args[0] ?? 'notebook-stream';
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -36,10 +39,10 @@ export async function startServeProcess(args: string[] = [], timeoutMs = 15_000,
   };
   const deadline = Date.now() + timeoutMs;
   while (!out.includes('\n')) {
-    if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode} before printing its URL: ${err}`);
+    if (child.exitCode !== null) throw new Error(`${name} exited ${child.exitCode} before printing its URL: ${err}`);
     if (Date.now() > deadline) {
       await stop(1000);
-      throw new Error(`serve printed no URL within ${timeoutMs} ms: ${err}`);
+      throw new Error(`${name} printed no URL within ${timeoutMs} ms: ${err}`);
     }
     await new Promise((r) => setTimeout(r, 20));
   }
