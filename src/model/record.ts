@@ -63,6 +63,11 @@ export interface StreamRecord {
   keepAlive: boolean;
   /** True when it ran on a connection an earlier request opened. */
   reusedConnection: boolean;
+  /**
+   * True when the reused keep-alive connection was found closed by the server before any response
+   * and this idempotent request was sent again on a new one: a reconnect, not a failure (issue 25).
+   */
+  reconnected?: boolean;
   /** Under load (load-client.ts): which of the run's connections, 1-based, in the order they opened. */
   connection?: number;
   /** `Content-Type` and `Content-Encoding` of the response ('' when absent). */

@@ -15,6 +15,15 @@ import { judgeIntegrity } from './stream-integrity.js';
 
 const connectedChannel = diagnostics.channel('undici:client:connected');
 
+/** Methods a client may send again after a failure (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+
+/**
+ * Sees every event's data as it is timed (doctor reads the text of each event to count tokens per
+ * event). Optional: bench and load pass none, so their hot path does no extra work per event.
+ */
+export type EventObserver = (type: string, data: string) => void;
+
 /** Compressed reads queued for the decoder before the socket is paused. */
 const MAX_DECODER_BACKLOG = 64;
 
@@ -37,7 +46,10 @@ export class StreamClient {
     this.current?.connected(this.httpVersion);
   };
 
-  constructor(private readonly spec: RequestSpec) {
+  constructor(
+    private readonly spec: RequestSpec,
+    private readonly observer: EventObserver | null = null,
+  ) {
     const base = specConnector(spec);
     // undici wraps a custom connector, so its identity is lost; the sockets it returns are not.
     this.connector = (options, callback) =>
@@ -56,13 +68,33 @@ export class StreamClient {
     connectedChannel.subscribe(this.onConnected);
   }
 
-  /** Measures one request. Never throws for a failed request: the record carries the error. */
-  request(index: number, warmup: boolean, originMs = performance.now()): Promise<StreamRecord> {
+  /**
+   * Measures one request. Never throws for a failed request: the record carries the error. A reset
+   * before any response on a reused keep-alive connection (the server closed it between requests,
+   * RFC 9112 §9.3.1) is retried once on a new connection for idempotent methods (RFC 9110 §9.2.2).
+   */
+  async request(index: number, warmup: boolean, originMs = performance.now()): Promise<StreamRecord> {
+    const first = await this.requestOnce(index, warmup, originMs);
+    if (!IDEMPOTENT.has(this.spec.method.toUpperCase()) || first.error?.kind !== 'reset' || first.status !== null || !first.reusedConnection) return first;
+    const again = await this.requestOnce(index, warmup, performance.now());
+    again.reconnected = true;
+    return again;
+  }
+
+  private requestOnce(index: number, warmup: boolean, originMs: number): Promise<StreamRecord> {
     return new Promise((resolve) => {
-      const run = new RequestRun(this.spec, index, warmup, originMs, this.httpVersion, (record) => {
-        this.current = null;
-        resolve(record);
-      });
+      const run = new RequestRun(
+        this.spec,
+        index,
+        warmup,
+        originMs,
+        this.httpVersion,
+        (record) => {
+          this.current = null;
+          resolve(record);
+        },
+        this.observer,
+      );
       this.current = run;
       run.start(this.client);
     });
@@ -115,6 +147,7 @@ export class RequestRun implements Dispatcher.DispatchHandler, EventSink {
     originMs: number,
     httpVersion: '1.1' | '2' | null,
     private readonly done: (record: StreamRecord) => void,
+    private readonly observer: EventObserver | null = null,
   ) {
     this.record = blankRecord(index, warmup, originMs, { httpVersion, keepAlive: spec.keepAlive });
   }
@@ -183,7 +216,8 @@ export class RequestRun implements Dispatcher.DispatchHandler, EventSink {
     r.status = statusCode;
     r.contentType = headerValue(headers, 'content-type');
     r.contentEncoding = headerValue(headers, 'content-encoding').trim().toLowerCase();
-    if (statusCode >= 400) {
+    // 3xx too: the probe does not follow redirects, so a redirect measured nothing of the stream.
+    if (statusCode >= 300) {
       this.abort(new ProbeError('http_status', `HTTP ${statusCode}`));
       return;
     }
@@ -246,6 +280,7 @@ export class RequestRun implements Dispatcher.DispatchHandler, EventSink {
 
   onEvent(type: string, data: string, bytes: number): void {
     recordEvent(this.record, eventFacts(type, data, this.spec.serverTime, this.facts), this.read, this.readUs, bytes);
+    if (this.observer !== null) this.observer(type, data);
   }
 
   onComment(): void {

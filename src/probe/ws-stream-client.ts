@@ -7,7 +7,7 @@ import { errorKind, ProbeError } from './error-kind.js';
 import { eventFacts, recordEvent, type EventFacts } from './event-facts.js';
 import type { ConnectionStats } from './load-client.js';
 import type { RequestSpec } from './request-spec.js';
-import { INTEGRITY_MESSAGES } from './stream-client.js';
+import { INTEGRITY_MESSAGES, type EventObserver } from './stream-client.js';
 import { judgeIntegrity } from './stream-integrity.js';
 
 /** The subprotocol of serve's GET /ws (docs/protocol.md, "WebSocket"). */
@@ -185,6 +185,8 @@ export class WsStreamClient {
   constructor(
     private readonly spec: RequestSpec,
     private readonly maxConnections = 1,
+    /** Sees every event's text (doctor reads them), as StreamClient's observer does. */
+    private readonly observer: EventObserver | null = null,
   ) {
     this.envelope = envelopeOf(spec);
     for (const [k, v] of Object.entries(spec.headers)) if (!HANDSHAKE_OWNED.has(k)) this.headers[k] = v;
@@ -202,7 +204,7 @@ export class WsStreamClient {
   request(index: number, warmup: boolean, originMs = performance.now()): Promise<StreamRecord> {
     return new Promise((resolve) => {
       const id = `r${this.nextId++}`;
-      const run = new WsRequestRun(this.spec, id, index, warmup, originMs, (record, channel) => {
+      const run = new WsRequestRun(this.spec, id, index, warmup, originMs, this.observer, (record, channel) => {
         this.runs.delete(run);
         if (channel !== null && (!this.spec.keepAlive || (record.error !== null && record.error.kind !== 'http_status'))) this.drop(channel);
         resolve(record);
@@ -266,6 +268,7 @@ class WsRequestRun {
     index: number,
     warmup: boolean,
     originMs: number,
+    private readonly observer: EventObserver | null,
     private readonly done: (record: StreamRecord, channel: WsChannel | null) => void,
   ) {
     this.record = blankRecord(index, warmup, originMs, { httpVersion: '1.1', keepAlive: spec.keepAlive, format: 'ndjson', reusedConnection: false });
@@ -327,6 +330,7 @@ class WsRequestRun {
     }
     const f = eventFacts('message', text, this.spec.serverTime, this.facts);
     recordEvent(r, f, read, this.readUs, size);
+    if (this.observer !== null) this.observer('message', text);
     if (f.name === 'done') {
       r.endUs = this.readUs;
       this.finish(null);

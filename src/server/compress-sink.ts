@@ -78,8 +78,17 @@ export class CompressedResponse implements RawResponse {
     this.res.flushHeaders();
   }
 
-  write(chunk: string): boolean {
+  write(chunk: string | Uint8Array): boolean {
     return this.z.write(chunk);
+  }
+
+  /** The writer corks a large event's three pieces together: they enter the compressor as one turn's writes. */
+  cork(): void {
+    this.z.cork();
+  }
+
+  uncork(): void {
+    this.z.uncork();
   }
 
   end(chunk?: string): unknown {

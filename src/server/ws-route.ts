@@ -15,7 +15,8 @@ import type { SourceRegistry } from './source-registry.js';
 import type { ErrorPayload, Payload } from './source.js';
 import { drainedWithin, logStream } from './stream-route.js';
 import { StreamWriter } from './stream-writer.js';
-import { validateEnvelope } from './validate-envelope.js';
+import { strictValidatorCompiler } from './json-body.js';
+import { ENVELOPE_SCHEMA, envelopeError, envelopeOf, JSON_DEPTH_MAX, nestsDeeper, type Envelope, type SchemaError } from './validate-envelope.js';
 import { WsConnection, WsOperationSink } from './ws-sink.js';
 
 /** The WebSocket endpoint and its subprotocol (docs/protocol.md, "WebSocket"). */
@@ -35,6 +36,16 @@ export interface WsDeps {
 }
 
 type EndCause = 'client_closed' | 'shutdown' | 'stall' | 'cancelled';
+
+/** A message is checked by the same JSON Schema as POST /send_operation's body (issue 24), compiled once. */
+const checkEnvelope = strictValidatorCompiler({ schema: ENVELOPE_SCHEMA, method: 'GET', url: '/ws', httpPart: 'body' }) as ((data: unknown) => boolean) & {
+  errors?: SchemaError[] | null;
+};
+
+function validateEnvelope(body: unknown): Envelope {
+  if (!checkEnvelope(body)) throw envelopeError(checkEnvelope.errors ?? [], body);
+  return envelopeOf(body);
+}
 
 /** The token a handshake carries: `Authorization: Bearer …`, else a `bearer.<base64url>` subprotocol. */
 function handshakeToken(req: IncomingMessage): string | undefined {
@@ -176,8 +187,14 @@ class WsSession {
 
   private onMessage(data: Buffer, isBinary: boolean): void {
     let msg: unknown;
+    const text = data.toString('utf8');
+    // The nesting bound of HTTP bodies (json-body.ts), before JSON.parse sees the text.
+    if (nestsDeeper(text, JSON_DEPTH_MAX)) {
+      this.refuse(null, new RequestError('NBS_BAD_JSON', `the message nests arrays or objects deeper than ${JSON_DEPTH_MAX} levels`));
+      return;
+    }
     try {
-      msg = JSON.parse(data.toString('utf8'));
+      msg = JSON.parse(text);
     } catch (err) {
       this.refuse(null, new RequestError('NBS_BAD_JSON', `the message is not valid JSON${isBinary ? ' (binary frame)' : ''}: ${(err as Error).message}`));
       return;
@@ -219,7 +236,7 @@ class WsSession {
     let outcome: DoneStatus | 'client_closed' = 'error';
     const onShutdown = () => end('shutdown');
     try {
-      let env: ReturnType<typeof validateEnvelope>;
+      let env: Envelope;
       let settings: FlushSettings;
       let source: AsyncIterable<Payload>;
       try {
@@ -275,7 +292,7 @@ class WsSession {
 
   private async pump(
     id: unknown,
-    env: ReturnType<typeof validateEnvelope>,
+    env: Envelope,
     settings: FlushSettings,
     source: AsyncIterable<Payload>,
     requestStart: number,

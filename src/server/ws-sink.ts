@@ -66,9 +66,10 @@ export class WsOperationSink implements RawResponse {
 
   flushHeaders(): void {}
 
-  write(chunk: string): boolean {
-    if (chunk === '' || this.ended || !this.conn.open) return true;
-    return this.conn.send(chunk);
+  write(chunk: string | Uint8Array): boolean {
+    if (chunk.length === 0 || this.ended || !this.conn.open) return true;
+    // Text frames only (the writer hands format `ws` strings; a Buffer would go out as binary).
+    return this.conn.send(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
   }
 
   end(chunk?: string): unknown {

@@ -15,15 +15,23 @@ export interface ServeProcess {
   stop(ms?: number): Promise<number | null>;
 }
 
-/** Runs `notebook-stream serve --port 0 ARGS` and waits for its URL line (bounded by `timeoutMs`). */
-export function startServeProcess(args: string[] = [], timeoutMs = 15_000): Promise<ServeProcess> {
-  return startUrlProcess(['serve', '--port', '0', ...args], timeoutMs);
+/**
+ * Runs `notebook-stream serve --port 0 ARGS` (or `upstream`, which prints its URL line the same
+ * way) and waits for its URL line (bounded by `timeoutMs`); `env` is added to this process's.
+ */
+export function startServeProcess(
+  args: string[] = [],
+  timeoutMs = 15_000,
+  command: 'serve' | 'upstream' = 'serve',
+  env: Record<string, string> = {},
+): Promise<ServeProcess> {
+  return startUrlProcess([command, '--port', '0', ...args], timeoutMs, env);
 }
 
-/** Runs a CLI command that prints its URL as its first stdout line (serve, monitor) and waits for it. */
-export async function startUrlProcess(args: string[], timeoutMs = 15_000): Promise<ServeProcess> {
+/** Runs a CLI command that prints its URL as its first stdout line (serve, upstream, monitor) and waits for it. */
+export async function startUrlProcess(args: string[], timeoutMs = 15_000, env: Record<string, string> = {}): Promise<ServeProcess> {
   const name = args[0] ?? 'notebook-stream';
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
