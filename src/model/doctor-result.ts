@@ -118,7 +118,7 @@ export interface RunSummary {
   contentEncoding: string;
 }
 
-export type StepId = 'compression' | 'accept' | 'event-size' | 'source-faster' | 'source-slower' | 'direct';
+export type StepId = 'compression' | 'accept' | 'event-size' | 'source-faster' | 'source-slower' | 'direct' | 'browser';
 
 export interface AttributionStep {
   id: StepId;
@@ -131,7 +131,8 @@ export interface AttributionStep {
   /** What the difference (or its absence) says. */
   conclusion: string;
   /** The cause this step points at, when it points at one. */
-  implicates: 'compression' | 'accept' | 'size' | 'timer' | 'path' | 'backend' | null;
+  /** `queueing`, `main-thread`, `browser`: doctor --browser's step (docs/troubleshooting.md). */
+  implicates: 'compression' | 'accept' | 'size' | 'timer' | 'path' | 'backend' | 'queueing' | 'main-thread' | 'browser' | null;
   /** The cause this step rules out (its fix is then not offered). */
   clears?: 'compression' | 'accept' | null;
 }

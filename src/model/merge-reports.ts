@@ -1,3 +1,4 @@
+import type { BrowserFacts } from './browser.js';
 import type { Histogram } from 'hdr-histogram-js';
 import { UsageError } from './errors.js';
 import { field, ft } from './field-text.js';
@@ -237,6 +238,25 @@ export function mergeConfigurations(parts: readonly ReportConfiguration[], optio
     ...(parts.some((p) => p.rounds !== undefined)
       ? { rounds: parts.flatMap((p) => p.rounds ?? []).map((r, i) => ({ ...r, round: i + 1 })) }
       : {}),
+    ...mergeBrowser(parts.map((p) => p.browser)),
+  };
+}
+
+/** bench --browser runs: counts add, queued streams and failures are listed together, the first run's page timelines stay. */
+function mergeBrowser(parts: ReadonlyArray<BrowserFacts | undefined>): { browser?: BrowserFacts } {
+  const bs = parts.filter((b): b is BrowserFacts => b !== undefined);
+  const first = bs[0];
+  if (first === undefined) return {};
+  const same = <K extends keyof BrowserFacts>(k: K) => (bs.every((b) => b[k] === first[k]) ? first[k] : null);
+  return {
+    browser: {
+      ...first,
+      protocol: same('protocol'),
+      overhead_from: same('overhead_from'),
+      requests: bs.reduce((r, b) => ({ measured: r.measured + b.requests.measured, ok: r.ok + b.requests.ok, failed: r.failed + b.requests.failed }), { measured: 0, ok: 0, failed: 0 }),
+      errors: [...new Set(bs.flatMap((b) => b.errors))].slice(0, 5),
+      queued_streams: bs.flatMap((b) => b.queued_streams),
+    },
   };
 }
 

@@ -19,6 +19,14 @@ export const LATENCY_METRICS = [
   'client_loop_delay_ms',
 ] as const;
 
+/**
+ * What the page saw in headless Chromium (bench --browser, docs/metrics.md "Browser metrics"), in ms,
+ * lower is better: first content and gaps on the page's clock, the frame that showed each event,
+ * request start to response headers inside the browser, and page arrival minus wire arrival of the
+ * same event.
+ */
+export const BROWSER_METRICS = ['browser_first_content_ms', 'browser_gap_ms', 'paint_delay_ms', 'queued_ms', 'browser_overhead_ms'] as const;
+
 /** LLM stream latencies. */
 const LLM_LATENCIES = ['ttft_ms', 'ttfo_ms', 'itl_ms', 'itl_per_token_ms', 'tpot_ms'] as const;
 
@@ -33,6 +41,7 @@ export const METRIC_NAMES: readonly string[] = [
   ...['connect_ms', 'headers_ms', 'first_byte_ms', 'first_event_ms', 'first_content_ms', 'total_ms'].map((m) => `service_${m}`),
   ...LLM_LATENCIES,
   ...COUNTS,
+  ...BROWSER_METRICS,
 ];
 
 export const STAT_NAMES = ['p50', 'p90', 'p99', 'p99.9', 'min', 'max', 'mean', 'stdev', 'count'] as const;

@@ -1,3 +1,4 @@
+import type { BrowserFacts } from './browser.js';
 import type { TimelineEntry } from './timeline.js';
 
 /** Bumped on any incompatible change; `merge` refuses reports of another version (exit 2). */
@@ -128,6 +129,8 @@ export interface ReportConfiguration {
    * settings are known (the embedded server, or a URL whose `/healthz` shows them).
    */
   flush_settings?: ReportFlushSettings;
+  /** bench --browser: the page's side of the same workload (its metrics are in `metrics`). */
+  browser?: BrowserFacts;
   /** `compare` only: each round's own statistics, in round order (significance is judged on them). */
   rounds?: RoundSummary[];
 }

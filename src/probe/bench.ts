@@ -1,5 +1,4 @@
-
-import { field } from '../model/field-text.js';
+import { field, ft } from '../model/field-text.js';
 import { buildReport } from '../model/build-report.js';
 import { reportEnvironment } from './machine-facts.js';
 import type { DefinitionTool, Report } from '../model/report.js';
@@ -13,6 +12,8 @@ import { reportTarget } from './request-spec.js';
 import { checkOpenFileLimit } from './open-file-limit.js';
 import { buildOpenAiSpec, type OpenAiOptions } from './openai-request.js';
 import { startServeChild, type ServeChild } from './serve-child.js';
+import { BrowserTwin, browserApiFor, requireChromium, type BrowserOptions } from './browser-twin.js';
+import { UsageError } from '../model/errors.js';
 
 export interface BenchOptions extends RequestFlags {
   /** Target URL; when absent the embedded server is started in a child process. */
@@ -46,6 +47,8 @@ export interface BenchOptions extends RequestFlags {
   heartbeatMs?: number | null;
   /** Every record as it finishes, warmup included, before the summary drops it (the raw trace listens). */
   onRecord?: (record: StreamRecord) => void;
+  /** `--browser`: the same workload in headless Chromium alongside (browser-twin.ts). */
+  browser?: BrowserOptions;
 }
 
 export interface BenchOutcome {
@@ -84,7 +87,13 @@ export function loadPlan(o: BenchOptions): LoadPlan {
  */
 export async function bench(o: BenchOptions, observe?: (runner: LoadRunner) => void, signal?: AbortSignal): Promise<BenchOutcome> {
   const plan = loadPlan(o);
+  let chromium: string | null = null;
+  if (o.browser !== undefined) {
+    if (plan.model === 'open') throw new UsageError(ft`${field('browser')}: the page runs the closed model only (${field('concurrency')} N), not ${field('rate')}`);
+    chromium = requireChromium(o.browser);
+  }
   let server: ServeChild | null = null;
+  let twin: BrowserTwin | null = null;
   let url = o.url;
   if (url === undefined && o.openai === undefined) {
     server = await startServeChild(o.flushPolicy, undefined, o.http2 === true ? ['--http2'] : []);
@@ -104,11 +113,20 @@ export async function bench(o: BenchOptions, observe?: (runner: LoadRunner) => v
       undefined,
       { ...(o.slo !== undefined ? { slo: o.slo } : {}), ...(o.definitions !== undefined ? { definitions: o.definitions } : {}) },
     );
+    if (o.browser !== undefined) {
+      const api = browserApiFor(o.browser, spec, o.header ?? []);
+      twin = await BrowserTwin.launch(chromium, spec, { api, concurrency: plan.concurrency, requests: plan.requests, durationMs: plan.durationMs, warmup: plan.warmup });
+    }
     const onRecord = o.onRecord;
-    const runner = new LoadRunner(spec, plan, onRecord === undefined ? (r) => summary.add(r) : (r) => (onRecord(r), summary.add(r)));
+    const page = twin;
+    const runner = new LoadRunner(spec, plan, (r) => {
+      onRecord?.(r);
+      summary.add(r);
+      page?.wire(r);
+    });
     observe?.(runner);
-    const run = await runner.run(signal);
-    const configuration = summary.finish({
+    const [run] = await Promise.all([runner.run(signal), twin?.run(signal)]);
+    const wire = summary.finish({
       ...run,
       load: {
         model: plan.model,
@@ -123,12 +141,14 @@ export async function bench(o: BenchOptions, observe?: (runner: LoadRunner) => v
         planned_duration_s: plan.durationMs === null ? null : plan.durationMs / 1000,
       },
     });
+    const configuration = twin === null ? wire : twin.finish(wire);
     const report = buildReport('bench', o.args, [configuration], reportEnvironment());
     const nothingMeasured = configuration.requests.ok === 0;
     const kinds = Object.entries(configuration.errors).map(([k, n]) => `${k} ${n}`).join(', ');
     const reason = nothingMeasured ? `nothing measured: all ${configuration.requests.measured} requests to ${spec.url.href} failed (${kinds})` : '';
     return { report, nothingMeasured, reason, interrupted: signal?.aborted === true };
   } finally {
+    await twin?.close();
     await server?.stop();
   }
 }

@@ -1,3 +1,4 @@
+import type { TimelineEntry } from '../model/timeline.js';
 import { byFieldName, field, type FieldNamer } from '../model/field-text.js';
 import type { Classification, CoalescingEvidence, HopBlame, HopResult, SourceAsked, Verdict, VerdictEvidence } from '../model/doctor-result.js';
 /**
@@ -15,13 +16,7 @@ import type { Classification, CoalescingEvidence, HopBlame, HopResult, SourceAsk
  */
 
 /** One timeline entry (docs/metrics.md); `content` is optional here. */
-export interface ArrivalEntry {
-  arrivalUs: number;
-  read: number;
-  bytes: number;
-  event: string;
-  t: number | null;
-  t_src: number | null;
+export interface ArrivalEntry extends Omit<TimelineEntry, 'content'> {
   content?: boolean;
   /** Characters and estimated tokens of the event's text (event-text.ts), when doctor read it. */
   chars?: number;

@@ -19,6 +19,7 @@ import {
 } from './doctor-classifier.js';
 import { eventText, type EventText } from './event-text.js';
 import { FIXES } from './fix-snippets.js';
+import { browserFixes, browserStep, skippedBrowserStep, type DoctorBrowserOptions } from './doctor-browser.js';
 import { recogniseIntermediaries } from './header-rules.js';
 import type { StreamRecord } from '../model/record.js';
 import type { RequestSpec } from './request-spec.js';
@@ -69,6 +70,8 @@ export interface DoctorOptions extends RequestFlags {
   runs: number;
   /** Attribution steps start only while the whole run is under this many seconds. */
   budgetS: number;
+  /** `--browser`: add the page's step (doctor-browser.ts). */
+  browser?: DoctorBrowserOptions;
 }
 
 const ms = (us: number | null) => (us === null ? null : Math.round(us / 100) / 10);
@@ -445,6 +448,12 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
     attribution.push({ id: 'direct', changed: `the backend directly: ${first.url}`, verdict: first.verdict, run: run0, classification: c0, ...conclusion() });
   }
 
+  // issue 27: what the page sees, as its own step (doctor-browser.ts), whatever the wire's verdict.
+  if (o.browser !== undefined) {
+    onProgress?.('attribution: the page in headless Chromium');
+    attribution.push(overBudget() ? skippedBrowserStep(o.budgetS) : await browserStep(spec, verdict, o.browser));
+  }
+
   // A compressed stream that streamed: its compressor is flushed per event (serve --compress, zlib
   // Z_SYNC_FLUSH). Say so, so the encoding is not mistaken for the buffer (issue 28).
   const encoding = runs.find((x) => x.contentEncoding !== '')?.contentEncoding;
@@ -471,7 +480,7 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
     reason: classification.reason,
     elapsedMs: 0,
   };
-  result.fixes = rankFixes(result);
+  result.fixes = [...rankFixes(result), ...browserFixes(attribution)];
   result.elapsedMs = Math.round(performance.now() - t0);
   return result;
 }

@@ -18,6 +18,8 @@ export function renderDoctor(r: DoctorResult): string {
   if (r.hops !== null && r.hops.length > 0) lines.push(renderHops(r));
   lines.push(`verdict: ${colour(r.verdict)}  (${r.agree}/${r.of} runs${r.resolvedBy !== null ? ` said ${r.runsVerdict}` : ''})  ${r.reason}`);
   if (r.resolvedBy !== null) lines.push(`  resolved by the ${r.resolvedBy}`);
+  const page = r.attribution.find((s) => s.id === 'browser' && s.implicates !== null);
+  if (page !== undefined) lines.push(chalk.yellow(`  in the browser: ${page.conclusion}`));
   const co = c.coalescing;
   if (c.rule !== null && co !== null) {
     const rule = { timer: `a timer (~${c.flushIntervalMs} ms)`, size: `a size threshold (~${c.thresholdChars} characters)`, 'timer+size': `a timer (~${c.flushIntervalMs} ms) and a size threshold (~${c.thresholdChars} characters)`, 'timer-or-size': 'a timer or a size threshold (a steady source makes them alike)' }[c.rule];

@@ -41,6 +41,7 @@ export function renderConfiguration(c: ReportConfiguration): string {
   );
   if (c.load !== undefined) lines.push(describeLoad(c));
   if (c.cold_start !== undefined) lines.push(describeColdStart(c.cold_start));
+  if (c.browser !== undefined) lines.push(describeBrowser(c));
   lines.push(table.toString());
   const s = c.scalars;
   lines.push(
@@ -89,6 +90,14 @@ function describeLoad(c: ReportConfiguration): string {
       : `open model, ${l.rate ?? '?'}/s ${l.arrival ?? ''}, at most ${l.max_in_flight ?? '?'} in flight`;
   const runs = l.runs > 1 ? `, ${l.runs} runs merged` : '';
   return `load: ${model}, ${l.connections} connections max (${l.connections_opened} opened, ${l.requests_on_reused_connections} requests reused one)${runs}`;
+}
+
+/** `browser: Chromium 1xx, fetch, h2, 10 ok`: the page's side of a bench --browser run (docs/bench.md). */
+function describeBrowser(c: ReportConfiguration): string {
+  const b = c.browser!;
+  const queued = b.queued_streams.length === 0 ? 'no stream waited for a connection' : `${b.queued_streams.length} waited for a connection`;
+  const overhead = b.overhead_from === 't' ? "browser_overhead_ms from the server's t stamps" : b.overhead_from === 'start' ? 'browser_overhead_ms from each request start' : 'no events paired with the wire';
+  return `browser: Chromium ${b.chromium}, ${b.api}, ${b.protocol ?? 'protocol unknown'}, ${b.requests.ok} of ${b.requests.measured} page streams ok, ${queued}; ${overhead}`;
 }
 
 /** Every configuration of a report, one table each. */

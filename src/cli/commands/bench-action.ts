@@ -5,6 +5,7 @@ import { traceLines } from '../../report/trace-lines.js';
 import { bench } from '../../probe/bench.js';
 import { failureHints } from '../failure-hints.js';
 import { openAiOptionsFrom } from '../openai-options.js';
+import { browserOptionsFrom } from '../browser-options.js';
 import { attachPhaseLines, attachProgressLine } from '../progress-line.js';
 import { renderTable } from '../../report/render-table.js';
 import { reportErrors } from '../../report/validate-report.js';
@@ -33,7 +34,8 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
   if (flags.trace !== undefined) await ensureWritable(flags.trace, '--trace');
   const trace: WriteStream | null = flags.trace !== undefined ? createWriteStream(flags.trace) : null;
   const openai = openAiOptionsFrom(url, flags);
-  const { openai: _openaiBaseUrl, slo: _sloText, trace: _traceFile, heartbeatMs, ...benchFlags } = flags;
+  const { openai: _openaiBaseUrl, slo: _sloText, trace: _traceFile, heartbeatMs, browser: _browser, browserApi: _api, browserPath: _path, ...benchFlags } = flags;
+  const browser = browserOptionsFrom(flags);
   // Progress only on a terminal and not --quiet (docs/cli.md): the runner emits, the line listens.
   const progress = flags.quiet !== true && process.stderr.isTTY === true;
   // First Ctrl-C: stop after aborting the request in flight, and still report what was measured.
@@ -52,6 +54,7 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
         ...benchFlags,
         ...(url !== undefined ? { url } : {}),
         ...(openai !== undefined ? { openai } : {}),
+        ...(browser !== undefined ? { browser } : {}),
         requests: flags.duration !== undefined ? null : flags.requests,
         durationMs: flags.duration ?? null,
         rate: flags.rate ?? null,

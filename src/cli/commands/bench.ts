@@ -11,9 +11,10 @@ import { parseDuration } from '../duration.js';
 import { redactArgs } from '../redact-args.js';
 import { addRequestOptions } from './request-options.js';
 import type { RequestFlags } from '../../probe/build-request-spec.js';
+import type { BrowserFlags } from '../browser-options.js';
 
 /** Flags as commander hands them to the action. */
-interface BenchFlags extends OpenAiFlags, RequestFlags {
+interface BenchFlags extends OpenAiFlags, RequestFlags, BrowserFlags {
   requests: number;
   warmup: number;
   concurrency: number;
@@ -72,6 +73,9 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--heartbeat-ms <ms>', "the source's heartbeat interval: a longer silence (×1.5) with no heartbeat is heartbeat_missing", intIn(1, 3_600_000))
     .addOption(new Option('--definitions <tool>', "also compute the LLM figures under this tool's names and formulas").choices([...DEFINITION_TOOLS]))
     .option('--trace <file>', 'write every event of every request as JSON lines (request id, arrival µs, bytes, kind, tokens, stamps)')
+    .option('--browser', 'also run the same workload in headless Chromium (system Chromium, via playwright-core): what the page sees')
+    .addOption(new Option('--browser-api <api>', 'with --browser: how the page reads the stream (fetch can POST; eventsource needs GET)').choices(['fetch', 'eventsource']))
+    .option('--browser-path <file>', 'with --browser: the Chromium executable (default: chromium on PATH, else /usr/bin/chromium)')
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -84,7 +88,9 @@ export function registerBench(program: Command, ctx: CliContext): void {
         "  $ notebook-stream bench https://api.example.com/v1/chat/completions -H 'Authorization: Bearer …' --body-file req.json\n" +
         "  $ notebook-stream bench --openai http://127.0.0.1:18700/v1 --model 'synthetic?ttft_ms=200&tps=50' -n 10\n" +
         "  $ notebook-stream bench --openai http://127.0.0.1:18700/v1 --model 'synthetic?reasoning=6&tokens_per_chunk=3' \\\n" +
-        "      --slo 'ttft_ms<500,itl_ms.p99<80' --definitions vllm --trace run.jsonl --strict-streams",
+        "      --slo 'ttft_ms<500,itl_ms.p99<80' --definitions vllm --trace run.jsonl --strict-streams\n" +
+        '  $ notebook-stream bench --browser -n 10                    # the page in headless Chromium next to the wire\n' +
+        '  $ notebook-stream bench --browser -c 8 -n 8 --warmup 0     # over HTTP/1.1 two page streams wait for a connection',
     )
     .action(async (url: string | undefined, flags: BenchFlags, command: Command) => {
       if ((url !== undefined || flags.openai !== undefined) && command.getOptionValueSource('flushPolicy') === 'cli') {
@@ -98,6 +104,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
       if (flags.rate === undefined && (given('arrival') || flags.maxInFlight !== undefined)) {
         throw new UsageError(`${given('arrival') ? '--arrival' : '--max-in-flight'}: only with --rate (the open model)`);
       }
+      if (flags.browser === true && flags.openai !== undefined) throw new UsageError('--browser and --openai: the page probe runs against a stream URL, not the OpenAI client');
       // Messages the records keep name options as this command's flags.
       flags.names = flagNamer(command);
       // Lazy: --help and --version never load undici.

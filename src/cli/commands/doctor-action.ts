@@ -1,3 +1,4 @@
+import { browserOptionsFrom } from '../browser-options.js';
 import { ExitCode, UsageError } from '../../model/errors.js';
 import { doctor, type Hop } from '../../probe/doctor.js';
 import { renderDoctor, serializeDoctor } from '../../report/render-doctor.js';
@@ -25,8 +26,13 @@ export async function runDoctorCommand(urlArg: string | undefined, flags: Doctor
   const hops = flags.hop === undefined ? undefined : parseHops(flags.hop);
   const url = hops === undefined ? urlArg! : hops.at(-1)!.url;
   const progress = flags.quiet !== true && process.stderr.isTTY === true;
+  const { browser: _browser, browserApi: _api, browserPath: _path, browserStreams, ...rest } = flags;
+  const pageOptions = browserOptionsFrom(flags);
+  const browser = pageOptions === undefined ? undefined : { ...pageOptions, streams: browserStreams };
+  // A missing Chromium exits 3 before anything is measured.
+  if (browser !== undefined) (await import('../../probe/browser-twin.js')).requireChromium(browser);
   const result = await doctor(
-    { ...flags, url, ...(flags.direct !== undefined ? { direct: flags.direct } : {}), ...(hops !== undefined ? { hops } : {}) },
+    { ...rest, url, ...(flags.direct !== undefined ? { direct: flags.direct } : {}), ...(hops !== undefined ? { hops } : {}), ...(browser !== undefined ? { browser } : {}) },
     progress ? (line) => process.stderr.write(`${line}\n`) : undefined,
   );
   process.stdout.write(flags.json === true ? serializeDoctor(result) : renderDoctor(result));

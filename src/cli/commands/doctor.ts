@@ -1,11 +1,12 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { UsageError } from '../../model/errors.js';
 import type { CliContext } from '../context.js';
 import { flagNamer } from '../flag-names.js';
+import type { BrowserFlags } from '../browser-options.js';
 import { collect, intIn } from '../options.js';
 import { addRequestOptions, type RequestFlagValues } from './request-options.js';
 
-export interface DoctorFlags extends RequestFlagValues {
+export interface DoctorFlags extends RequestFlagValues, BrowserFlags {
   direct?: string;
   hop?: string[];
   runs: number;
@@ -16,6 +17,7 @@ export interface DoctorFlags extends RequestFlagValues {
   jupyterUrl?: string;
   jupyterToken?: string;
   jupyterSamples: number;
+  browserStreams: number;
 }
 
 export function registerDoctor(program: Command, ctx: CliContext): void {
@@ -46,7 +48,11 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
     .option('-q, --quiet', 'no progress on stderr')
     .option('--jupyter-url <url>', 'check this Jupyter Server instead of a stream (exit 1 when a cause is found)')
     .option('--jupyter-token <token>', 'its token (else JUPYTER_TOKEN)')
-    .option('--jupyter-samples <n>', 'back-to-back cells to time', intIn(3, 500), 20);
+    .option('--jupyter-samples <n>', 'back-to-back cells to time', intIn(3, 500), 20)
+    .option('--browser', 'add a step: the same request read by a page in headless Chromium (queueing? the main thread?)')
+    .addOption(new Option('--browser-api <api>', 'with --browser: how the page reads the stream (fetch can POST; eventsource needs GET)').choices(['fetch', 'eventsource']))
+    .option('--browser-path <file>', 'with --browser: the Chromium executable (default: chromium on PATH, else /usr/bin/chromium)')
+    .option('--browser-streams <n>', 'with --browser: streams the page opens at once (over HTTP/1.1 the 7th waits)', intIn(1, 64), 8);
   addRequestOptions(cmd, 60)
     .addHelpText(
       'after',
@@ -55,6 +61,7 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
         '  $ notebook-stream doctor --hop origin=http://127.0.0.1:18600/send_operation --hop nginx=http://127.0.0.1:8080/send_operation --hop public=https://notebooks.example.com/send_operation\n' +
         '  $ notebook-stream doctor ws://127.0.0.1:18600/ws           # serve\'s WebSocket endpoint (GET /ws)\n' +
         "  $ notebook-stream doctor https://api.example.com/v1/chat/completions -H 'Authorization: Bearer …' --body-file req.json --json\n" +
+        '  $ notebook-stream doctor http://127.0.0.1:18600/send_operation --browser --runs 1\n' +
         '  $ JUPYTER_TOKEN=… notebook-stream doctor --jupyter-url http://127.0.0.1:8888/',
     )
     .action(async (url: string | undefined, flags: DoctorFlags, command: Command) => {
