@@ -8,6 +8,7 @@ import { compareLabels } from '../src/report/compare-labels.js';
 import { COMPARE_ROWS, type SettingKey } from '../src/report/compare-model.js';
 import { compareMarkdown } from '../src/report/markdown.js';
 import type { Report } from '../src/model/report.js';
+import { isMsMetric } from '../src/model/metric-catalog.js';
 import { reportErrors } from '../src/report/validate-report.js';
 import { cliRun, tableCells } from './helpers/cli-run.js';
 import { handConfig, handReport, stats } from './helpers/hand-report.js';
@@ -45,7 +46,7 @@ function assertTableMatchesReport(rows: string[][], report: Report): void {
     }
     for (const r of COMPARE_ROWS) {
       const value = r.stat === null ? (c.scalars[r.metric] ?? null) : c.metrics[r.metric]!.count === 0 ? null : c.metrics[r.metric]![r.stat];
-      const unit = r.stat === null ? 'ms' : c.metrics[r.metric]!.unit;
+      const unit = r.stat === null ? (isMsMetric(r.metric) ? 'ms' : 'count') : c.metrics[r.metric]!.unit;
       // A value whose rounds spread widely is marked `~` (noisy) after it.
       assert.equal(cell(rows, EN.rows[r.key]!, c.name).replace(/ ~$/, ''), formatValue(value, unit), `${r.key} of ${c.name}`);
     }

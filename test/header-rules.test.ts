@@ -95,9 +95,16 @@ test('warnings and notes: charset, no-transform, no-store, Pragma/Expires, Conte
   assert.ok(failingFindings(checkHeaderRules(noTransform), true).some((f) => f.id === 'cache-control-no-transform'));
   const pragma = get(obs({ headers: [...obs().headers, ['pragma', 'no-cache'], ['expires', '0']] }), 'pragma-expires');
   assert.equal(pragma.outcome, 'note');
-  const gz = get(obs({ headers: [...obs().headers, ['content-encoding', 'gzip']] }), 'content-encoding');
+  // Content-Encoding is judged by what arrived: all at the end is a compressor holding the stream ...
+  const gz = get(obs({ headers: [...obs().headers, ['content-encoding', 'gzip']], eventMs: [1000, 1000, 1000, 1000] }), 'content-encoding');
   assert.equal(gz.outcome, 'fail');
   assert.equal(gz.fix?.id, 'gzip-off');
+  // ... one arrival per event is a compressor flushed per event: information, not an error (issue 28).
+  const flushed = get(obs({ headers: [...obs().headers, ['content-encoding', 'br']] }), 'content-encoding');
+  assert.deepEqual([flushed.severity, flushed.outcome], ['info', 'note']);
+  assert.match(flushed.seen, /flushed per event \(4 events in 4 arrivals\)/);
+  // too few events to tell: still the warning
+  assert.equal(get(obs({ headers: [...obs().headers, ['content-encoding', 'gzip']], eventMs: [25, 1000] }), 'content-encoding').outcome, 'fail');
   assert.equal(get(obs({ headers: [['content-type', 'text/event-stream'], ['connection', 'close']] }), 'connection-close').outcome, 'fail');
 });
 

@@ -10,6 +10,7 @@ import { renderFieldText, type FieldNamer, type FieldText } from '../model/field
 const FIELD_ALIASES: Readonly<Record<string, string>> = {
   labels: 'label',
   allowedHosts: 'allowedHost',
+  corsOrigins: 'corsOrigin',
   serveArgs: 'serveArg',
   headers: 'header',
   thresholds: 'threshold',

@@ -129,6 +129,40 @@ function streamingLocation(c: Checked, indent: string): string {
   );
 }
 
+/** serve's GET /ws beside the stream path: `/send_operation` → `/ws`, `/api/send_operation` → `/api/ws`. */
+export function wsPathOf(path: string): string {
+  return `${path.slice(0, path.lastIndexOf('/') + 1)}ws`;
+}
+
+/**
+ * The WebSocket endpoint (docs/protocol.md, "WebSocket"): nginx proxies an upgrade only when told
+ * to pass Upgrade and Connection on (nginx.org/en/docs/http/websocket.html); after the 101 it is a
+ * tunnel, so neither buffering nor gzip touches the frames. serve pings every heartbeat, which is
+ * what keeps proxy_read_timeout from closing a quiet socket.
+ */
+function wsLocation(c: Checked, indent: string): string {
+  const i = `${indent}    `;
+  const idle =
+    c.heartbeatS > 0
+      ? `longer than serve's ping period (${c.heartbeatS} s): a socket without operations stays open`
+      : 'pings are off: allow long silent cells before nginx closes the socket';
+  return (
+    `${indent}# WebSocket (GET ${wsPathOf(c.path)}): the same operations, one message per event, several on one socket.
+` +
+    `${indent}location = ${wsPathOf(c.path)} {
+` +
+    d(i, 'notebook-stream serve', `proxy_pass http://${c.upstream}`) +
+    d(i, 'the upgrade needs HTTP/1.1 to serve (RFC 6455 §4.1)', 'proxy_http_version 1.1') +
+    d(i, 'hop-by-hop headers are not forwarded by default: pass the client\'s Upgrade on', 'proxy_set_header Upgrade $http_upgrade') +
+    d(i, 'and ask serve to switch protocols', 'proxy_set_header Connection "upgrade"') +
+    d(i, idle, `proxy_read_timeout ${c.readTimeoutS}s`) +
+    d(i, 'the same bound for a client that stops reading', `proxy_send_timeout ${c.readTimeoutS}s`) +
+    forwardingHeaders(i) +
+    `${indent}}
+`
+  );
+}
+
 function otherLocations(c: Checked, indent: string): string {
   const i = `${indent}    `;
   return (
@@ -160,7 +194,7 @@ export function nginxConfig(options: NginxConfigOptions): string {
     (options.locationOnly
       ? '# Paste inside an existing server { } block, then: nginx -t && systemctl reload nginx\n'
       : '# Goes inside http { } (e.g. /etc/nginx/conf.d/notebook-stream.conf), then: nginx -t && systemctl reload nginx\n');
-  if (options.locationOnly) return head + streamingLocation(c, '');
+  if (options.locationOnly) return head + streamingLocation(c, '') + '\n' + wsLocation(c, '');
   const i = '    ';
   let server = `${head}server {\n` + d(i, 'plain HTTP', `listen ${c.listen}`);
   if (c.tls !== null) {
@@ -170,6 +204,6 @@ export function nginxConfig(options: NginxConfigOptions): string {
       d(i, 'its private key', `ssl_certificate_key ${c.tls.key}`);
   }
   server += d(i, 'the names this server answers for (_ = any)', `server_name ${c.serverNames.join(' ')}`);
-  server += '\n' + streamingLocation(c, i) + '\n' + otherLocations(c, i) + '}\n';
+  server += '\n' + streamingLocation(c, i) + '\n' + wsLocation(c, i) + '\n' + otherLocations(c, i) + '}\n';
   return server;
 }

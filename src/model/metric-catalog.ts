@@ -59,6 +59,7 @@ export const SCALAR_NAMES: readonly string[] = [
   'goodput_per_s',
   'client_cpu_pct',
   'server_cpu_ms_per_stream',
+  'wire_bytes_per_event',
 ];
 
 /** The contract's error kinds: one list, kept with the record type that carries them. */

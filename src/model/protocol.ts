@@ -62,6 +62,7 @@ export const ERROR_STATUS = {
   NBS_UNKNOWN_FIXTURE: 400,
   NBS_UNAUTHORIZED: 401,
   NBS_HOST_NOT_ALLOWED: 403,
+  NBS_ORIGIN_NOT_ALLOWED: 403,
   NBS_TOO_MANY_STREAMS: 503,
   NBS_TOO_MANY_KERNELS: 503,
   NBS_SHUTTING_DOWN: 503,
@@ -84,6 +85,10 @@ export type NbsErrorCode = keyof typeof ERROR_STATUS;
 export interface ErrorBody {
   error: { code: NbsErrorCode; message: string };
 }
+
+/** `serve --compress`: which Content-Encoding a stream may get (docs/protocol.md, "Compression"). */
+export const COMPRESS_MODES = ['off', 'gzip', 'br', 'auto'] as const;
+export type CompressMode = (typeof COMPRESS_MODES)[number];
 
 /** `Content-Type` of the two stream formats. */
 export const SSE_CONTENT_TYPE = 'text/event-stream; charset=utf-8';

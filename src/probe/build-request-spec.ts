@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { UsageError } from '../model/errors.js';
 import { byFieldName, field, ft, type FieldNamer } from '../model/field-text.js';
 import type { FormatOption } from './body-format.js';
-import { defaultHeaders, GUIDE_PING_BODY, type RequestSpec } from './request-spec.js';
+import { defaultHeaders, GUIDE_PING_BODY, isWebSocketUrl, type RequestSpec } from './request-spec.js';
 import { DEFAULT_SERVER_TIME, parseServerTime } from './server-time.js';
 
 /** The request flags of `bench` as commander parsed them. */
@@ -35,8 +35,8 @@ function parseUrl(value: string): URL {
   } catch {
     throw new UsageError(`URL: '${value}' is not an absolute URL (e.g. http://127.0.0.1:18600/send_operation)`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`URL: only http: and https: are supported, got '${url.protocol}'`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:' && url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    throw new UsageError(`URL: only http:, https:, ws: and wss: are supported, got '${url.protocol}'`);
   }
   return url;
 }
@@ -58,7 +58,12 @@ export async function buildRequestSpec(rawUrl: string, f: RequestFlags): Promise
       throw new UsageError(ft`${field('bodyFile')}: cannot read '${f.bodyFile}': ${(err as Error).message}`, { code: 'NBS_USAGE_FILE' });
     }
   }
-  if (body === null && url.pathname.endsWith('/send_operation')) body = GUIDE_PING_BODY;
+  const ws = isWebSocketUrl(url);
+  // serve's GET /ws takes the same envelope as a message (docs/protocol.md, "WebSocket").
+  if (body === null && (url.pathname.endsWith('/send_operation') || ws)) body = GUIDE_PING_BODY;
+  if (ws && (f.http2 === true || f.method !== undefined)) {
+    throw new UsageError(ft`${f.http2 === true ? field('http2') : field('method', 'both')} does not apply to a ${url.protocol}// URL: the WebSocket handshake is an HTTP/1.1 GET`, { code: 'NBS_USAGE_CONFLICT' });
+  }
 
   const headers = defaultHeaders(f.format);
   if (f.identity === true) headers['accept-encoding'] = 'identity';
@@ -76,9 +81,9 @@ export async function buildRequestSpec(rawUrl: string, f: RequestFlags): Promise
     headers[name] = value;
   }
 
-  const method = (f.method ?? (body !== null ? 'POST' : 'GET')).toUpperCase();
+  const method = ws ? 'GET' : (f.method ?? (body !== null ? 'POST' : 'GET')).toUpperCase();
   if (!/^[A-Z]+$/.test(method)) throw new UsageError(ft`${field('method', 'both')}: '${f.method}' is not an HTTP method`, { code: 'NBS_USAGE_BAD_VALUE' });
-  if ((method === 'GET' || method === 'HEAD') && body !== null) {
+  if (!ws && (method === 'GET' || method === 'HEAD') && body !== null) {
     throw new UsageError(ft`${field('method', 'short')} ${method}: a ${method} request cannot carry ${field('body')}/${field('bodyFile')}`, { code: 'NBS_USAGE_CONFLICT' });
   }
   let ca: Buffer | null = null;
@@ -106,6 +111,8 @@ export async function buildRequestSpec(rawUrl: string, f: RequestFlags): Promise
     idleTimeoutMs: f.idleTimeoutMs,
     requestTimeoutMs: f.requestTimeoutS * 1000,
     names: f.names ?? byFieldName,
+    // A browser offers permessage-deflate on every WebSocket, as it sends Accept-Encoding: so do we.
+    ...(ws ? { wsDeflate: headers['accept-encoding'] !== 'identity' } : {}),
   };
 }
 

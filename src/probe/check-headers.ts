@@ -2,7 +2,8 @@ import { buildRequestSpec, type RequestFlags } from './build-request-spec.js';
 import { checkHeaderRules, failingFindings, type HeaderObservation } from './header-rules.js';
 import { captureResponse } from './response-capture.js';
 import type { StreamRecord } from '../model/record.js';
-import type { RequestSpec } from './request-spec.js';
+import { isWebSocketUrl, type RequestSpec } from './request-spec.js';
+import { UsageError } from '../model/errors.js';
 import { StreamClient } from './stream-client.js';
 import type { CheckHeadersResult, Finding } from '../model/header-findings.js';
 
@@ -51,6 +52,9 @@ export async function observe(spec: RequestSpec, idleWindowS: number): Promise<{
 /** `notebook-stream check-headers URL`: one streaming request (and one to --direct), then the rules. Prints nothing. */
 export async function checkHeaders(o: CheckHeadersOptions): Promise<CheckHeadersResult> {
   const spec = await buildRequestSpec(o.url, o);
+  if (isWebSocketUrl(spec.url)) {
+    throw new UsageError(`check-headers judges the headers of an HTTP stream; ${spec.url.protocol}// has none after the handshake: measure it with bench or doctor, or check the SSE endpoint (…/send_operation)`);
+  }
   const directSpec = o.direct === undefined ? null : await buildRequestSpec(o.direct, o);
   const { observation, record } = await observe(spec, o.idleWindowS);
   if (directSpec !== null) observation.direct = (await observe(directSpec, o.idleWindowS)).observation;

@@ -3,14 +3,14 @@ import { buildReport } from '../model/build-report.js';
 import { reportEnvironment } from './machine-facts.js';
 import type { ReportConfiguration, ReportFlushSettings, RoundSummary } from '../model/report.js';
 import type { CompareOptions, CompareOutcome, CompareProgress } from './compare-options.js';
-import type { LoopDelaySampler } from './loop-delay-sampler.js';
+import { LoopDelaySampler } from './loop-delay-sampler.js';
 import { newHistogram } from '../model/metric-histogram.js';
 import type { StreamRecord } from '../model/record.js';
 import { reportTarget, type RequestSpec } from './request-spec.js';
 import type { ServeChild } from './serve-child.js';
 import type { ComparePages } from './compare-browser.js';
 import { idleCpuMsPerS, readServerCpuS, scrapeCostMs } from './server-cpu.js';
-import type { StreamClient } from './stream-client.js';
+import type { SequentialClient } from './open-stream-client.js';
 import { summarizeRun } from './summarize-run.js';
 
 /**
@@ -25,7 +25,7 @@ export interface Target {
   settings: ReportFlushSettings | null;
   embeddedPolicy: string | null;
   metricsUrl: string | null;
-  clients: StreamClient[];
+  clients: SequentialClient[];
   records: StreamRecord[];
   rounds: RoundSummary[];
   nextIndex: number;
@@ -35,6 +35,23 @@ export interface Target {
   serverCpuStreams: number;
   sampler: LoopDelaySampler;
   startedAt: Date | null;
+}
+
+/** A column before anything was measured. */
+export function newTarget(t: Pick<Target, 'name' | 'spec' | 'settings' | 'embeddedPolicy' | 'metricsUrl'>): Target {
+  return {
+    ...t,
+    clients: [],
+    records: [],
+    rounds: [],
+    nextIndex: 0,
+    wallMs: 0,
+    clientCpuUs: 0,
+    serverCpuMs: 0,
+    serverCpuStreams: 0,
+    sampler: new LoopDelaySampler(),
+    startedAt: null,
+  };
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -65,6 +82,7 @@ function roundSummary(round: number, t: Target, records: StreamRecord[], cpuMsPe
     metrics[name] = { p50: m.p50, p99: m.p99, count: m.count };
   }
   const scalars: Record<string, number> = { error_rate: c.scalars['error_rate'] ?? 0 };
+  if (c.scalars['wire_bytes_per_event'] !== undefined) scalars['wire_bytes_per_event'] = c.scalars['wire_bytes_per_event'];
   if (cpuMsPerStream !== null) scalars['server_cpu_ms_per_stream'] = round3(cpuMsPerStream);
   return { round, requests: { measured: c.requests.measured, ok: c.requests.ok, failed: c.requests.failed }, metrics, scalars };
 }

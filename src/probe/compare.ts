@@ -4,14 +4,13 @@ import { flushSettings, isFlushPolicyName } from '../model/flush-presets.js';
 import type { Report, ReportFlushSettings } from '../model/report.js';
 import { buildRequestSpec } from './build-request-spec.js';
 import { ComparePages } from './compare-browser.js';
-import { runRounds, type Target } from './compare-rounds.js';
+import { newTarget, runRounds, type Target } from './compare-rounds.js';
 import { compareSource, type SourceSetup, workloadBody } from './compare-workload.js';
 import type { CompareOptions, CompareOutcome, CompareProgress } from './compare-options.js';
-import { LoopDelaySampler } from './loop-delay-sampler.js';
-import type { RequestSpec } from './request-spec.js';
+import { httpUrl, type RequestSpec } from './request-spec.js';
 import { startServeChild, type ServeChild } from './serve-child.js';
 import { readServerCpuS } from './server-cpu.js';
-import { StreamClient } from './stream-client.js';
+import { openStreamClient } from './open-stream-client.js';
 
 /** The request header that picks the policy on a server started with `--allow-policy-override`. */
 export const POLICY_HEADER = 'x-nbs-flush-policy';
@@ -35,7 +34,7 @@ export function reportSettings(name: string): ReportFlushSettings | null {
 /** `/healthz` of a notebook-stream server shows its settings; other servers have none to show. */
 async function settingsFromHealthz(url: URL, headers: Record<string, string>): Promise<ReportFlushSettings | null> {
   try {
-    const res = await fetch(new URL('/healthz', url), { headers, signal: AbortSignal.timeout(3000) });
+    const res = await fetch(httpUrl('/healthz', url), { headers, signal: AbortSignal.timeout(3000) });
     if (!res.ok) return null;
     const body = (await res.json()) as { settings?: Record<string, unknown> };
     const s = body.settings;
@@ -96,18 +95,6 @@ export async function compare(o: CompareOptions, onProgress?: (p: CompareProgres
   let setup: SourceSetup | null = null;
   let pages: ComparePages | null = null;
   const targets: Target[] = [];
-  const blank = (): Omit<Target, 'name' | 'spec' | 'settings' | 'embeddedPolicy' | 'metricsUrl'> => ({
-    clients: [],
-    records: [],
-    rounds: [],
-    nextIndex: 0,
-    wallMs: 0,
-    clientCpuUs: 0,
-    serverCpuMs: 0,
-    serverCpuStreams: 0,
-    sampler: new LoopDelaySampler(),
-    startedAt: null,
-  });
   try {
     if (o.urls.length === 0) {
       setup = (await source.prepare?.(o.workload, o.env ?? {})) ?? null;
@@ -117,23 +104,23 @@ export async function compare(o: CompareOptions, onProgress?: (p: CompareProgres
       for (const [i, policy] of o.flushPolicies.entries()) {
         const spec = await buildRequestSpec(url, { ...o, body });
         spec.headers[POLICY_HEADER] = policy;
-        targets.push({ ...blank(), name: names[i]!, spec, settings: reportSettings(policy), embeddedPolicy: policy, metricsUrl: `${server.url.replace(/\/$/, '')}/metrics` });
+        targets.push(newTarget({ name: names[i]!, spec, settings: reportSettings(policy), embeddedPolicy: policy, metricsUrl: `${server.url.replace(/\/$/, '')}/metrics` }));
       }
     } else {
       const names = uniqueNames(o.urls.map((u, i) => o.labels[i] ?? u));
       for (const [i, url] of o.urls.entries()) {
-        const wantsWorkload = o.body === undefined && o.bodyFile === undefined && /\/send_operation$/.test(new URL(url, 'http://x').pathname);
+        const wantsWorkload = o.body === undefined && o.bodyFile === undefined && /\/(send_operation|ws)$/.test(new URL(url, 'http://x').pathname);
         const spec = await buildRequestSpec(url, wantsWorkload ? { ...o, body } : o);
         const auth = spec.headers['authorization'] === undefined ? {} : { authorization: spec.headers['authorization'] };
-        const metricsUrl = new URL('/metrics', spec.url).href;
+        const metricsUrl = httpUrl('/metrics', spec.url).href;
         const readable = (await readServerCpuS(metricsUrl, auth)) !== null;
-        targets.push({ ...blank(), name: names[i]!, spec, settings: await settingsFromHealthz(spec.url, auth), embeddedPolicy: null, metricsUrl: readable ? metricsUrl : null });
+        targets.push(newTarget({ name: names[i]!, spec, settings: await settingsFromHealthz(spec.url, auth), embeddedPolicy: null, metricsUrl: readable ? metricsUrl : null }));
       }
     }
     for (const t of targets) {
       // One notebook per connection: the execute source runs a notebook's cells one after another,
       // so concurrent streams need notebooks of their own (the other sources ignore the id).
-      t.clients = Array.from({ length: Math.min(o.concurrency, o.requests) }, (_, k) => new StreamClient(k === 0 ? t.spec : withNotebook(t.spec, k)));
+      t.clients = Array.from({ length: Math.min(o.concurrency, o.requests) }, (_, k) => openStreamClient(k === 0 ? t.spec : withNotebook(t.spec, k)));
     }
     if (o.browser !== undefined) pages = await ComparePages.launch(o.browser);
     return await runRounds(o, targets, server, onProgress, signal, pages);

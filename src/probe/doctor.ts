@@ -24,7 +24,7 @@ import { recogniseIntermediaries } from './header-rules.js';
 import type { StreamRecord } from '../model/record.js';
 import type { RequestSpec } from './request-spec.js';
 import { captureResponse, headerOf } from './response-capture.js';
-import { StreamClient } from './stream-client.js';
+import { openStreamClient, type SequentialClient } from './open-stream-client.js';
 import type {
   AttributionStep,
   Classification,
@@ -105,9 +105,9 @@ interface Target {
 }
 
 /** A client that keeps each event's text for the coalescing evidence. */
-function textClient(spec: RequestSpec): { client: StreamClient; take: () => EventText[] } {
+function textClient(spec: RequestSpec): { client: SequentialClient; take: () => EventText[] } {
   let texts: EventText[] = [];
-  const client = new StreamClient(spec, (type, data) => texts.push(eventText(type, data)));
+  const client = openStreamClient(spec, (type, data) => texts.push(eventText(type, data)));
   return {
     client,
     take: () => {
@@ -237,7 +237,7 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
   const hops = hopList(o);
   const targetUrl = hops === null ? o.url : hops.at(-1)!.url;
   // An unparsable URL is left to buildRequestSpec, whose message names it (exit 2).
-  const ownPing = (u: string) => o.body === undefined && o.bodyFile === undefined && URL.canParse(u) && new URL(u).pathname.endsWith('/send_operation');
+  const ownPing = (u: string) => o.body === undefined && o.bodyFile === undefined && URL.canParse(u) && /\/(send_operation|ws)$/.test(new URL(u).pathname);
   const targetOf = async (name: string, url: string): Promise<Target> => {
     const f: RequestFlags = ownPing(url) ? { ...flags, body: JSON.stringify(DOCTOR_PING) } : { ...flags };
     // Along a chain, --http2 offers h2 where TLS can negotiate it (ALPN); a plain-http hop (a backend
@@ -454,6 +454,12 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
     attribution.push(overBudget() ? skippedBrowserStep(o.budgetS) : await browserStep(spec, verdict, o.browser));
   }
 
+  // A compressed stream that streamed: its compressor is flushed per event (serve --compress, zlib
+  // Z_SYNC_FLUSH). Say so, so the encoding is not mistaken for the buffer (issue 28).
+  const encoding = runs.find((x) => x.contentEncoding !== '')?.contentEncoding;
+  if (verdict === 'STREAMING' && encoding !== undefined) {
+    classification = { ...classification, reason: `${classification.reason}; compressed (${encoding}) and flushed per event: the compressor held nothing` };
+  }
   const result: DoctorResult = {
     url: spec.url.href,
     direct,

@@ -1,4 +1,5 @@
 import type { DoneStats } from '../model/protocol.js';
+import type { StreamRecord } from '../model/record.js';
 import { isLlmDone, isOpenAiChunk, isStreamError, usageOutputTokens } from './openai-chunk.js';
 import { readStamp, type ServerTimeSpec } from './server-time.js';
 import type { EventKind } from '../model/timeline.js';
@@ -148,4 +149,22 @@ function doneStats(v: unknown): DoneStats | null {
     writes: num(s['writes']),
     server_first_chunk_ms: typeof first === 'number' && Number.isFinite(first) ? first : null,
   };
+}
+
+/** Adds one event, arrived with read `read` at `arrivalUs`, to a record: the HTTP and WebSocket clients' one rule. */
+export function recordEvent(r: StreamRecord, f: EventFacts, read: number, arrivalUs: number, bytes: number): void {
+  r.events++;
+  if (r.firstEventUs === null) r.firstEventUs = arrivalUs;
+  if (f.content) {
+    // Batching is about payload: the final `done` riding on the last token's read is no lump
+    // (issue 32: guide-before showed "50 % of reads carried more than one event" from it alone).
+    r.eventsPerRead[read] = (r.eventsPerRead[read] ?? 0) + 1;
+    r.contentEvents++;
+    if (r.firstContentUs === null) r.firstContentUs = arrivalUs;
+  }
+  if (f.stats !== null) r.serverStats = f.stats;
+  if (f.llm === true) r.llm = true;
+  const usage = f.outputTokens ?? null;
+  if (usage !== null) r.outputTokens = usage;
+  r.timeline.push(arrivalUs, read, bytes, f.name, f.t, f.tSrc, f.content, f.kind, usage ?? NaN);
 }

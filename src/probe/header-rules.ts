@@ -90,6 +90,20 @@ export function isH2ProtocolReset(error: { kind: string; message: string } | nul
   return /PROTOCOL_ERROR|error code 1\b|code 1\)|RST_STREAM.*\b1\b/i.test(error.message);
 }
 
+/** Distinct arrival times (to 0.1 ms): events that came in one read share one. */
+function distinctArrivals(eventMs: readonly number[]): number {
+  return new Set(eventMs.map((ms) => Math.round(ms * 10))).size;
+}
+
+/**
+ * A compressed stream that streamed: at least 3 events, arriving at least 2 at a time on average
+ * (one merged pair per read is what a loaded machine does to a per-event stream). A compressor
+ * that waits for its block delivers many events per arrival, or all of them at the end.
+ */
+export function streamedPerEvent(events: number, arrivals: number): boolean {
+  return events >= 3 && arrivals * 2 >= events;
+}
+
 /** Every rule, in the order the table shows them. */
 export function checkHeaderRules(o: HeaderObservation, names: FieldNamer = byFieldName): Finding[] {
   const direct = names(field('direct'));
@@ -201,10 +215,19 @@ export function checkHeaderRules(o: HeaderObservation, names: FieldNamer = byFie
   }
 
   const ce = h('content-encoding');
+  const arrivals = distinctArrivals(o.eventMs);
   out.push(
     ce === null || ce.trim().toLowerCase() === 'identity'
       ? finding('content-encoding', 'warn', 'pass', 'no Content-Encoding', 'an uncompressed stream cannot be held by a compressor')
-      : finding(
+      : streamedPerEvent(o.eventMs.length, arrivals)
+        ? finding(
+            'content-encoding',
+            'info',
+            'note',
+            `Content-Encoding: ${ce}, flushed per event (${o.eventMs.length} events in ${arrivals} arrivals)`,
+            'judged by measurement: the compressor is flushed after every event (zlib Z_SYNC_FLUSH, brotli flush), so it held nothing here; a proxy that recompresses or buffers could still (docs/protocol.md, "Compression")',
+          )
+        : finding(
           'content-encoding',
           'warn',
           'fail',

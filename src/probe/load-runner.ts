@@ -5,7 +5,8 @@ import { arrivalSchedule, type Arrival } from './arrival-schedule.js';
 import { LoadClient, type ConnectionStats } from './load-client.js';
 import { LoopDelaySampler } from './loop-delay-sampler.js';
 import { blankRecord, type StreamRecord } from '../model/record.js';
-import type { RequestSpec } from './request-spec.js';
+import { isWebSocketUrl, type RequestSpec } from './request-spec.js';
+import { WsStreamClient } from './ws-stream-client.js';
 import type { Histogram } from 'hdr-histogram-js';
 
 /** How bench generates load. */
@@ -76,7 +77,7 @@ const RATE_WINDOW_MS = 5000;
  * late it was sent, which is what the `service_…` metrics take off.
  */
 export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
-  private readonly client: LoadClient;
+  private readonly client: LoadClient | WsStreamClient;
   private readonly names: FieldNamer;
   private stopped = false;
   private wake: (() => void) | null = null;
@@ -90,7 +91,8 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
     private readonly onRecord: (record: StreamRecord) => void,
   ) {
     super();
-    this.client = new LoadClient(spec, plan.connections);
+    // ws:// and wss://: operations on up to `connections` sockets to serve's GET /ws, the same records.
+    this.client = isWebSocketUrl(spec.url) ? new WsStreamClient(spec, plan.connections) : new LoadClient(spec, plan.connections);
     this.names = spec.names ?? byFieldName;
   }
 

@@ -26,6 +26,21 @@ export interface RequestSpec {
   names?: FieldNamer;
   /** Stream integrity: strict or counted, and the heartbeat interval when known (absent: counted, no heartbeat check). */
   streamChecks?: StreamChecks;
+  /** ws:// and wss:// only: offer permessage-deflate (RFC 7692), as browsers do; serve decides (--ws-deflate). */
+  wsDeflate?: boolean;
+}
+
+/** True for ws:// and wss:// targets: serve's GET /ws, measured by ws-stream-client.ts. */
+export function isWebSocketUrl(url: URL): boolean {
+  return url.protocol === 'ws:' || url.protocol === 'wss:';
+}
+
+/** The HTTP origin of a target, for /healthz and /metrics beside a ws:// or wss:// endpoint. */
+export function httpUrl(path: string, url: URL): URL {
+  const u = new URL(path, url);
+  if (u.protocol === 'ws:') u.protocol = 'http:';
+  else if (u.protocol === 'wss:') u.protocol = 'https:';
+  return u;
 }
 
 /** The guide's ping operation, sent when the URL ends in `/send_operation` and no body is given. */

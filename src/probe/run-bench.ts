@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { LoopDelaySampler } from './loop-delay-sampler.js';
 import type { StreamRecord } from '../model/record.js';
 import type { RequestSpec } from './request-spec.js';
-import { StreamClient } from './stream-client.js';
+import { openStreamClient } from './open-stream-client.js';
 import type { RunResult } from './summarize-run.js';
 
 export interface BenchPlan {
@@ -20,7 +20,7 @@ export type OnRecord = (record: StreamRecord, done: number, total: number) => vo
  * ended, so its intended start is its actual start. A failed request is recorded and the run goes on.
  */
 export async function runBench(spec: RequestSpec, plan: BenchPlan, onRecord?: OnRecord, signal?: AbortSignal): Promise<RunResult> {
-  const client = new StreamClient(spec);
+  const client = openStreamClient(spec);
   const sampler = new LoopDelaySampler();
   const records: StreamRecord[] = [];
   const total = plan.warmup + plan.requests;

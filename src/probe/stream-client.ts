@@ -6,7 +6,7 @@ import { createParser, formatFromContentType } from './body-format.js';
 import { BodyDecoder, DECODABLE_ENCODINGS } from './body-decoder.js';
 import { errorKind, ProbeError } from './error-kind.js';
 import type { BodyParser, EventSink } from './event-sink.js';
-import { eventFacts, type EventFacts } from './event-facts.js';
+import { eventFacts, recordEvent, type EventFacts } from './event-facts.js';
 import { blankRecord, type IntegrityKind, type StreamRecord } from '../model/record.js';
 import type { RequestSpec } from './request-spec.js';
 import { specConnector } from './connector.js';
@@ -111,7 +111,7 @@ export class StreamClient {
   }
 }
 
-const INTEGRITY_MESSAGES: Record<IntegrityKind, string> = {
+export const INTEGRITY_MESSAGES: Record<IntegrityKind, string> = {
   stream_error: 'the stream carried an error event',
   error_body: 'the response body was an error object',
   stream_cut: 'the stream ended before its terminator ([DONE] or done)',
@@ -279,23 +279,7 @@ export class RequestRun implements Dispatcher.DispatchHandler, EventSink {
   }
 
   onEvent(type: string, data: string, bytes: number): void {
-    const r = this.record;
-    const f = eventFacts(type, data, this.spec.serverTime, this.facts);
-    const at = this.readUs;
-    r.events++;
-    if (r.firstEventUs === null) r.firstEventUs = at;
-    if (f.content) {
-      // Batching is about payload: the final `done` riding on the last token's read is no lump
-      // (issue 32: guide-before showed "50 % of reads carried more than one event" from it alone).
-      r.eventsPerRead[this.read] = (r.eventsPerRead[this.read] ?? 0) + 1;
-      r.contentEvents++;
-      if (r.firstContentUs === null) r.firstContentUs = at;
-    }
-    if (f.stats !== null) r.serverStats = f.stats;
-    if (f.llm === true) r.llm = true;
-    const usage = f.outputTokens ?? null;
-    if (usage !== null) r.outputTokens = usage;
-    r.timeline.push(at, this.read, bytes, f.name, f.t, f.tSrc, f.content, f.kind, usage ?? NaN);
+    recordEvent(this.record, eventFacts(type, data, this.spec.serverTime, this.facts), this.read, this.readUs, bytes);
     if (this.observer !== null) this.observer(type, data);
   }
 

@@ -130,6 +130,14 @@ export function summarizeRun(
     bytes_per_s: seconds > 0 ? round3(bytes / seconds) : 0,
     client_cpu_pct: run.wallMs > 0 ? round3((run.cpuUs / 1000 / run.wallMs) * 100) : 0,
   };
+  // What a transport and its compression cost on the wire (docs/metrics.md): successful streams only.
+  let okWire = 0;
+  let okEvents = 0;
+  for (const r of ok) {
+    okWire += r.wireBytes;
+    okEvents += r.events;
+  }
+  if (okEvents > 0) scalars['wire_bytes_per_event'] = round3(okWire / okEvents);
   for (const [kind, n] of Object.entries(errors)) scalars[`errors.${kind}`] = n;
 
   const warnings: ReportWarning[] = [];

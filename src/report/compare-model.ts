@@ -1,4 +1,4 @@
-import { betterDirection } from '../model/metric-catalog.js';
+import { betterDirection, isMsMetric } from '../model/metric-catalog.js';
 import { changePct, judge, rangeOf, type Range, type Verdict } from '../model/significance.js';
 import type { Report, ReportConfiguration, ReportFlushSettings } from '../model/report.js';
 
@@ -12,6 +12,7 @@ export const COMPARE_ROWS: ReadonlyArray<{ key: string; metric: string; stat: 'p
   { key: 'gap_ms.p99', metric: 'gap_ms', stat: 'p99' },
   { key: 'events_per_read.p50', metric: 'events_per_read', stat: 'p50' },
   { key: 'writes_per_stream.p50', metric: 'writes_per_stream', stat: 'p50' },
+  { key: 'wire_bytes_per_event', metric: 'wire_bytes_per_event', stat: null },
   { key: 'server_cpu_ms_per_stream', metric: 'server_cpu_ms_per_stream', stat: null },
 ];
 
@@ -116,7 +117,7 @@ export function buildComparison(report: Report): Comparison {
       const better = verdict.kind === 'significant' ? (verdict.direction === betterDirection(metric)) : null;
       return { missing: values[0] === null || values[i] === null, pct, verdict, better };
     });
-    const unit = stat === null ? 'ms' : (first.metrics[metric]?.unit ?? (metric.endsWith('_ms') ? 'ms' : 'count'));
+    const unit = stat === null ? (isMsMetric(metric) ? 'ms' : 'count') : (first.metrics[metric]?.unit ?? (metric.endsWith('_ms') ? 'ms' : 'count'));
     return { key, metric, stat, unit, values, ranges, changes, noisy };
   });
   const settingKeys: SettingKey[] = ['flush_interval', 'char_threshold', 'kernel_wait'];

@@ -17,6 +17,7 @@ import { makeStreamHandler } from './stream-route.js';
 import { registerJsonBody, strictValidatorCompiler } from './json-body.js';
 import { ENVELOPE_SCHEMA } from './validate-envelope.js';
 import { createFastify } from './transport.js';
+import { attachWebSocket } from './ws-route.js';
 
 export interface App {
   fastify: FastifyInstance;
@@ -141,6 +142,8 @@ export function buildApp(opts: ServerOptions): App {
     { schema: { body: ENVELOPE_SCHEMA }, validatorCompiler: strictValidatorCompiler, attachValidation: true },
     makeStreamHandler(opts, state, base, metrics, sources),
   );
+  // GET /ws: the same operations over one WebSocket (docs/protocol.md, "WebSocket").
+  attachWebSocket(fastify, { opts, state, base, metrics, sources, guard, cors });
 
   fastify.get('/metrics', async (_request, reply) => {
     metrics.activeStreams.set(state.activeStreams);
@@ -158,6 +161,8 @@ export function buildApp(opts: ServerOptions): App {
     jupyter: jupyter.describe(),
     auth: guard.hasToken ? 'token' : 'host-check',
     protocol: opts.tls !== undefined ? 'https (HTTP/1.1, h2)' : opts.http2 ? 'h2c' : 'http/1.1',
+    compress: opts.compress,
+    websocket: { path: '/ws', permessage_deflate: opts.wsDeflate },
     streams: { active: state.activeStreams, max: opts.maxStreams, total: state.streamsTotal, outcomes: state.outcomes },
     heartbeat_s: opts.heartbeatS,
     keep_alive_s: opts.keepAliveS,

@@ -1,5 +1,6 @@
 import type { FieldNamer } from '../model/field-text.js';
 import type { CustomFlushOverrides, FlushPolicyName } from '../model/flush-presets.js';
+import type { CompressMode } from '../model/protocol.js';
 import type { JupyterSettings } from './jupyter-controller.js';
 import type { LlmConfig } from './sources/llm-config.js';
 
@@ -51,6 +52,10 @@ export interface ServerOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Cleartext HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1. */
   http2: boolean;
+  /** Content-Encoding of streams, per Accept-Encoding, flushed after every write (compress-sink.ts). */
+  compress: CompressMode;
+  /** Offer permessage-deflate (RFC 7692) on GET /ws. */
+  wsDeflate: boolean;
   /** The chat source's upstream (the CLI resolves it from flags and OPENAI_*); default: none configured. */
   llm?: LlmConfig;
   /** The execute source's Jupyter Server (default: lazy, managed, fixed tuning, 8 kernels). */
@@ -76,6 +81,8 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   corsOrigins: [],
   corsCredentials: false,
   http2: false,
+  compress: 'off',
+  wsDeflate: false,
 };
 
 /** Body limit for POST /send_operation (413 NBS_BODY_TOO_LARGE above it). */

@@ -8,6 +8,7 @@ import type { ServerOptions } from './server-options.js';
 import type { ServerState, StreamOutcome } from './server-state.js';
 import type { SourceRegistry } from './source-registry.js';
 import type { ErrorPayload, Payload } from './source.js';
+import { CompressedResponse, negotiateEncoding, varyOnEncoding } from './compress-sink.js';
 import { StreamWriter } from './stream-writer.js';
 import { envelopeError, envelopeOf, prefersNdjson, type SchemaError } from './validate-envelope.js';
 
@@ -88,12 +89,16 @@ export function makeStreamHandler(opts: ServerOptions, state: ServerState, base:
       }
       reply.hijack();
       const hold = metrics.hold.labels(settings.policy);
-      const writer = new StreamWriter(res, {
+      // serve --compress: a compressor flushed after every write (compress-sink.ts), chosen per Accept-Encoding.
+      const extraHeaders = headersOf(reply);
+      const encoding = negotiateEncoding(opts.compress, request.headers['accept-encoding']);
+      if (opts.compress !== 'off') varyOnEncoding(extraHeaders);
+      const writer = new StreamWriter(encoding === null ? res : new CompressedResponse(res, encoding), {
         format: prefersNdjson(request.headers.accept) ? 'ndjson' : 'sse',
         settings,
         requestStart,
         heartbeatMs,
-        extraHeaders: headersOf(reply),
+        extraHeaders,
         onHold: (ms) => hold.observe(ms / 1000),
       });
       writer.start();
@@ -167,7 +172,7 @@ function headersOf(reply: FastifyReply): Record<string, string> {
 }
 
 /** Waits for the socket to drain; false when `ms` passed first (the client stopped reading). */
-function drainedWithin(writer: StreamWriter, ms: number, signal: AbortSignal): Promise<boolean> {
+export function drainedWithin(writer: StreamWriter, ms: number, signal: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       signal.removeEventListener('abort', done);
@@ -183,8 +188,8 @@ function drainedWithin(writer: StreamWriter, ms: number, signal: AbortSignal): P
   });
 }
 
-function logStream(
-  request: FastifyRequest,
+export function logStream(
+  request: Pick<FastifyRequest, 'log' | 'ip' | 'headers'>,
   env: { notebookId: string; operation: { type: string } },
   settings: FlushSettings,
   stats: ReturnType<StreamWriter['stats']>,

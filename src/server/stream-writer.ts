@@ -35,6 +35,11 @@ export interface StreamWriterOptions {
   heartbeatMs: number;
   /** Headers set before the stream started (CORS), sent with the streaming headers. */
   extraHeaders?: Record<string, string>;
+  /**
+   * WebSocket (format `ws`): how every event's JSON object starts, `{"id":…,` (ws-route.ts). Each
+   * event is then its own write, so a message-framed sink sends one message per event.
+   */
+  messageOpen?: string;
   /** Called with each event's hold time (t − t_src, ms): the server's hold-time histogram. */
   onHold?: (ms: number) => void;
 }
@@ -57,6 +62,9 @@ export class StreamWriter {
   private readonly opts: StreamWriterOptions;
   private readonly policy: FlushPolicy;
   private readonly adaptive: boolean;
+  /** One write per event (a WebSocket message each) instead of one per batch. */
+  private readonly framed: boolean;
+  private readonly open: string;
   private seq = 0;
   private events = 0;
   private bytes = 0;
@@ -83,6 +91,8 @@ export class StreamWriter {
     this.opts = opts;
     this.policy = new FlushPolicy(opts.settings, monoNow());
     this.adaptive = opts.settings.mode === 'adaptive';
+    this.framed = opts.format === 'ws';
+    this.open = opts.messageOpen ?? '{';
     this.lastWriteAt = monoNow();
   }
 
@@ -146,7 +156,11 @@ export class StreamWriter {
         this.sawError = true;
         tail.push({ payload: override.error, srcAt: now });
       }
-      if (!this.res.writableEnded && this.res.destroyed !== true) {
+      if (this.framed && !this.res.writableEnded && this.res.destroyed !== true) {
+        for (const r of tail) this.write(this.encode([r], now));
+        this.writes++;
+        this.res.end(this.encodeDone(status, reason, now));
+      } else if (!this.res.writableEnded && this.res.destroyed !== true) {
         let body = tail.length > 0 ? this.encode(tail, now) : '';
         this.bytes += Buffer.byteLength(body);
         this.writes++;
@@ -213,7 +227,11 @@ export class StreamWriter {
     const batch = this.pending;
     this.pending = [];
     this.pendingChars = 0;
-    if (!this.writeLarge(batch)) this.write(this.encode(batch, monoNow()));
+    if (this.framed) {
+      // WebSocket: one message per event.
+      const now = monoNow();
+      for (const r of batch) this.write(this.encode([r], now));
+    } else if (!this.writeLarge(batch)) this.write(this.encode(batch, monoNow()));
   };
 
   /**
@@ -222,7 +240,8 @@ export class StreamWriter {
    */
   private writeLarge(batch: Release[]): boolean {
     const r = batch[0];
-    if (batch.length !== 1 || r === undefined || this.res.writableEnded) return false;
+    // WebSocket sends each event as one text message: no split writes.
+    if (this.framed || batch.length !== 1 || r === undefined || this.res.writableEnded) return false;
     const p = r.payload;
     if ((p.type !== 'chunk' && p.type !== 'stdout' && p.type !== 'stderr') || p.text.length < LARGE_TEXT_CHARS) return false;
     const now = monoNow();
@@ -257,7 +276,7 @@ export class StreamWriter {
       if (hold > this.maxHoldMs) this.maxHoldMs = hold;
       this.opts.onHold?.(hold);
       if (this.firstContentAt === null && p.type !== 'error') this.firstContentAt = now;
-      out += encodePayload(this.opts.format, p, this.seq++, t, wireTime(r.srcAt));
+      out += encodePayload(this.opts.format, p, this.seq++, t, wireTime(r.srcAt), this.open);
       this.events++;
     }
     return out;
@@ -273,7 +292,7 @@ export class StreamWriter {
     if (r?.finish_reason !== undefined) fields['finish_reason'] = r.finish_reason;
     fields['stats'] = this.stats();
     const json = JSON.stringify(fields);
-    return encodeRaw(this.opts.format, 'done', this.seq++, t, t, `,${json.slice(1, -1)}`);
+    return encodeRaw(this.opts.format, 'done', this.seq++, t, t, `,${json.slice(1, -1)}`, this.open);
   }
 
   private write(chunk: string): void {

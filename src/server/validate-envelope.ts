@@ -1,3 +1,4 @@
+import { qualityList } from './quality-values.js';
 import { RequestError, say, type Lang } from './request-error.js';
 
 /** The guide's request body: `{ notebook_id, operation: { type, … }, lang }`. */
@@ -109,14 +110,7 @@ export function prefersNdjson(accept: string | undefined): boolean {
   if (accept === undefined || !accept.includes('ndjson')) return false;
   let nd = 0;
   let sse = 0;
-  for (const part of accept.split(',')) {
-    const [type = '', ...params] = part.trim().toLowerCase().split(';');
-    let q = 1;
-    for (const p of params) {
-      const [k, v] = p.trim().split('=');
-      if (k === 'q' && v !== undefined) q = Number(v) || 0;
-    }
-    const mt = type.trim();
+  for (const [mt, q] of qualityList(accept)) {
     if (mt === 'application/x-ndjson' || mt === 'application/ndjson') nd = Math.max(nd, q);
     else if (mt === 'text/event-stream') sse = Math.max(sse, q);
   }

@@ -48,7 +48,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
         'from the intended start, service_* from the actual one). ' +
         'With no URL, start the embedded server in a child process on a free port and measure it.',
     )
-    .argument('[url]', 'stream endpoint (a URL ending in /send_operation gets the guide\'s ping operation)')
+    .argument('[url]', 'stream endpoint, http(s):// or ws(s):// (a URL ending in /send_operation or /ws gets the guide\'s ping operation)')
     .addOption(new Option('-n, --requests <n>', 'measured requests in all').argParser(intIn(1, 100_000_000)).default(20, '20, unless -d'))
     .option('-d, --duration <time>', 'run for this long instead of -n: 30s, 2m, 1h, 500ms', parseDuration)
     .option('-c, --concurrency <n>', 'closed model: streams at once, each sending its next when it ends', intIn(1, 1_000_000), 1)
@@ -84,6 +84,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
         '  $ notebook-stream bench -c 100 -d 30s                     # closed model, 100 streams at once\n' +
         '  $ notebook-stream bench --rate 50 --arrival poisson -d 2m  # open model, no coordinated omission\n' +
         '  $ notebook-stream bench http://127.0.0.1:18600/send_operation --json\n' +
+        '  $ notebook-stream bench ws://127.0.0.1:18600/ws -c 10 --connections 2 --out ws.json  # WebSocket: operations share sockets\n' +
         "  $ notebook-stream bench https://api.example.com/v1/chat/completions -H 'Authorization: Bearer …' --body-file req.json\n" +
         "  $ notebook-stream bench --openai http://127.0.0.1:18700/v1 --model 'synthetic?ttft_ms=200&tps=50' -n 10\n" +
         "  $ notebook-stream bench --openai http://127.0.0.1:18700/v1 --model 'synthetic?reasoning=6&tokens_per_chunk=3' \\\n" +

@@ -15,7 +15,7 @@ import { defaultReportPath, serializeReport, writeReport } from '../../report/wr
 import type { CompareFlags } from './compare.js';
 import { colors } from '../color.js';
 
-const isUrl = (s: string) => /^https?:\/\//i.test(s);
+const isUrl = (s: string) => /^(https?|wss?):\/\//i.test(s);
 
 /** Saved reports side by side: every configuration of every file, in order (or `--select`ed). */
 async function fromReports(files: string[], flags: CompareFlags, args: readonly string[]): Promise<Report> {

@@ -93,6 +93,7 @@ export function registerCompare(program: Command, ctx: CliContext): void {
         '  $ notebook-stream compare --source replay --fixture llm-answer\n' +
         '  $ notebook-stream compare http://127.0.0.1:18600/send_operation \\\n' +
         '      http://127.0.0.1:8080/send_operation --label direct --label nginx\n' +
+        '  $ notebook-stream compare http://127.0.0.1:18600/send_operation ws://127.0.0.1:18600/ws --label SSE --label WebSocket\n' +
         '  $ notebook-stream compare --flush-policies guide-before,adaptive --rounds 2 --browser  # where the user sits\n' +
         '  $ notebook-stream compare before.json after.json --markdown table.md',
     )

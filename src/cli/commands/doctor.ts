@@ -59,6 +59,7 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
       '\nExamples:\n' +
         '  $ notebook-stream doctor http://127.0.0.1:8080/send_operation --direct http://127.0.0.1:18600/send_operation\n' +
         '  $ notebook-stream doctor --hop origin=http://127.0.0.1:18600/send_operation --hop nginx=http://127.0.0.1:8080/send_operation --hop public=https://notebooks.example.com/send_operation\n' +
+        '  $ notebook-stream doctor ws://127.0.0.1:18600/ws           # serve\'s WebSocket endpoint (GET /ws)\n' +
         "  $ notebook-stream doctor https://api.example.com/v1/chat/completions -H 'Authorization: Bearer …' --body-file req.json --json\n" +
         '  $ notebook-stream doctor http://127.0.0.1:18600/send_operation --browser --runs 1\n' +
         '  $ JUPYTER_TOKEN=… notebook-stream doctor --jupyter-url http://127.0.0.1:8888/',

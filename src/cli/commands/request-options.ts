@@ -12,7 +12,7 @@ export function addRequestOptions(cmd: Command, requestTimeoutS: number): Comman
     .option('--body <text>', 'request body (JSON gets Content-Type: application/json)')
     .option('--body-file <file>', 'request body from a file')
     .option('--accept-encoding <value>', "Accept-Encoding to send (default 'gzip, deflate, br', as browsers)")
-    .option('--identity', 'ask for no compression (Accept-Encoding: identity)')
+    .option('--identity', 'ask for no compression (Accept-Encoding: identity; on ws:// no permessage-deflate offer)')
     .option('--http2', 'HTTP/2 (h2c prior knowledge on http:, ALPN on https:)')
     .option('--insecure', 'accept any TLS certificate')
     .option('--ca <file>', 'trust this CA certificate (PEM)')

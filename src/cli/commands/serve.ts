@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../../model/errors.js';
 import { FLUSH_POLICY_NAMES, type CustomFlushOverrides, type FlushPolicyName } from '../../model/flush-presets.js';
 import type { CliContext } from '../context.js';
+import { COMPRESS_MODES, type CompressMode } from '../../model/protocol.js';
 import { flagNamer } from '../flag-names.js';
 import { JUPYTER_TUNINGS, type JupyterTuning } from '../../jupyter/tuning.js';
 import type { LlmFlags } from '../../server/sources/llm-config.js';
@@ -33,6 +34,8 @@ interface ServeFlags extends CustomFlushOverrides, LlmFlags {
   tlsCert?: string;
   tlsKey?: string;
   http2?: boolean;
+  compress: CompressMode;
+  wsDeflate?: boolean;
   jupyter: 'lazy' | 'eager' | 'off';
   jupyterUrl?: string;
   jupyterToken?: string;
@@ -96,7 +99,13 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option('--cors-credentials', 'with --cors-origin: allow credentials')
     .option('--tls-cert <file>', 'PEM certificate: serve HTTPS with HTTP/1.1 and HTTP/2 (ALPN)')
     .option('--tls-key <file>', 'PEM private key for --tls-cert')
-    .option('--http2', 'serve cleartext HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1');
+    .option('--http2', 'serve cleartext HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1')
+    .addOption(
+      new Option('--compress <mode>', 'Content-Encoding of streams per Accept-Encoding, flushed after every event (auto: br, else gzip)')
+        .choices(COMPRESS_MODES)
+        .default('off'),
+    )
+    .option('--ws-deflate', 'offer permessage-deflate (RFC 7692) on GET /ws');
   cmd
     .addOption(
       new Option('--jupyter <mode>', 'execute operations: start the managed Jupyter Server on first use, at start-up (exit 3 if it cannot), or never')
@@ -126,6 +135,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
         '  $ notebook-stream serve --flush-policy custom --flush-interval-ms 10 --min-chars 1\n' +
         '  $ notebook-stream serve --host 0.0.0.0 --token-file /run/secrets/nbs-token\n' +
         '  $ notebook-stream serve --tls-cert cert.pem --tls-key key.pem --port 8443\n' +
+        '  $ notebook-stream serve --port 0 --compress auto   # gzip or br per Accept-Encoding, flushed per event\n' +
+        '  $ notebook-stream bench ws://127.0.0.1:18600/ws --out ws.json  # the same operations over WebSocket (GET /ws)\n' +
         '  $ notebook-stream serve --jupyter eager --jupyter-tuning stock   # reproduce Jupyter\'s delays\n' +
         '  $ notebook-stream serve --jupyter-env HF_TOKEN --jupyter-env \'AWS_*\'   # kernels see these, no other secret\n' +
         '  $ curl -N -X POST http://127.0.0.1:18600/send_operation -H \'Content-Type: application/json\' \\\n' +
@@ -172,6 +183,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
           corsOrigins: flags.corsOrigin ?? [],
           corsCredentials: flags.corsCredentials === true,
           http2: flags.http2 === true,
+          compress: flags.compress,
+          wsDeflate: flags.wsDeflate === true,
           llm,
           // serve's messages (HTTP errors, /healthz) name options as its flags.
           names: flagNamer(command),
