@@ -1,5 +1,7 @@
 // The public API of notebook-stream, re-exported by name. The CLI is a thin shell over these.
-export { ExitCode, CliError, UsageError, UnavailableError } from './model/errors.js';
+export { ExitCode, CliError, UsageError, UnavailableError, type ErrorInit, type ErrorHint } from './model/errors.js';
+// Errors and kept messages name options by field; a caller words them (docs/cli.md, "Error codes").
+export { field, ft, renderFieldText, fieldsOf, byFieldName, type FieldRef, type FieldText, type FieldNamer } from './model/field-text.js';
 export {
   EVENT_NAMES,
   ERROR_STATUS,

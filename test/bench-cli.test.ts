@@ -120,7 +120,7 @@ test('Ctrl-C stops the run, aborts the request in flight, still reports what was
   // it is in flight (one request measured, one aborted) however late this process polls.
   const srv = await startServer(scripted([{ delayMs: 0, data: 'data: {"text":"a"}\n\n' }, { delayMs: 1000, data: 'data: {"text":"b"}\n\n' }]));
   t.after(() => srv.close());
-  const { code, stdout, stderr } = await cli(['bench', srv.url, '-n', '1000', '--json', '--no-out'], undefined, () => srv.requests.length >= 2);
+  const { code, stdout, stderr } = await cli(['bench', srv.url, '-n', '1000', '--warmup', '0', '--json', '--no-out'], undefined, () => srv.requests.length >= 2);
   assert.equal(code, 130, stderr);
   assert.match(stderr, /interrupted/);
   const c = (JSON.parse(stdout) as Report).configurations[0]!;

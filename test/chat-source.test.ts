@@ -231,7 +231,7 @@ test('the API key appears in no error message or printed config, even when the u
   await writeFile(keyFile, `${KEY}\n`);
   const up = await upstreamFor(t);
   const config = resolveLlmConfig({ llmBaseUrl: up.url, llmApiKeyFile: keyFile }, {});
-  assert.equal(config.apiKeySource, '--llm-api-key-file');
+  assert.equal(config.apiKeySource, 'llmApiKeyFile');
   const src = createChatSource(config);
   t.after(() => src.close());
   // The replay upstream's 401 body carries the presented key in full, on purpose.
@@ -271,10 +271,10 @@ test('resolveLlmConfig: base URL from the flag, then OPENAI_BASE_URL, then OPENA
   assert.equal(nothing.baseURL, undefined);
   assert.equal(nothing.apiKey, undefined);
   assert.equal(nothing.idleTimeoutS, 60);
-  assert.throws(() => resolveLlmConfig({ llmBaseUrl: 'ftp://x' }, {}), (e: unknown) => e instanceof UsageError && /--llm-base-url/.test(e.message));
+  assert.throws(() => resolveLlmConfig({ llmBaseUrl: 'ftp://x' }, {}), (e: unknown) => e instanceof UsageError && /llmBaseUrl/.test(e.message));
   assert.throws(() => resolveLlmConfig({}, { OPENAI_API_BASE: 'not a url' }), /OPENAI_API_BASE is not a URL/);
-  assert.throws(() => resolveLlmConfig({ llmApiKeyFile: '/nonexistent/key' }, {}), (e: unknown) => e instanceof UsageError && /--llm-api-key-file/.test(e.message));
-  assert.throws(() => resolveLlmConfig({ llmIdleTimeoutS: 0 }, {}), /--llm-idle-timeout-s/);
+  assert.throws(() => resolveLlmConfig({ llmApiKeyFile: '/nonexistent/key' }, {}), (e: unknown) => e instanceof UsageError && /llmApiKeyFile/.test(e.message));
+  assert.throws(() => resolveLlmConfig({ llmIdleTimeoutS: 0 }, {}), /llmIdleTimeoutS/);
   const dir = await mkdtemp(join(tmpdir(), 'nbs-key-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   await writeFile(join(dir, 'empty'), '\n');
@@ -292,7 +292,7 @@ test('addLlmOptions parses the serve flags into the shape resolveLlmConfig takes
   const flags = cmd.opts<LlmFlags>();
   assert.deepEqual(flags, { llmBaseUrl: 'http://127.0.0.1:18700/v1', llmModel: 'synthetic', llmIdleTimeoutS: 2.5 });
   const config = resolveLlmConfig(flags, {});
-  assert.equal(config.baseURLSource, '--llm-base-url');
+  assert.equal(config.baseURLSource, 'llmBaseUrl');
   assert.equal(config.idleTimeoutS, 2.5);
   const bad = addLlmOptions(new Command('serve')).exitOverride().configureOutput({ writeErr: () => {} });
   assert.throws(() => bad.parse(['--llm-idle-timeout-s', '0'], { from: 'user' }), /llm-idle-timeout-s/);

@@ -145,17 +145,17 @@ test('control: the same http {} with a naive location delivers the stream in a l
 
 test('invalid values are usage errors that name the flag', () => {
   const cases: Array<[Partial<NginxConfigOptions>, RegExp]> = [
-    [{ upstream: '127.0.0.1' }, /--upstream 127\.0\.0\.1: .*port is missing/],
-    [{ upstream: '127.0.0.1:' }, /--upstream/],
-    [{ upstream: 'a;b:80' }, /--upstream/],
-    [{ upstream: '127.0.0.1:70000' }, /--upstream.*65535/],
-    [{ path: 'send_operation' }, /--path send_operation: .*"\/"/],
-    [{ path: '/a b' }, /--path/],
-    [{ listen: 'x' }, /--listen/],
-    [{ serverName: 'a;b' }, /--server-name/],
-    [{ tlsCert: '/c.pem' }, /--tls-cert needs --tls-key/],
-    [{ tlsKey: '/k.pem' }, /--tls-key needs --tls-cert/],
-    [{ readTimeoutS: 10, heartbeatS: 15 }, /--read-timeout-s 10: must be longer than the heartbeat/],
+    [{ upstream: '127.0.0.1' }, /^upstream 127\.0\.0\.1: .*port is missing/],
+    [{ upstream: '127.0.0.1:' }, /^upstream/],
+    [{ upstream: 'a;b:80' }, /^upstream/],
+    [{ upstream: '127.0.0.1:70000' }, /^upstream.*65535/],
+    [{ path: 'send_operation' }, /^path send_operation: .*"\/"/],
+    [{ path: '/a b' }, /^path/],
+    [{ listen: 'x' }, /^listen/],
+    [{ serverName: 'a;b' }, /^serverName/],
+    [{ tlsCert: '/c.pem' }, /^tlsCert needs tlsKey/],
+    [{ tlsKey: '/k.pem' }, /^tlsKey needs tlsCert/],
+    [{ readTimeoutS: 10, heartbeatS: 15 }, /^readTimeoutS 10: must be longer than the heartbeat/],
   ];
   for (const [patch, message] of cases) {
     assert.throws(() => nginxConfig({ ...base, ...patch }), (err: unknown) => err instanceof UsageError && message.test(err.message));

@@ -70,8 +70,8 @@ test('the token comes from a systemd credential, never inline', () => {
   assert.ok(exec !== undefined);
   assert.ok(exec.endsWith(' --token-file ${CREDENTIALS_DIRECTORY}/token'), exec);
   assert.ok(!exec.includes('/etc/notebook-stream/token'), 'the host path is not on the command line');
-  assert.throws(() => systemdUnit({ ...base, serveArgs: ['--token', 's3cret'] }), /--serve-arg --token.*--token-file/);
-  assert.throws(() => systemdUnit({ ...base, env: ['NOTEBOOK_STREAM_TOKEN=s3cret'] }), /--env NOTEBOOK_STREAM_TOKEN/);
+  assert.throws(() => systemdUnit({ ...base, serveArgs: ['--token', 's3cret'] }), /serveArgs --token.*tokenFile/);
+  assert.throws(() => systemdUnit({ ...base, env: ['NOTEBOOK_STREAM_TOKEN=s3cret'] }), /env NOTEBOOK_STREAM_TOKEN/);
 });
 
 test('the unit has the guide\'s restart policy, directories for the Jupyter runtime, and the sandbox', () => {
@@ -114,17 +114,17 @@ test('ExecStart words are quoted and escaped the way systemd reads them', () => 
 
 test('invalid values are usage errors that name the flag', () => {
   const cases: Array<[Partial<SystemdUnitOptions>, RegExp]> = [
-    [{ tokenFile: 'token' }, /--token-file token: expected an absolute path/],
-    [{ workingDirectory: 'srv' }, /--working-directory/],
-    [{ node: 'node' }, /--node/],
-    [{ user: 'a b' }, /--user/],
-    [{ user: 'nobody' }, /--user nobody: .*DynamicUser/],
-    [{ env: ['NOEQUALS'] }, /--env NOEQUALS: expected KEY=VALUE/],
-    [{ env: ['A=1\nExecStartPre=/bin/sh'] }, /--env: control characters/],
-    [{ port: 0 }, /--port 0/],
-    [{ flushPolicy: 'fast' }, /--flush-policy fast/],
-    [{ host: 'a;b' }, /--host/],
-    [{ allowedHosts: ['x y'] }, /--allowed-host/],
+    [{ tokenFile: 'token' }, /^tokenFile token: expected an absolute path/],
+    [{ workingDirectory: 'srv' }, /^workingDirectory/],
+    [{ node: 'node' }, /^node/],
+    [{ user: 'a b' }, /^user/],
+    [{ user: 'nobody' }, /^user nobody: .*DynamicUser/],
+    [{ env: ['NOEQUALS'] }, /^env NOEQUALS: expected KEY=VALUE/],
+    [{ env: ['A=1\nExecStartPre=/bin/sh'] }, /^env: control characters/],
+    [{ port: 0 }, /^port 0/],
+    [{ flushPolicy: 'fast' }, /^flushPolicy fast/],
+    [{ host: 'a;b' }, /^host/],
+    [{ allowedHosts: ['x y'] }, /^allowedHosts/],
   ];
   for (const [patch, message] of cases) {
     assert.throws(() => systemdUnit({ ...base, ...patch }), (err: unknown) => err instanceof UsageError && message.test(err.message));

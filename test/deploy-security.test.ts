@@ -17,7 +17,7 @@ const base: SystemdUnitOptions = {
 };
 
 test('config systemd refuses a public --allowed-host without a token: it would let anyone run code', () => {
-  assert.throws(() => systemdUnit({ ...base, allowedHosts: ['nb.example.com'] }), (e) => e instanceof UsageError && /--token-file/.test(e.message));
+  assert.throws(() => systemdUnit({ ...base, allowedHosts: ['nb.example.com'] }), (e) => e instanceof UsageError && /tokenFile/.test(e.message));
   assert.match(systemdUnit({ ...base, allowedHosts: ['nb.example.com'], tokenFile: '/etc/notebook-stream/token' }), /--allowed-host nb\.example\.com/);
   assert.match(systemdUnit({ ...base, allowedHosts: ['nb.example.com'], serveArgs: ['--insecure-no-auth'] }), /--insecure-no-auth/);
   assert.match(systemdUnit({ ...base, allowedHosts: ['localhost'] }), /--allowed-host localhost/, 'loopback names need no token');

@@ -166,9 +166,12 @@ test('INCONCLUSIVE: a burst (all produced within 200 ms) looks the same either w
 });
 
 test('INCONCLUSIVE: no stamps and everything at once within 200 ms', () => {
-  const c = classifyArrivals(synth({ n: 50, prodMs: (i) => 10 + i, release: (_i, p) => p.at(-1)!, stamps: 'none' }));
+  const entries = synth({ n: 50, prodMs: (i) => 10 + i, release: (_i, p) => p.at(-1)!, stamps: 'none' });
+  const c = classifyArrivals(entries);
   assert.equal(c.verdict, 'INCONCLUSIVE', c.reason);
-  assert.match(c.needed ?? '', /--server-time/);
+  // The advice names the option by its field, or as the caller names it (the CLI: its flag).
+  assert.match(c.needed ?? '', /\(serverTime PATH\)/);
+  assert.match(classifyArrivals(entries, (r) => `<${r.field}>`).needed ?? '', /\(<serverTime> PATH\)/);
 });
 
 test('INCONCLUSIVE: held, but in too few releases to tell size from time', () => {

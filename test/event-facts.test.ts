@@ -41,7 +41,7 @@ test('stamps: t and t_src in ms; --server-time picks a path and unit; NDJSON nam
   const s = facts('message', '{"meta":{"sent":2.5},"text":"a"}', parseServerTime('meta.sent:s'));
   assert.equal(s.t, 2500);
   assert.ok(Number.isNaN(facts('message', '{"text":"a"}').t));
-  assert.throws(() => parseServerTime('a b'), /--server-time/);
+  assert.throws(() => parseServerTime('a b'), /serverTime/);
 });
 
 test('done.stats is read from done events', () => {

@@ -126,3 +126,19 @@ test('bench --threshold gates in one step: exit 1 on a failed threshold, 2 on a 
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /unknown operator '='/);
 });
+
+test('gate --config: gates.json is checked by its JSON Schema; a mistake exits 2 naming the file and the JSON path', async (t) => {
+  const f = await fixture(t);
+  const gates = path.join(f.dir, 'gates.json');
+  await writeFile(gates, JSON.stringify({ threshold: [], thresholds: ['first_content_ms.p99 < 150', 5] }));
+  const bad = await cliRun(['gate', f.report, '--config', gates]);
+  assert.equal(bad.code, 2, bad.stderr);
+  // The library names the option by its field (config); the CLI prints the flag.
+  assert.match(bad.stderr, /^notebook-stream: --config '[^']*gates\.json': /);
+  assert.match(bad.stderr, /\/: unknown key 'threshold' \(known: thresholds, max_regression\)/);
+  assert.match(bad.stderr, /\/thresholds\/1: must be string/);
+  await writeFile(gates, JSON.stringify({ $schema: '../schema/gates.schema.json', max_regression: ['first_content_ms.p50:10%', 'first_content_ms.p50 10%'] }));
+  const expr = await cliRun(['gate', f.report, '--baseline', f.baseline, '--config', gates]);
+  assert.equal(expr.code, 2, expr.stderr);
+  assert.match(expr.stderr, /--config '[^']*gates\.json' \/max_regression\/1 'first_content_ms\.p50 10%': expected METRIC\.STAT:N%/);
+});

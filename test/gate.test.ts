@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UsageError } from '../src/model/errors.js';
 import { parseMaxRegression, parseThreshold } from '../src/probe/gate-expression.js';
-import { checkRegression, checkThreshold, evaluateGates, parseGatesConfig, readValue } from '../src/probe/gate.js';
+import { checkRegression, checkThreshold, evaluateGates, readValue } from '../src/probe/gate.js';
+import { parseGatesConfig } from '../src/probe/gates-config.js';
 import { handConfig, handReport, stats } from './helpers/hand-report.js';
 
 const current = handConfig(
@@ -66,8 +67,12 @@ test('regressions are direction-aware; --min-delta-ms forgives small absolute ch
 test('evaluateGates picks the configuration (--select) and the baseline by name', () => {
   const two = handReport([handConfig('guide-before', {}), current]);
   const spec = { thresholds: [parseThreshold('first_content_ms.p99 < 150')], maxRegressions: [], minDeltaMs: 0 };
-  assert.throws(() => evaluateGates(two, 'r.json', spec, undefined), (e: unknown) => e instanceof UsageError && /holds 2 configurations \(guide-before, adaptive\): pick one with --select NAME/.test(e.message));
-  assert.throws(() => evaluateGates(two, 'r.json', spec, 'nope'), /--select: 'r.json' has no configuration 'nope' \(it has: guide-before, adaptive\)/);
+  assert.throws(
+    () => evaluateGates(two, 'r.json', spec, undefined),
+    (e: unknown) =>
+      e instanceof UsageError && e.code === 'NBS_USAGE_AMBIGUOUS' && e.hint?.code === 'NBS_HINT_SELECT' && /holds 2 configurations \(guide-before, adaptive\): pick one with select NAME/.test(e.message),
+  );
+  assert.throws(() => evaluateGates(two, 'r.json', spec, 'nope'), /select: 'r.json' has no configuration 'nope' \(it has: guide-before, adaptive\)/);
   const o = evaluateGates(two, 'r.json', spec, 'adaptive');
   assert.equal(o.configuration, 'adaptive');
   assert.equal(o.passed, true);
@@ -77,16 +82,26 @@ test('evaluateGates picks the configuration (--select) and the baseline by name'
   });
   assert.deepEqual(withBase.baseline, { report: 'b.json', configuration: 'adaptive' });
   assert.equal(withBase.passed, false);
-  assert.throws(() => evaluateGates(two, 'r.json', { ...spec, maxRegressions: [parseMaxRegression('first_content_ms.p50:1%')] }, 'adaptive'), /needs --baseline/);
+  assert.throws(
+    () => evaluateGates(two, 'r.json', { ...spec, maxRegressions: [parseMaxRegression('first_content_ms.p50:1%')] }, 'adaptive'),
+    (err: unknown) => err instanceof UsageError && err.code === 'NBS_USAGE_REQUIRES' && err.field === 'maxRegressions' && /^maxRegressions needs baseline FILE/.test(err.message),
+  );
 });
 
-test('gates.json: thresholds and max_regression; anything else is a usage error', () => {
-  const g = parseGatesConfig('{"thresholds":["error_rate < 0.01"],"max_regression":["first_content_ms.p50:10%"]}', 'gates.json');
+test('gates.json: checked by schema/gates.schema.json; each mistake names the file and the JSON path', () => {
+  const g = parseGatesConfig('{"$schema":"../schema/gates.schema.json","thresholds":["error_rate < 0.01"],"max_regression":["first_content_ms.p50:10%"]}', 'gates.json');
   assert.equal(g.thresholds[0]!.metric, 'error_rate');
   assert.equal(g.maxRegressions[0]!.pct, 10);
-  assert.throws(() => parseGatesConfig('{', 'gates.json'), /--config 'gates.json': not JSON/);
-  assert.throws(() => parseGatesConfig('[]', 'gates.json'), /expected an object/);
-  assert.throws(() => parseGatesConfig('{"threshold":[]}', 'gates.json'), /unknown key 'threshold' \(known: thresholds, max_regression\)/);
-  assert.throws(() => parseGatesConfig('{"thresholds":"error_rate < 1"}', 'gates.json'), /"thresholds" must be an array of strings/);
-  assert.throws(() => parseGatesConfig('{"thresholds":["nope < 1"]}', 'gates.json'), /--config gates.json thresholds 'nope < 1': unknown metric/);
+  const usage = (text: string, message: RegExp) =>
+    assert.throws(
+      () => parseGatesConfig(text, 'gates.json'),
+      (err: unknown) => err instanceof UsageError && err.field === 'config' && message.test(err.message),
+      message.source,
+    );
+  usage('{', /^config 'gates.json': not JSON/);
+  usage('[]', /^config 'gates.json': \/: must be object/);
+  usage('{"threshold":[]}', /^config 'gates.json': \/: unknown key 'threshold' \(known: thresholds, max_regression\)/);
+  usage('{"thresholds":"error_rate < 1"}', /^config 'gates.json': \/thresholds: must be array/);
+  usage('{"max_regression":["first_content_ms.p50:1%", 7]}', /^config 'gates.json': \/max_regression\/1: must be string/);
+  usage('{"thresholds":["error_rate < 1", "nope < 1"]}', /^config 'gates.json' \/thresholds\/1 'nope < 1': unknown metric/);
 });

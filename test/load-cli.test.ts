@@ -28,9 +28,9 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise
 }
 
 const cli = (args: string[]) => run(process.execPath, [BIN, ...args]);
-const PROGRESS = /\d+\/6 +\d+ req\/s +\d+ in flight +\d+ errors/;
+const PROGRESS = /\d+\/6 +\d+(\.\d)? req\/s +\d+ in flight +\d+ errors/;
 
-test('the progress line appears on a terminal, not on a pipe, not with --quiet', async (t) => {
+test('the progress line appears on a terminal; a pipe gets a line per phase; --quiet gets neither', async (t) => {
   if (!requireCommand(t, 'script', 'util-linux')) return;
   const srv = await startLoadServer(() => 150);
   t.after(() => srv.close());
@@ -46,6 +46,7 @@ test('the progress line appears on a terminal, not on a pipe, not with --quiet',
   const piped = await cli(args);
   assert.equal(piped.code, 0, piped.stderr);
   assert.doesNotMatch(piped.stderr + piped.stdout, / req\/s /);
+  assert.match(piped.stderr, /^bench: measuring 6 requests$/m);
   assert.match(piped.stdout, /closed model, 1 at once/);
 });
 

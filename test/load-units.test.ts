@@ -4,6 +4,7 @@ import { formatProgress } from '../src/cli/progress-line.js';
 import { parseDuration } from '../src/cli/duration.js';
 import { arrivalSchedule } from '../src/probe/arrival-schedule.js';
 import { checkOpenFileLimit } from '../src/probe/open-file-limit.js';
+import { field } from '../src/model/field-text.js';
 
 test('arrival schedules: constant is evenly spaced; poisson has the rate on average', () => {
   const constant = arrivalSchedule(4, 'constant');
@@ -36,10 +37,10 @@ test('-d durations, and the open-file check against a given hard limit', () => {
   assert.equal(parseDuration('1.5'), 1500);
   assert.throws(() => parseDuration('soon'));
   assert.throws(() => parseDuration('0s'));
-  assert.doesNotThrow(() => checkOpenFileLimit(100, '-c', 164));
-  assert.throws(() => checkOpenFileLimit(101, '-c', 164), /hard open-file limit is 164/);
-  assert.doesNotThrow(() => checkOpenFileLimit(1_000_000, '-c', Infinity));
-  assert.doesNotThrow(() => checkOpenFileLimit(1_000_000, '-c', null));
+  assert.doesNotThrow(() => checkOpenFileLimit(100, field('concurrency'), 164));
+  assert.throws(() => checkOpenFileLimit(101, field('concurrency'), 164), /hard open-file limit is 164/);
+  assert.doesNotThrow(() => checkOpenFileLimit(1_000_000, field('concurrency'), Infinity));
+  assert.doesNotThrow(() => checkOpenFileLimit(1_000_000, field('concurrency'), null));
 });
 
 test('the progress line: done/total with ETA, or elapsed/duration; dropped only when there are some', () => {

@@ -211,7 +211,7 @@ test('merge refuses different targets or schema versions (usage error) unless fo
   const other = { ...c, target: { ...c.target, url: 'http://10.0.0.1/' } };
   const a = { file: 'a.json', report: buildReport('bench', [], [c], reportEnvironment()) };
   const b = { file: 'b.json', report: buildReport('bench', [], [other], reportEnvironment()) };
-  assert.throws(() => mergeReports([a, b], [], false, ENV), (e: Error & { exitCode?: number }) => e.exitCode === 2 && /different targets/.test(e.message) && /--force/.test(e.message));
+  assert.throws(() => mergeReports([a, b], [], false, ENV), (e: Error & { exitCode?: number; hint?: { code: string } }) => e.exitCode === 2 && /different targets/.test(e.message) && e.hint?.code === 'NBS_HINT_FORCE' && /force/.test(e.message));
   assert.equal(mergeReports([a, b], [], true, ENV).configurations.length, 1);
   const open = { file: 'o.json', report: buildReport('bench', [], [{ ...c, load: { ...LOAD, client_bottleneck: false, runs: 1 } }], reportEnvironment()) };
   assert.throws(() => mergeReports([a, open], [], false, ENV), (e: Error & { exitCode?: number }) => e.exitCode === 2 && /mixes load models/.test(e.message));

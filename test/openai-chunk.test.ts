@@ -37,7 +37,7 @@ test('chatCompletionsUrl appends /chat/completions once', () => {
   assert.equal(chatCompletionsUrl('http://h:1/v1').href, 'http://h:1/v1/chat/completions');
   assert.equal(chatCompletionsUrl('http://h:1/v1/').href, 'http://h:1/v1/chat/completions');
   assert.equal(chatCompletionsUrl('https://h/openai/v1/chat/completions').href, 'https://h/openai/v1/chat/completions');
-  assert.throws(() => chatCompletionsUrl('h:1/v1'), /--openai/);
+  assert.throws(() => chatCompletionsUrl('h:1/v1'), /baseUrl/);
 });
 
 test('report args: credential headers given with -H are redacted, everything else is kept', async () => {

@@ -19,7 +19,7 @@ async function tmp(t: TestContext): Promise<string> {
 
 const cdfLines = (html: string) => (html.match(/<polyline class="cdf-line/g) ?? []).length;
 
-test('report FILE --html OUT writes the page (folder created) and prints the table; exit 0', async (t) => {
+test('report FILE --html OUT writes the page (folder created) and prints no table (docs/reports.md); exit 0', async (t) => {
   const dir = await tmp(t);
   const file = path.join(dir, 'r.json');
   await writeFile(file, serializeReport(htmlFixture()));
@@ -27,7 +27,9 @@ test('report FILE --html OUT writes the page (folder created) and prints the tab
   const { code, stdout, stderr } = await cli(['report', file, '--html', out]);
   assert.equal(code, 0, stderr);
   assert.match(stderr, /html: .*r\.html/);
-  assert.match(stdout, /first_content_ms/);
+  assert.equal(stdout, '', 'the page is what was asked for');
+  const table = await cli(['report', file]);
+  assert.match(table.stdout, /first_content_ms/, 'without --html: the table');
   const html = await readFile(out, 'utf8');
   assert.match(html, /^<!doctype html>/);
   assert.equal(cdfLines(html), 2);

@@ -34,7 +34,7 @@ test('with a token: missing or wrong → 401 NBS_UNAUTHORIZED, right → stream;
 
 test('without a token: a foreign Host gets 403 NBS_HOST_NOT_ALLOWED (DNS rebinding); loopback names pass', async (t) => {
   // A non-loopback --allowed-host without a token is an open door: serve refuses it unless told.
-  await assert.rejects(startServer({ port: 0, logLevel: 'silent', allowedHosts: ['notebook.internal'] }), (e) => e instanceof UsageError && /--allowed-host notebook\.internal/.test(e.message));
+  await assert.rejects(startServer({ port: 0, logLevel: 'silent', allowedHosts: ['notebook.internal'] }), (e) => e instanceof UsageError && /allowedHosts notebook\.internal/.test(e.message));
   const server = await startServer({ port: 0, logLevel: 'silent', allowedHosts: ['notebook.internal'], insecureNoAuth: true });
   t.after(() => server.shutdown(0));
   const post = (host: string) => rawRequest(server.url, { path: '/send_operation', headers: { ...JSON_HEADERS, host }, body: pingBody({ count: 1 }) });
@@ -59,7 +59,7 @@ test('Host parsing and loopback names', () => {
 });
 
 test('a non-loopback address without a token or --insecure-no-auth is refused before binding', async () => {
-  await assert.rejects(startServer({ host: '0.0.0.0', port: 0, logLevel: 'silent' }), (e) => e instanceof UsageError && /--token-file/.test(e.message));
+  await assert.rejects(startServer({ host: '0.0.0.0', port: 0, logLevel: 'silent' }), (e) => e instanceof UsageError && /tokenFile/.test(e.message));
   const res = await runCli(['serve', '--host', '0.0.0.0', '--port', '0']);
   assert.equal(res.code, 2);
   assert.match(res.stderr, /refusing to listen on 0\.0\.0\.0 without a token/);

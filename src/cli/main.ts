@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError, ExitCode } from '../model/errors.js';
 import { packageVersion } from '../version.js';
 import { configureColor } from './color.js';
+import { flagNamer, renderForCli, type FlagNamer } from './flag-names.js';
 import type { CliContext } from './context.js';
 import { registerBench } from './commands/bench.js';
 import { registerCheckHeaders } from './commands/check-headers.js';
@@ -70,8 +71,13 @@ export async function main(argv: readonly string[]): Promise<number> {
       exitCode = code;
     },
   };
+  let program: Command | undefined;
+  let running: Command | undefined;
   try {
-    const program = buildProgram(ctx);
+    program = buildProgram(ctx);
+    program.hook('preAction', (_root, action) => {
+      running = action;
+    });
     if (argv.length <= 2) {
       program.outputHelp({ error: true });
       return ExitCode.USAGE;
@@ -79,18 +85,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program.parseAsync([...argv]);
     return exitCode;
   } catch (err) {
-    return reportError(err, debug);
+    return reportError(err, debug, program === undefined ? (r) => r.field : flagNamer(running ?? program));
   }
 }
 
-function reportError(err: unknown, debug: boolean): number {
+function reportError(err: unknown, debug: boolean, namer: FlagNamer): number {
   if (err instanceof CommanderError) {
     // commander has already printed its message (it names the unknown flag or command).
     // --help and --version exit 0; help shown because a subcommand is missing is a usage error.
     return err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
   }
   if (err instanceof CliError) {
-    process.stderr.write(`notebook-stream: ${err.message}\n`);
+    // The library names options by field; the user typed flags (src/cli/flag-names.ts).
+    process.stderr.write(`notebook-stream: ${renderForCli(err.text, namer)}\n`);
     if (debug && err.stack !== undefined) process.stderr.write(`${err.stack}\n`);
     return err.exitCode;
   }

@@ -1,4 +1,5 @@
 import { UsageError } from '../model/errors.js';
+import { field, ft } from '../model/field-text.js';
 import { formatHostPort, parseHostPort, parseListen } from './addresses.js';
 
 /**
@@ -59,34 +60,33 @@ interface Checked {
 }
 
 function check(o: NginxConfigOptions): Checked {
-  const upstream = formatHostPort(parseHostPort(o.upstream, '--upstream'));
-  const listen = formatHostPort(parseListen(o.listen, '--listen'));
+  const upstream = formatHostPort(parseHostPort(o.upstream, field('upstream')));
+  const listen = formatHostPort(parseListen(o.listen, field('listen')));
   if (!PATH_RE.test(o.path)) {
     throw new UsageError(
-      `--path ${o.path}: expected an absolute URL path starting with "/" (letters, digits, . _ ~ - /), e.g. /send_operation`,
+      ft`${field('path')} ${o.path}: expected an absolute URL path starting with "/" (letters, digits, . _ ~ - /), e.g. /send_operation`,
     );
   }
   const serverNames = o.serverName.trim().split(/\s+/);
   for (const name of serverNames) {
-    if (!SERVER_NAME_RE.test(name)) throw new UsageError(`--server-name ${o.serverName}: "${name}" is not a server name`);
+    if (!SERVER_NAME_RE.test(name)) throw new UsageError(ft`${field('serverName')} ${o.serverName}: "${name}" is not a server name`);
   }
   let tls: Checked['tls'] = null;
   if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) {
-    throw new UsageError(o.tlsCert === undefined ? '--tls-key needs --tls-cert' : '--tls-cert needs --tls-key');
+    throw new UsageError(o.tlsCert === undefined ? ft`${field('tlsKey')} needs ${field('tlsCert')}` : ft`${field('tlsCert')} needs ${field('tlsKey')}`, { code: 'NBS_USAGE_REQUIRES' });
   }
   if (o.tlsCert !== undefined && o.tlsKey !== undefined) {
-    if (!FILE_RE.test(o.tlsCert)) throw new UsageError(`--tls-cert ${o.tlsCert}: the path has characters nginx would misread`);
-    if (!FILE_RE.test(o.tlsKey)) throw new UsageError(`--tls-key ${o.tlsKey}: the path has characters nginx would misread`);
-    tls = { cert: o.tlsCert, key: o.tlsKey, listen: formatHostPort(parseListen(o.tlsListen, '--tls-listen')) };
+    if (!FILE_RE.test(o.tlsCert)) throw new UsageError(ft`${field('tlsCert')} ${o.tlsCert}: the path has characters nginx would misread`);
+    if (!FILE_RE.test(o.tlsKey)) throw new UsageError(ft`${field('tlsKey')} ${o.tlsKey}: the path has characters nginx would misread`);
+    tls = { cert: o.tlsCert, key: o.tlsKey, listen: formatHostPort(parseListen(o.tlsListen, field('tlsListen'))) };
   }
   if (!Number.isInteger(o.readTimeoutS) || o.readTimeoutS < 1) {
-    throw new UsageError(`--read-timeout-s ${o.readTimeoutS}: expected a whole number of seconds ≥ 1`);
+    throw new UsageError(ft`${field('readTimeoutS')} ${o.readTimeoutS}: expected a whole number of seconds ≥ 1`);
   }
-  if (!(o.heartbeatS >= 0)) throw new UsageError(`--heartbeat-s ${o.heartbeatS}: expected a number ≥ 0`);
+  if (!(o.heartbeatS >= 0)) throw new UsageError(ft`${field('heartbeatS')} ${o.heartbeatS}: expected a number ≥ 0`);
   if (o.heartbeatS > 0 && o.readTimeoutS <= o.heartbeatS) {
     throw new UsageError(
-      `--read-timeout-s ${o.readTimeoutS}: must be longer than the heartbeat (--heartbeat-s ${o.heartbeatS}), ` +
-        'or nginx cuts idle streams between heartbeats',
+      ft`${field('readTimeoutS')} ${o.readTimeoutS}: must be longer than the heartbeat (${field('heartbeatS')} ${o.heartbeatS}), or nginx cuts idle streams between heartbeats`,
     );
   }
   return { upstream, listen, serverNames, path: o.path, tls, readTimeoutS: o.readTimeoutS, heartbeatS: o.heartbeatS };

@@ -1,5 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { UsageError } from '../model/errors.js';
+import { byFieldName, field, ft, type FieldNamer, type FieldRef } from '../model/field-text.js';
 import { isLoopbackHost } from '../model/hosts.js';
 import { FLUSH_POLICY_NAMES } from '../model/flush-presets.js';
 
@@ -32,6 +33,8 @@ export interface SystemdUnitOptions {
   /** serve's `--grace-s`: how long it may take to end its streams on SIGTERM. */
   graceS: number;
   generatedBy?: string | undefined;
+  /** How the unit's comments name this generator's options (the CLI passes its flag names). */
+  names?: FieldNamer | undefined;
 }
 
 export const SYSTEMD_DEFAULTS = { port: 18600, name: 'notebook-stream', graceS: 5 } as const;
@@ -60,72 +63,101 @@ export function envWord(assignment: string): string {
   return `"${escaped.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
-function noControl(value: string, flag: string): void {
-  if (/[\x00-\x1f\x7f]/.test(value)) throw new UsageError(`${flag}: control characters (newlines) are not allowed`);
+/**
+ * serve's command line as the unit's ExecStart= runs it, and the serve flags a --serve-arg may hold:
+ * argv of the program the unit starts, not words of a message.
+ */
+const SERVE = {
+  host: '--host',
+  port: '--port',
+  flushPolicy: '--flush-policy',
+  graceS: '--grace-s',
+  allowedHost: '--allowed-host',
+  tokenFile: '--token-file',
+  token: '--token',
+  insecureNoAuth: '--insecure-no-auth',
+} as const;
+
+// Left unexpanded on purpose: systemd expands it to the credential's private, per-service copy.
+const CREDENTIALS_TOKEN = '$' + '{CREDENTIALS_DIRECTORY}/token';
+
+function noControl(value: string, flag: FieldRef): void {
+  if (/[\x00-\x1f\x7f]/.test(value)) throw new UsageError(ft`${flag}: control characters (newlines) are not allowed`);
 }
 
-function absolute(value: string, flag: string): string {
+function absolute(value: string, flag: FieldRef): string {
   noControl(value, flag);
-  if (!isAbsolute(value)) throw new UsageError(`${flag} ${value}: expected an absolute path`);
+  if (!isAbsolute(value)) throw new UsageError(ft`${flag} ${value}: expected an absolute path`);
   return value;
 }
 
 /** The unit file text. */
 export function systemdUnit(o: SystemdUnitOptions): string {
-  const node = absolute(o.node, '--node');
-  const bin = absolute(o.bin, '--bin');
+  const node = absolute(o.node, field('node'));
+  const bin = absolute(o.bin, field('bin'));
   if (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535) {
-    throw new UsageError(`--port ${o.port}: expected a whole number from 1 to 65535 (a unit needs a fixed port)`);
+    throw new UsageError(ft`${field('port')} ${o.port}: expected a whole number from 1 to 65535 (a unit needs a fixed port)`);
   }
-  if (o.user !== undefined && !USER_RE.test(o.user)) throw new UsageError(`--user ${o.user}: not a valid user name`);
+  if (o.user !== undefined && !USER_RE.test(o.user)) throw new UsageError(ft`${field('user')} ${o.user}: not a valid user name`);
   if (o.user === 'nobody' || o.user === 'nfsnobody') {
     // systemd warns "Special user nobody configured, this is not safe!": files it owns are shared.
-    throw new UsageError(`--user ${o.user}: shared with other services, systemd calls it unsafe; omit --user for a DynamicUser`);
+    throw new UsageError(ft`${field('user')} ${o.user}: shared with other services, systemd calls it unsafe; omit ${field('user')} for a DynamicUser`);
   }
-  if (!NAME_RE.test(o.name)) throw new UsageError(`--name ${o.name}: letters, digits, . _ - only`);
-  const workDir = o.workingDirectory === undefined ? undefined : absolute(o.workingDirectory, '--working-directory');
-  const tokenFile = o.tokenFile === undefined ? undefined : absolute(o.tokenFile, '--token-file');
+  if (!NAME_RE.test(o.name)) throw new UsageError(ft`${field('name')} ${o.name}: letters, digits, . _ - only`);
+  const workDir = o.workingDirectory === undefined ? undefined : absolute(o.workingDirectory, field('workingDirectory'));
+  const tokenFile = o.tokenFile === undefined ? undefined : absolute(o.tokenFile, field('tokenFile'));
   if (tokenFile !== undefined && /[\s:]/.test(tokenFile)) {
-    throw new UsageError(`--token-file ${tokenFile}: LoadCredential= cannot take a path with spaces or ":"`);
+    throw new UsageError(ft`${field('tokenFile')} ${tokenFile}: LoadCredential= cannot take a path with spaces or ":"`);
   }
   if (o.flushPolicy !== undefined && !(FLUSH_POLICY_NAMES as readonly string[]).includes(o.flushPolicy)) {
-    throw new UsageError(`--flush-policy ${o.flushPolicy}: expected one of ${FLUSH_POLICY_NAMES.join(', ')}`);
+    throw new UsageError(ft`${field('flushPolicy')} ${o.flushPolicy}: expected one of ${FLUSH_POLICY_NAMES.join(', ')}`);
   }
-  if (o.host !== undefined && !HOST_RE.test(o.host)) throw new UsageError(`--host ${o.host}: not a host name or IP address`);
-  for (const h of o.allowedHosts) if (!HOST_RE.test(h)) throw new UsageError(`--allowed-host ${h}: not a host name or IP address`);
+  if (o.host !== undefined && !HOST_RE.test(o.host)) throw new UsageError(ft`${field('host')} ${o.host}: not a host name or IP address`);
+  for (const h of o.allowedHosts) if (!HOST_RE.test(h)) throw new UsageError(ft`${field('allowedHosts')} ${h}: not a host name or IP address`);
   const nonLoopback = o.allowedHosts.filter((h) => !isLoopbackHost(h));
-  if (nonLoopback.length > 0 && tokenFile === undefined && !o.serveArgs.includes('--insecure-no-auth')) {
+  if (nonLoopback.length > 0 && tokenFile === undefined && !o.serveArgs.includes(SERVE.insecureNoAuth)) {
     throw new UsageError(
-      `--allowed-host ${nonLoopback[0]}: anyone who reaches that name could run code through serve; add --token-file FILE ` +
-        '(or --serve-arg --insecure-no-auth if something else authenticates every request)',
+      ft`${field('allowedHosts')} ${nonLoopback[0]}: anyone who reaches that name could run code through serve`,
+      {
+        code: 'NBS_USAGE_UNSAFE',
+        hint: {
+          code: 'NBS_HINT_AUTH',
+          text: ft`add ${field('tokenFile')} FILE (or ${field('serveArgs')} ${SERVE.insecureNoAuth} if something else authenticates every request)`,
+        },
+      },
     );
   }
-  for (const a of o.serveArgs) noControl(a, '--serve-arg');
-  if (o.serveArgs.some((a) => a === '--token' || a.startsWith('--token='))) {
-    throw new UsageError('--serve-arg --token: a token on the command line is visible to every user (ps, systemctl status); use --token-file');
+  for (const a of o.serveArgs) noControl(a, field('serveArgs'));
+  if (o.serveArgs.some((a) => a === SERVE.token || a.startsWith(`${SERVE.token}=`))) {
+    throw new UsageError(ft`${field('serveArgs')} ${SERVE.token}: a token on the command line is visible to every user (ps, systemctl status)`, {
+      code: 'NBS_USAGE_UNSAFE',
+      hint: { code: 'NBS_HINT_TOKEN_FILE', text: ft`use ${field('tokenFile')}` },
+    });
   }
   const envLines: string[] = [];
   for (const kv of o.env) {
-    noControl(kv, '--env');
+    noControl(kv, field('env'));
     const eq = kv.indexOf('=');
     const key = eq < 0 ? kv : kv.slice(0, eq);
-    if (eq < 0 || !ENV_KEY_RE.test(key)) throw new UsageError(`--env ${kv}: expected KEY=VALUE`);
+    if (eq < 0 || !ENV_KEY_RE.test(key)) throw new UsageError(ft`${field('env')} ${kv}: expected KEY=VALUE`);
     if (key === 'NOTEBOOK_STREAM_TOKEN') {
-      throw new UsageError('--env NOTEBOOK_STREAM_TOKEN: Environment= is readable through systemctl show; use --token-file');
+      throw new UsageError(ft`${field('env')} NOTEBOOK_STREAM_TOKEN: Environment= is readable through systemctl show`, {
+        code: 'NBS_USAGE_UNSAFE',
+        hint: { code: 'NBS_HINT_TOKEN_FILE', text: ft`use ${field('tokenFile')}` },
+      });
     }
     envLines.push(`Environment=${envWord(kv)}`);
   }
 
   const args = [node, bin, 'serve'];
-  if (o.host !== undefined) args.push('--host', o.host);
-  args.push('--port', String(o.port));
-  if (o.flushPolicy !== undefined) args.push('--flush-policy', o.flushPolicy);
-  if (o.graceS !== SYSTEMD_DEFAULTS.graceS) args.push('--grace-s', String(o.graceS));
-  for (const h of o.allowedHosts) args.push('--allowed-host', h);
+  if (o.host !== undefined) args.push(SERVE.host, o.host);
+  args.push(SERVE.port, String(o.port));
+  if (o.flushPolicy !== undefined) args.push(SERVE.flushPolicy, o.flushPolicy);
+  if (o.graceS !== SYSTEMD_DEFAULTS.graceS) args.push(SERVE.graceS, String(o.graceS));
+  for (const h of o.allowedHosts) args.push(SERVE.allowedHost, h);
   args.push(...o.serveArgs);
   let exec = args.map(execWord).join(' ');
-  // Left unescaped on purpose: systemd expands it to the credential's private, per-service copy.
-  if (tokenFile !== undefined) exec += ' --token-file ${CREDENTIALS_DIRECTORY}/token';
+  if (tokenFile !== undefined) exec += ` ${SERVE.tokenFile} ${CREDENTIALS_TOKEN}`;
 
   const inHome = [node, bin, workDir ?? ''].some((p) => HOME_PREFIXES.some((h) => p.startsWith(h)));
   const lines: string[] = [];
@@ -134,12 +166,12 @@ export function systemdUnit(o: SystemdUnitOptions): string {
   lines.push(`# Install: /etc/systemd/system/${o.name}.service, then: systemctl daemon-reload && systemctl enable --now ${o.name}`);
   lines.push('[Unit]');
   lines.push('Description=notebook-stream: streaming notebook backend (serve)');
-  add('start once the network is configured, so a non-loopback --host can bind', 'After=network-online.target');
+  add(`start once the network is configured, so a non-loopback ${SERVE.host} can bind`, 'After=network-online.target');
   lines.push('Wants=network-online.target', '');
   lines.push('[Service]');
   add('serve stays in the foreground and logs to stderr (the journal)', 'Type=simple');
   if (o.user !== undefined) add('an unprivileged account; kernels run as this user too', `User=${o.user}`);
-  else add('no --user given: a transient unprivileged user, so serve and its kernels never run as root', 'DynamicUser=yes');
+  else add(`no ${(o.names ?? byFieldName)(field('user'))} given: a transient unprivileged user, so serve and its kernels never run as root`, 'DynamicUser=yes');
   add('the state directory by default: kernels start in it and may write there', `WorkingDirectory=${workDir ?? `%S/${o.name}`}`);
   add('Python kernels write their output at once (the guide\'s setting)', 'Environment=PYTHONUNBUFFERED=1');
   add('with ProtectHome the real home is hidden: IPython and pip caches live in the state directory', `Environment=HOME=%S/${o.name}`);

@@ -1,3 +1,4 @@
+import { byFieldName, field, type FieldNamer } from '../model/field-text.js';
 import type { Kernel } from '@jupyterlab/services';
 import type { JupyterClient } from './client.js';
 import { kernelRssBytes } from './kernel-process.js';
@@ -69,6 +70,8 @@ export interface KernelPoolOptions {
   idleTimeoutS?: number;
   /** Bound on one kernel start (default 60 s). */
   startTimeoutMs?: number;
+  /** How messages name serve's options (field names unless told otherwise). */
+  names?: FieldNamer;
 }
 
 export interface KernelPoolStats {
@@ -101,6 +104,7 @@ export class KernelPool {
   readonly maxKernels: number;
   private readonly idleTimeoutS: number;
   private readonly startTimeoutMs: number;
+  private readonly names: FieldNamer;
 
   constructor(
     readonly client: JupyterClient,
@@ -109,6 +113,7 @@ export class KernelPool {
     this.maxKernels = options.maxKernels ?? 8;
     this.idleTimeoutS = options.idleTimeoutS ?? 900;
     this.startTimeoutMs = options.startTimeoutMs ?? 60_000;
+    this.names = options.names ?? byFieldName;
   }
 
   /** The notebook's kernel, started if needed. Throws KernelPoolError. */
@@ -120,7 +125,7 @@ export class KernelPool {
     const pending = this.starting.get(key);
     if (pending !== undefined) return this.touch(await pending);
     if (this.entries.size + this.starting.size >= this.maxKernels) {
-      throw new KernelPoolError('too_many', `${this.maxKernels} kernels are running (--max-kernels); try again later`, {
+      throw new KernelPoolError('too_many', `${this.maxKernels} kernels are running (${this.names(field('maxKernels'))}); try again later`, {
         retryAfterS: 5,
       });
     }

@@ -1,3 +1,4 @@
+import { byFieldName, field, type FieldNamer } from '../model/field-text.js';
 import type { Kernel, KernelMessage } from '@jupyterlab/services';
 import { createJupyterClient } from './client.js';
 import { connectJupyter } from './server.js';
@@ -36,7 +37,8 @@ export function median(values: readonly number[]): number {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-export function classifyJupyter(m: JupyterMeasurement): JupyterDiagnosis {
+export function classifyJupyter(m: JupyterMeasurement, names: FieldNamer = byFieldName): JupyterDiagnosis {
+  const tuningFixed = `${names(field('jupyterTuning'))} fixed`;
   const causes: JupyterDiagnosis['causes'] = [];
   const reasons: string[] = [];
   const fixes: string[] = [];
@@ -52,7 +54,7 @@ export function classifyJupyter(m: JupyterMeasurement): JupyterDiagnosis {
     if (nagle) {
       causes.push('NAGLE_DELAY');
       fixes.push(
-        'set TCP_NODELAY in the kernel websocket handler\'s open() (a jupyter_server_config.py wrapping ZMQChannelsHandler.open on 1.x, KernelWebsocketHandler.open on 2.x): notebook-stream serve --jupyter-tuning fixed does this for its managed server',
+        `set TCP_NODELAY in the kernel websocket handler's open() (a jupyter_server_config.py wrapping ZMQChannelsHandler.open on 1.x, KernelWebsocketHandler.open on 2.x): notebook-stream serve ${tuningFixed} does this for its managed server`,
       );
     }
   }
@@ -67,7 +69,7 @@ export function classifyJupyter(m: JupyterMeasurement): JupyterDiagnosis {
     );
     if (lumped) {
       causes.push('FLUSH_INTERVAL');
-      fixes.push('lower ipykernel\'s OutStream.flush_interval (0.2 s) in each kernel: run sys.stdout.flush_interval = sys.stderr.flush_interval = 0.01 once at start-up (--jupyter-tuning fixed does)');
+      fixes.push(`lower ipykernel's OutStream.flush_interval (0.2 s) in each kernel: run sys.stdout.flush_interval = sys.stderr.flush_interval = 0.01 once at start-up (${tuningFixed} does)`);
     }
   }
   return { verdict: causes[0] ?? 'OK', causes, reasons, fixes };
@@ -75,6 +77,8 @@ export function classifyJupyter(m: JupyterMeasurement): JupyterDiagnosis {
 
 export interface MeasureJupyterOptions {
   url: string;
+  /** How messages name the options (field names unless told otherwise). */
+  names?: FieldNamer;
   token?: string;
   kernel?: string;
   /** Back-to-back requests (default 20). */
@@ -121,7 +125,7 @@ async function timeCell(kernel: Kernel.IKernelConnection, code: string, timeoutM
  * Throws JupyterUnavailableError when the server is unreachable or refuses the token.
  */
 export async function measureJupyter(options: MeasureJupyterOptions): Promise<JupyterMeasurement> {
-  const handle = await connectJupyter({ url: options.url, tuning: 'stock', ...(options.token === undefined ? {} : { token: options.token }) });
+  const handle = await connectJupyter({ url: options.url, tuning: 'stock', ...(options.names === undefined ? {} : { names: options.names }), ...(options.token === undefined ? {} : { token: options.token }) });
   const client = createJupyterClient(handle);
   const timeoutMs = options.cellTimeoutMs ?? 10_000;
   let kernel: Kernel.IKernelConnection | undefined;

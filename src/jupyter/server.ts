@@ -1,3 +1,4 @@
+import { byFieldName, field, type FieldNamer } from '../model/field-text.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
@@ -28,6 +29,8 @@ export interface JupyterHandle {
 }
 
 export interface StartJupyterOptions {
+  /** How messages name serve's options (field names unless told otherwise). */
+  names?: FieldNamer;
   /** `fixed` (default) writes the TCP_NODELAY server config; `stock` starts the server as shipped. */
   tuning?: JupyterTuning;
   /** The command that starts Jupyter Server; default: NOTEBOOK_STREAM_JUPYTER_COMMAND, else found on PATH. */
@@ -172,7 +175,7 @@ export async function startJupyter(options: StartJupyterOptions = {}): Promise<J
   const command = options.command ?? findJupyterCommand();
   if (command === undefined || command.length === 0) {
     throw new JupyterUnavailableError(
-      'no Jupyter Server found: install jupyter-server (Debian: apt install jupyter-server python3-ipykernel) or use --jupyter-url',
+      `no Jupyter Server found: install jupyter-server (Debian: apt install jupyter-server python3-ipykernel) or use ${(options.names ?? byFieldName)(field('jupyterUrl'))}`,
     );
   }
   const base = await mkdtemp(join(tmpdir(), 'nbs-jupyter-'));
@@ -327,6 +330,8 @@ function makeHandle(parts: ManagedParts): JupyterHandle {
 
 export interface ConnectJupyterOptions {
   url: string;
+  /** How messages name the options (field names unless told otherwise). */
+  names?: FieldNamer;
   token?: string;
   /** `fixed` (default): run the flush-interval cell in kernels we start (the server's TCP_NODELAY is the server's business). */
   tuning?: JupyterTuning;
@@ -338,6 +343,7 @@ export interface ConnectJupyterOptions {
  * `GET /api/status` answers with the token, and throws JupyterUnavailableError naming the reason.
  */
 export async function connectJupyter(options: ConnectJupyterOptions): Promise<JupyterHandle> {
+  const names = options.names ?? byFieldName;
   let url: string;
   try {
     const parsed = new URL(options.url);
@@ -346,7 +352,7 @@ export async function connectJupyter(options: ConnectJupyterOptions): Promise<Ju
     parsed.hash = '';
     url = parsed.href.endsWith('/') ? parsed.href : `${parsed.href}/`;
   } catch {
-    throw new JupyterUnavailableError(`--jupyter-url ${options.url} is not an http(s) URL`);
+    throw new JupyterUnavailableError(`${names(field('jupyterUrl'))} ${options.url} is not an http(s) URL`);
   }
   const token = options.token ?? process.env['JUPYTER_TOKEN'] ?? '';
   addSecret(token);
@@ -357,7 +363,7 @@ export async function connectJupyter(options: ConnectJupyterOptions): Promise<Ju
     throw new JupyterUnavailableError(`Jupyter Server at ${url} unreachable: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   if (status === 401 || status === 403) {
-    throw new JupyterUnavailableError(`Jupyter Server at ${url} refused the token (HTTP ${status}): check --jupyter-token or JUPYTER_TOKEN`);
+    throw new JupyterUnavailableError(`Jupyter Server at ${url} refused the token (HTTP ${status}): check ${names(field('jupyterToken'))} or JUPYTER_TOKEN`);
   }
   if (status !== 200) throw new JupyterUnavailableError(`Jupyter Server at ${url} answered GET /api/status with HTTP ${status}`);
   return { url, token, tuning: options.tuning ?? 'fixed', managed: false, pid: undefined, alive: () => true, stop: async () => {} };

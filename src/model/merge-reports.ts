@@ -1,5 +1,6 @@
 import type { Histogram } from 'hdr-histogram-js';
 import { UsageError } from './errors.js';
+import { field, ft } from './field-text.js';
 import { decodeHistogram, newHistogram } from './metric-histogram.js';
 import { errorRate } from './error-rate.js';
 import { metricStats, round3 } from './metric-stats.js';
@@ -211,6 +212,8 @@ export interface ReportInput {
   report: Report;
 }
 
+const FORCE_HINT = { code: 'NBS_HINT_FORCE', text: ft`rerun with ${field('force')} to merge anyway` } as const;
+
 /**
  * `notebook-stream merge`: configurations with the same name merge across the reports (a report
  * holds one or more). Different schema versions or different targets for one name are refused
@@ -221,7 +224,7 @@ export function mergeReports(inputs: readonly ReportInput[], args: readonly stri
   const versions = new Set(inputs.map((i) => (i.report as { schemaVersion: unknown }).schemaVersion));
   if (versions.size > 1 && !force) {
     const list = inputs.map((i) => `${i.file} (schemaVersion ${String((i.report as { schemaVersion: unknown }).schemaVersion)})`).join(', ');
-    throw new UsageError(`merge: reports of different schema versions: ${list}; rerun with --force to merge anyway`);
+    throw new UsageError(`merge: reports of different schema versions: ${list}`, { code: 'NBS_USAGE_MISMATCH', hint: FORCE_HINT });
   }
   const byName = new Map<string, Array<{ file: string; c: ReportConfiguration }>>();
   for (const { file, report } of inputs) {
@@ -236,13 +239,13 @@ export function mergeReports(inputs: readonly ReportInput[], args: readonly stri
       const keys = new Set(list.map((x) => targetKey(x.c)));
       if (keys.size > 1) {
         const seen = list.map((x) => `${x.file}: ${targetKey(x.c)}`).join('; ');
-        throw new UsageError(`merge: configuration '${name}' has different targets (${seen}); rerun with --force to merge anyway`);
+        throw new UsageError(`merge: configuration '${name}' has different targets (${seen})`, { code: 'NBS_USAGE_MISMATCH', details: { configuration: name }, hint: FORCE_HINT });
       }
       // A closed and an open run answer different questions (latency from the intended start or not).
       const models = new Set(list.map((x) => x.c.load?.model ?? 'closed'));
       if (models.size > 1) {
         const seen = list.map((x) => `${x.file}: ${x.c.load?.model ?? 'closed'}`).join('; ');
-        throw new UsageError(`merge: configuration '${name}' mixes load models (${seen}); rerun with --force to merge anyway`);
+        throw new UsageError(`merge: configuration '${name}' mixes load models (${seen})`, { code: 'NBS_USAGE_MISMATCH', details: { configuration: name }, hint: FORCE_HINT });
       }
     }
   }

@@ -1,4 +1,5 @@
 
+import { field } from '../model/field-text.js';
 import { buildReport } from '../model/build-report.js';
 import { reportEnvironment } from './machine-facts.js';
 import type { Report } from '../model/report.js';
@@ -50,7 +51,7 @@ export function loadPlan(o: BenchOptions): LoadPlan {
   const concurrency = o.concurrency ?? 1;
   const maxInFlight = o.maxInFlight ?? (rate !== null ? Math.max(1, Math.ceil(10 * rate)) : concurrency);
   const connections = o.connections ?? (rate !== null ? maxInFlight : concurrency);
-  checkOpenFileLimit(connections, o.connections != null ? '--connections' : rate !== null ? '--max-in-flight' : '-c/--concurrency');
+  checkOpenFileLimit(connections, o.connections != null ? field('connections') : rate !== null ? field('maxInFlight') : field('concurrency', 'both'));
   return {
     model: rate !== null ? 'open' : 'closed',
     concurrency,

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../model/errors.js';
+import { byFieldName, field, ft, type FieldNamer } from '../model/field-text.js';
 import type { FormatOption } from './body-format.js';
 import { defaultHeaders, GUIDE_PING_BODY, type RequestSpec } from './request-spec.js';
 import { DEFAULT_SERVER_TIME, parseServerTime } from './server-time.js';
@@ -23,6 +24,8 @@ export interface RequestFlags {
   headersTimeoutMs: number;
   idleTimeoutMs: number;
   requestTimeoutS: number;
+  /** How messages kept in records name an option (the CLI passes its flag names). */
+  names?: FieldNamer;
 }
 
 function parseUrl(value: string): URL {
@@ -45,14 +48,14 @@ function parseUrl(value: string): URL {
  */
 export async function buildRequestSpec(rawUrl: string, f: RequestFlags): Promise<RequestSpec> {
   const url = parseUrl(rawUrl);
-  if (f.body !== undefined && f.bodyFile !== undefined) throw new UsageError('--body and --body-file: give one of them, not both');
-  if (f.identity === true && f.acceptEncoding !== undefined) throw new UsageError('--identity and --accept-encoding: give one of them, not both');
+  if (f.body !== undefined && f.bodyFile !== undefined) throw new UsageError(ft`${field('body')} and ${field('bodyFile')}: give one of them, not both`, { code: 'NBS_USAGE_CONFLICT' });
+  if (f.identity === true && f.acceptEncoding !== undefined) throw new UsageError(ft`${field('identity')} and ${field('acceptEncoding')}: give one of them, not both`, { code: 'NBS_USAGE_CONFLICT' });
   let body: string | Buffer | null = f.body ?? null;
   if (f.bodyFile !== undefined) {
     try {
       body = await readFile(f.bodyFile);
     } catch (err) {
-      throw new UsageError(`--body-file: cannot read '${f.bodyFile}': ${(err as Error).message}`);
+      throw new UsageError(ft`${field('bodyFile')}: cannot read '${f.bodyFile}': ${(err as Error).message}`, { code: 'NBS_USAGE_FILE' });
     }
   }
   if (body === null && url.pathname.endsWith('/send_operation')) body = GUIDE_PING_BODY;
@@ -65,22 +68,22 @@ export async function buildRequestSpec(rawUrl: string, f: RequestFlags): Promise
     const colon = h.indexOf(':');
     const name = colon > 0 ? h.slice(0, colon).trim().toLowerCase() : '';
     if (name === '' || !/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name)) {
-      throw new UsageError(`-H/--header: expected 'Name: value', got '${h}'`);
+      throw new UsageError(ft`${field('header', 'both')}: expected 'Name: value', got '${h}'`, { code: 'NBS_USAGE_BAD_VALUE' });
     }
     headers[name] = h.slice(colon + 1).trim();
   }
 
   const method = (f.method ?? (body !== null ? 'POST' : 'GET')).toUpperCase();
-  if (!/^[A-Z]+$/.test(method)) throw new UsageError(`-X/--method: '${f.method}' is not an HTTP method`);
+  if (!/^[A-Z]+$/.test(method)) throw new UsageError(ft`${field('method', 'both')}: '${f.method}' is not an HTTP method`, { code: 'NBS_USAGE_BAD_VALUE' });
   if ((method === 'GET' || method === 'HEAD') && body !== null) {
-    throw new UsageError(`-X ${method}: a ${method} request cannot carry --body/--body-file`);
+    throw new UsageError(ft`${field('method', 'short')} ${method}: a ${method} request cannot carry ${field('body')}/${field('bodyFile')}`, { code: 'NBS_USAGE_CONFLICT' });
   }
   let ca: Buffer | null = null;
   if (f.ca !== undefined) {
     try {
       ca = await readFile(f.ca);
     } catch (err) {
-      throw new UsageError(`--ca: cannot read '${f.ca}': ${(err as Error).message}`);
+      throw new UsageError(ft`${field('ca')}: cannot read '${f.ca}': ${(err as Error).message}`, { code: 'NBS_USAGE_FILE' });
     }
   }
   return {
@@ -99,6 +102,7 @@ export async function buildRequestSpec(rawUrl: string, f: RequestFlags): Promise
     headersTimeoutMs: f.headersTimeoutMs,
     idleTimeoutMs: f.idleTimeoutMs,
     requestTimeoutMs: f.requestTimeoutS * 1000,
+    names: f.names ?? byFieldName,
   };
 }
 

@@ -54,7 +54,7 @@ export async function checkHeaders(o: CheckHeadersOptions): Promise<CheckHeaders
   const directSpec = o.direct === undefined ? null : await buildRequestSpec(o.direct, o);
   const { observation, record } = await observe(spec, o.idleWindowS);
   if (directSpec !== null) observation.direct = (await observe(directSpec, o.idleWindowS)).observation;
-  const findings = checkHeaderRules(observation);
+  const findings = checkHeaderRules(observation, o.names);
   return {
     url: spec.url.href,
     direct: directSpec?.url.href ?? null,

@@ -1,4 +1,5 @@
 import { UsageError } from '../model/errors.js';
+import { field, ft } from '../model/field-text.js';
 
 /** What `compare` sends to every configuration (`--source`, with its knobs). */
 export interface WorkloadOptions {
@@ -103,7 +104,9 @@ export const COMPARE_SOURCES: Readonly<Record<string, CompareSource>> = {
     }),
     async prepare(o) {
       if (o.llmBaseUrl !== undefined) {
-        if (o.model === undefined) throw new UsageError('--source chat with --llm-base-url needs --model NAME (the synthetic profiles exist only on the replay upstream)');
+        if (o.model === undefined) throw new UsageError(ft`${field('source')} chat with ${field('llmBaseUrl')} needs ${field('model')} NAME (the synthetic profiles exist only on the replay upstream)`, {
+            code: 'NBS_USAGE_REQUIRES',
+          });
         const args = ['--llm-base-url', o.llmBaseUrl];
         if (o.llmApiKeyFile !== undefined) args.push('--llm-api-key-file', o.llmApiKeyFile);
         return { serveArgs: args, note: null, stop: async () => {} };
@@ -117,13 +120,13 @@ export const COMPARE_SOURCES: Readonly<Record<string, CompareSource>> = {
 
 export const COMPARE_SOURCE_NAMES = Object.keys(COMPARE_SOURCES);
 
-/** The source by name, or a usage error naming `--source` and what is available now. */
+/** The source by name, or a usage error naming `source` and what is available now. */
 export function compareSource(name: string): CompareSource & { operation: (o: WorkloadOptions) => Record<string, unknown> } {
   const s = COMPARE_SOURCES[name];
   const available = Object.values(COMPARE_SOURCES).filter((x) => x.unavailable === undefined && x.operation !== undefined).map((x) => x.name);
-  if (s === undefined) throw new UsageError(`--source: unknown source '${name}' (known: ${COMPARE_SOURCE_NAMES.join(', ')})`);
+  if (s === undefined) throw new UsageError(ft`${field('source')}: unknown source '${name}' (known: ${COMPARE_SOURCE_NAMES.join(', ')})`, { code: 'NBS_USAGE_UNKNOWN', details: { source: name, known: COMPARE_SOURCE_NAMES } });
   if (s.unavailable !== undefined || s.operation === undefined) {
-    throw new UsageError(`--source ${name}: ${s.unavailable ?? 'not available'}; available now: ${available.join(', ')}`);
+    throw new UsageError(ft`${field('source')} ${name}: ${s.unavailable ?? 'not available'}; available now: ${available.join(', ')}`, { code: 'NBS_USAGE_UNAVAILABLE_SOURCE', details: { source: name, available } });
   }
   return s as CompareSource & { operation: (o: WorkloadOptions) => Record<string, unknown> };
 }

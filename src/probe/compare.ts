@@ -1,4 +1,5 @@
 import { UsageError } from '../model/errors.js';
+import { field, ft } from '../model/field-text.js';
 import { flushSettings, isFlushPolicyName } from '../model/flush-presets.js';
 import type { Report, ReportFlushSettings } from '../model/report.js';
 import { buildRequestSpec } from './build-request-spec.js';
@@ -79,13 +80,13 @@ function uniqueNames(names: string[]): string[] {
  * server's CPU read from `/metrics` around each configuration's batch. Prints nothing.
  */
 export async function compare(o: CompareOptions, onProgress?: (p: CompareProgress) => void, signal?: AbortSignal): Promise<CompareOutcome> {
-  if (o.labels.length > 0 && o.urls.length === 0) throw new UsageError('--label: names URL columns; give the URLs too (or use --flush-policies)');
-  if (o.labels.length > o.urls.length) throw new UsageError(`Too many --label options: expected ${o.urls.length} at most (one per URL)`);
+  if (o.labels.length > 0 && o.urls.length === 0) throw new UsageError(ft`${field('labels')}: names URL columns; give the URLs too (or use ${field('flushPolicies')})`, { code: 'NBS_USAGE_REQUIRES' });
+  if (o.labels.length > o.urls.length) throw new UsageError(ft`Too many ${field('labels')} options: expected ${o.urls.length} at most (one per URL)`, { code: 'NBS_USAGE_BAD_VALUE' });
   if (o.urls.length === 1) throw new UsageError('compare needs two URLs or more (or none, to compare flush policies on the embedded server)');
   if (o.urls.length === 0) {
-    if (o.flushPolicies.length < 2) throw new UsageError('--flush-policies: give two policies or more, comma-separated');
+    if (o.flushPolicies.length < 2) throw new UsageError(ft`${field('flushPolicies')}: give two policies or more, comma-separated`, { code: 'NBS_USAGE_BAD_VALUE' });
     for (const p of o.flushPolicies) {
-      if (!isFlushPolicyName(p) || p === 'custom') throw new UsageError(`--flush-policies: unknown policy '${p}' (known: guide-before, guide-after, adaptive)`);
+      if (!isFlushPolicyName(p) || p === 'custom') throw new UsageError(ft`${field('flushPolicies')}: unknown policy '${p}' (known: guide-before, guide-after, adaptive)`, { code: 'NBS_USAGE_UNKNOWN', details: { policy: p } });
     }
   }
   const source = compareSource(o.source);

@@ -1,3 +1,4 @@
+import { byFieldName, field, type FieldNamer } from '../model/field-text.js';
 import type { Classification, Verdict, VerdictEvidence } from '../model/doctor-result.js';
 /**
  * doctor's verdict: a pure function of one stream's recorded arrivals (docs/troubleshooting.md, "doctor
@@ -122,7 +123,7 @@ function waits(entries: readonly ArrivalEntry[]): { stamps: VerdictEvidence['sta
  * 5. releases steadier in size than in time → SIZE_THRESHOLD, else PERIODIC_FLUSH; both
  *    varying more than IRREGULAR_CV → INCONCLUSIVE.
  */
-export function classifyArrivals(input: readonly ArrivalEntry[]): Classification {
+export function classifyArrivals(input: readonly ArrivalEntry[], names: FieldNamer = byFieldName): Classification {
   const entries = [...input].sort((a, b) => a.arrivalUs - b.arrivalUs);
   const bytes = entries.reduce((a, e) => a + e.bytes, 0);
   const releases = groupReleases(entries);
@@ -173,7 +174,7 @@ export function classifyArrivals(input: readonly ArrivalEntry[]): Classification
     if (w.stamps === 'none' && arrivedMs < MIN_SPAN_MS) {
       return inconclusive(
         `everything arrived at once after ${round1(arrivedMs)} ms and the events carry no server time stamps`,
-        `a stream lasting at least ${MIN_SPAN_MS} ms, or stamps in the events (--server-time PATH)`,
+        `a stream lasting at least ${MIN_SPAN_MS} ms, or stamps in the events (${names(field('serverTime'))} PATH)`,
       );
     }
     return {

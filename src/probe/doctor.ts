@@ -1,3 +1,4 @@
+import { byFieldName, field, type FieldNamer } from '../model/field-text.js';
 import { performance } from 'node:perf_hooks';
 import { buildRequestSpec, type RequestFlags } from './build-request-spec.js';
 import { classifyArrivals, majorityVerdict, resolveSteadyBySize } from './doctor-classifier.js';
@@ -58,7 +59,7 @@ async function measure(spec: RequestSpec, n: number, capture = false): Promise<{
   return { records, headers: cap?.result.headers ?? [] };
 }
 
-const classify = (r: StreamRecord) => classifyArrivals(r.timeline.entries());
+const classify = (r: StreamRecord, names?: FieldNamer) => classifyArrivals(r.timeline.entries(), names);
 
 /** Our ping operation in the body: the event size can be varied. */
 function pingBody(spec: RequestSpec): Record<string, unknown> | null {
@@ -76,6 +77,7 @@ const BUFFERING: readonly Verdict[] = ['FULLY_BUFFERED', 'SIZE_THRESHOLD', 'PERI
 
 /** `notebook-stream doctor URL`: measure, classify, attribute, rank fixes. Prints nothing. */
 export async function doctor(o: DoctorOptions, onProgress?: (line: string) => void): Promise<DoctorResult> {
+  const named = (name: string) => (o.names ?? byFieldName)(field(name));
   const t0 = performance.now();
   const flags: RequestFlags = { ...o };
   // An unparsable URL is left to buildRequestSpec, whose message names it (exit 2).
@@ -86,7 +88,7 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
 
   onProgress?.(`baseline: ${o.runs} run(s) of ${spec.method} ${spec.url.href}`);
   const base = await measure(spec, o.runs, true);
-  const classifications = base.records.map(classify);
+  const classifications = base.records.map((r) => classify(r, o.names));
   const runs = base.records.map((r, i) => summarize(r, classifications[i]!));
   const measured = base.records.filter((r) => r.events > 0 || (r.error === null && r.status !== null));
   const intermediaries = recogniseIntermediaries(base.headers);
@@ -114,7 +116,7 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
   const majority = majorityVerdict(classifications.map((c) => c.verdict));
   let classification = classifications.find((c) => c.verdict === majority.verdict) ?? classifications[0]!;
   if (majority.verdict === 'INCONCLUSIVE' && classification.verdict !== 'INCONCLUSIVE') {
-    classification = { ...classification, verdict: 'INCONCLUSIVE', reason: `runs disagree: ${classifications.map((c) => c.verdict).join(', ')}`, needed: 'more runs (--runs), or a longer, steadier stream' };
+    classification = { ...classification, verdict: 'INCONCLUSIVE', reason: `runs disagree: ${classifications.map((c) => c.verdict).join(', ')}`, needed: `more runs (${named('runs')}), or a longer, steadier stream` };
   }
   let verdict = majority.verdict;
   let resolvedBy: string | null = null;
@@ -123,13 +125,13 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
   const overBudget = () => performance.now() - t0 > o.budgetS * 1000;
   const step = async (id: StepId, changed: string, variant: RequestSpec, judge: (c: Classification, run: RunSummary) => Pick<AttributionStep, 'conclusion' | 'implicates'>) => {
     if (overBudget()) {
-      attribution.push({ id, changed, verdict: null, run: null, classification: null, conclusion: `skipped: over the ${o.budgetS} s budget (--budget-s)`, implicates: null });
+      attribution.push({ id, changed, verdict: null, run: null, classification: null, conclusion: `skipped: over the ${o.budgetS} s budget (${named('budgetS')})`, implicates: null });
       return;
     }
     onProgress?.(`attribution: ${changed}`);
     const { records } = await measure(variant, 1);
     const record = records[0]!;
-    const c = classify(record);
+    const c = classify(record, o.names);
     const run = summarize(record, c);
     attribution.push({ id, changed, verdict: c.verdict, run, classification: c, ...judge(c, run) });
   };

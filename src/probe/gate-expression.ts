@@ -1,4 +1,5 @@
 import { UsageError } from '../model/errors.js';
+import { field, ft, type FieldText } from '../model/field-text.js';
 import { ALL_SCALAR_NAMES, METRIC_NAMES, STAT_NAMES, isScalarName, isStatName, type StatName } from '../model/metric-catalog.js';
 
 /**
@@ -38,11 +39,9 @@ const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 /** A gate mistake: exit 2 like every usage error; `code` tells the kinds apart for tests and scripts. */
 export class GateSyntaxError extends UsageError {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
+  constructor(code: string, message: FieldText) {
+    super(message, { code });
     this.name = 'GateSyntaxError';
-    this.code = code;
   }
 }
 
@@ -75,72 +74,71 @@ function suggestion(name: string, candidates: readonly string[]): string {
   return best !== null && bestD <= Math.max(2, Math.floor(name.length / 4)) ? ` (did you mean ${best}?)` : '';
 }
 
-/** Reads `METRIC.STAT` or `SCALAR`; `where` prefixes every message (`--threshold 'x':`). */
-export function parseMetricRef(text: string, where: string): MetricRef {
+/** Reads `METRIC.STAT` or `SCALAR`; `where` prefixes every message (`thresholds 'x':`). */
+export function parseMetricRef(text: string, where: FieldText): MetricRef {
   const lhs = text.trim();
-  if (lhs === '') throw new GateSyntaxError('NBS_GATE_MISSING_METRIC', `${where} missing metric name (${EXAMPLE})`);
+  if (lhs === '') throw new GateSyntaxError('NBS_GATE_MISSING_METRIC', ft`${where} missing metric name (${EXAMPLE})`);
   if (isScalarName(lhs)) return { metric: lhs, stat: null };
   if (METRIC_NAMES.includes(lhs)) {
-    throw new GateSyntaxError('NBS_GATE_MISSING_STAT', `${where} ${lhs} needs a stat, e.g. ${lhs}.p99 (stats: ${STAT_NAMES.join(' ')})`);
+    throw new GateSyntaxError('NBS_GATE_MISSING_STAT', ft`${where} ${lhs} needs a stat, e.g. ${lhs}.p99 (stats: ${STAT_NAMES.join(' ')})`);
   }
   let metric: string | null = null;
   for (const m of METRIC_NAMES) if (lhs.startsWith(`${m}.`) && (metric === null || m.length > metric.length)) metric = m;
   if (metric === null) {
     const scalar = ALL_SCALAR_NAMES.find((s) => lhs.startsWith(`${s}.`));
     if (scalar !== undefined) {
-      throw new GateSyntaxError('NBS_GATE_SCALAR_STAT', `${where} ${scalar} is a scalar and takes no stat: write '${scalar} < NUMBER'`);
+      throw new GateSyntaxError('NBS_GATE_SCALAR_STAT', ft`${where} ${scalar} is a scalar and takes no stat: write '${scalar} < NUMBER'`);
     }
     const name = lhs.split('.')[0]!;
     throw new GateSyntaxError(
       'NBS_GATE_UNKNOWN_METRIC',
-      `${where} unknown metric '${name}'${suggestion(name, [...METRIC_NAMES, ...ALL_SCALAR_NAMES])}. ` +
-        `Metrics (METRIC.STAT): ${METRIC_NAMES.join(' ')}. Scalars: ${ALL_SCALAR_NAMES.join(' ')}`,
+      ft`${where} unknown metric '${name}'${suggestion(name, [...METRIC_NAMES, ...ALL_SCALAR_NAMES])}. Metrics (METRIC.STAT): ${METRIC_NAMES.join(' ')}. Scalars: ${ALL_SCALAR_NAMES.join(' ')}`,
     );
   }
   const stat = lhs.slice(metric.length + 1);
   if (!isStatName(stat)) {
-    throw new GateSyntaxError('NBS_GATE_UNKNOWN_STAT', `${where} unknown stat '${stat}' of ${metric}${suggestion(stat, STAT_NAMES)}. Stats: ${STAT_NAMES.join(' ')}`);
+    throw new GateSyntaxError('NBS_GATE_UNKNOWN_STAT', ft`${where} unknown stat '${stat}' of ${metric}${suggestion(stat, STAT_NAMES)}. Stats: ${STAT_NAMES.join(' ')}`);
   }
   return { metric, stat };
 }
 
 /** `METRIC.STAT OP NUMBER` or `SCALAR OP NUMBER`. */
-export function parseThreshold(text: string, flag = '--threshold'): Threshold {
-  const where = `${flag} '${text}':`;
+export function parseThreshold(text: string, flag: FieldText = [field('thresholds')]): Threshold {
+  const where = ft`${flag} '${text}':`;
   const source = text.trim();
-  if (source === '') throw new GateSyntaxError('NBS_GATE_EMPTY', `${flag}: empty expression; expected METRIC.STAT OP NUMBER (${EXAMPLE})`);
+  if (source === '') throw new GateSyntaxError('NBS_GATE_EMPTY', ft`${flag}: empty expression; expected METRIC.STAT OP NUMBER (${EXAMPLE})`);
   const at = source.search(/[<>=!]/);
   if (at === -1) {
-    throw new GateSyntaxError('NBS_GATE_MISSING_OPERATOR', `${where} no comparison operator; expected one of ${GATE_OPS.join(' ')} (${EXAMPLE})`);
+    throw new GateSyntaxError('NBS_GATE_MISSING_OPERATOR', ft`${where} no comparison operator; expected one of ${GATE_OPS.join(' ')} (${EXAMPLE})`);
   }
   const opText = /^[<>=!]+/.exec(source.slice(at))![0];
   if (!(GATE_OPS as readonly string[]).includes(opText)) {
-    throw new GateSyntaxError('NBS_GATE_UNKNOWN_OPERATOR', `${where} unknown operator '${opText}'; expected one of ${GATE_OPS.join(' ')}`);
+    throw new GateSyntaxError('NBS_GATE_UNKNOWN_OPERATOR', ft`${where} unknown operator '${opText}'; expected one of ${GATE_OPS.join(' ')}`);
   }
   const ref = parseMetricRef(source.slice(0, at), where);
   const rhs = source.slice(at + opText.length).trim();
-  if (rhs === '') throw new GateSyntaxError('NBS_GATE_MISSING_NUMBER', `${where} missing number after '${opText}'`);
+  if (rhs === '') throw new GateSyntaxError('NBS_GATE_MISSING_NUMBER', ft`${where} missing number after '${opText}'`);
   if (!NUMBER.test(rhs)) {
     throw new GateSyntaxError(
       'NBS_GATE_BAD_NUMBER',
-      `${where} '${rhs}' is not a number (write the limit in the metric's unit without a suffix: milliseconds for *_ms, a fraction for error_rate)`,
+      ft`${where} '${rhs}' is not a number (write the limit in the metric's unit without a suffix: milliseconds for *_ms, a fraction for error_rate)`,
     );
   }
   return { ...ref, source, op: opText as GateOp, value: Number(rhs) };
 }
 
 /** `METRIC.STAT:N%` or `SCALAR:N%`. */
-export function parseMaxRegression(text: string, flag = '--max-regression'): MaxRegression {
-  const where = `${flag} '${text}':`;
+export function parseMaxRegression(text: string, flag: FieldText = [field('maxRegressions')]): MaxRegression {
+  const where = ft`${flag} '${text}':`;
   const source = text.trim();
-  if (source === '') throw new GateSyntaxError('NBS_GATE_EMPTY', `${flag}: empty expression; expected METRIC.STAT:N% (e.g. 'first_content_ms.p50:10%')`);
+  if (source === '') throw new GateSyntaxError('NBS_GATE_EMPTY', ft`${flag}: empty expression; expected METRIC.STAT:N% (e.g. 'first_content_ms.p50:10%')`);
   const colon = source.lastIndexOf(':');
-  if (colon === -1) throw new GateSyntaxError('NBS_GATE_MISSING_PERCENT', `${where} expected METRIC.STAT:N% (e.g. 'first_content_ms.p50:10%')`);
+  if (colon === -1) throw new GateSyntaxError('NBS_GATE_MISSING_PERCENT', ft`${where} expected METRIC.STAT:N% (e.g. 'first_content_ms.p50:10%')`);
   const ref = parseMetricRef(source.slice(0, colon), where);
   const rhs = source.slice(colon + 1).trim();
   const m = /^(.*?)\s*%$/.exec(rhs);
   if (m === null || !NUMBER.test(m[1]!) || Number(m[1]) < 0) {
-    throw new GateSyntaxError('NBS_GATE_BAD_PERCENT', `${where} '${rhs}' is not a percentage: expected a number ≥ 0 followed by % (e.g. 10%)`);
+    throw new GateSyntaxError('NBS_GATE_BAD_PERCENT', ft`${where} '${rhs}' is not a percentage: expected a number ≥ 0 followed by % (e.g. 10%)`);
   }
   return { ...ref, source, pct: Number(m[1]) };
 }

@@ -1,6 +1,7 @@
 import { UsageError } from '../model/errors.js';
 import type { Report, ReportConfiguration } from '../model/report.js';
-import { parseMaxRegression, parseThreshold, refName, type MaxRegression, type MetricRef, type Threshold } from './gate-expression.js';
+import { refName, type MaxRegression, type MetricRef, type Threshold } from './gate-expression.js';
+import { byFieldName, field, ft, renderFieldText, type FieldNamer } from '../model/field-text.js';
 import { betterDirection, isMsMetric } from '../model/metric-catalog.js';
 import { selectConfiguration } from '../model/select-configuration.js';
 import type { GateCheck, GateOutcome } from '../model/gate-outcome.js';
@@ -10,35 +11,8 @@ export interface GateSpec {
   maxRegressions: MaxRegression[];
   /** Regressions smaller than this (ms metrics only) are within the noise a user accepts. */
   minDeltaMs: number;
-}
-
-/** `gates.json`: `{ "thresholds": ["…"], "max_regression": ["METRIC.STAT:N%"] }` (docs/ci.md). */
-export function parseGatesConfig(text: string, file: string): { thresholds: Threshold[]; maxRegressions: MaxRegression[] } {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`--config '${file}': not JSON: ${(err as Error).message}`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new UsageError(`--config '${file}': expected an object { "thresholds": [...], "max_regression": [...] }`);
-  }
-  const o = value as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (key !== 'thresholds' && key !== 'max_regression') {
-      throw new UsageError(`--config '${file}': unknown key '${key}' (known: thresholds, max_regression)`);
-    }
-  }
-  const list = (key: string): string[] => {
-    const v = o[key];
-    if (v === undefined) return [];
-    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new UsageError(`--config '${file}': "${key}" must be an array of strings`);
-    return v as string[];
-  };
-  return {
-    thresholds: list('thresholds').map((t) => parseThreshold(t, `--config ${file} thresholds`)),
-    maxRegressions: list('max_regression').map((t) => parseMaxRegression(t, `--config ${file} max_regression`)),
-  };
+  /** How a check's detail names an option (the CLI passes its flag names). */
+  names?: FieldNamer;
 }
 
 /**
@@ -85,7 +59,7 @@ export function checkThreshold(c: ReportConfiguration, t: Threshold): GateCheck 
  * Direction-aware: for lower-is-better metrics a rise is the regression, for the rates a fall
  * (docs/metrics.md, the better direction). `minDeltaMs` forgives small absolute changes of ms metrics.
  */
-export function checkRegression(c: ReportConfiguration, baseline: ReportConfiguration, r: MaxRegression, minDeltaMs: number): GateCheck {
+export function checkRegression(c: ReportConfiguration, baseline: ReportConfiguration, r: MaxRegression, minDeltaMs: number, names: FieldNamer = byFieldName): GateCheck {
   const name = refName(r);
   const value = readValue(c, r);
   const before = readValue(baseline, r);
@@ -100,7 +74,7 @@ export function checkRegression(c: ReportConfiguration, baseline: ReportConfigur
   const noise = isMsMetric(r.metric) && Math.abs(value - before) < minDeltaMs;
   const passed = within || noise;
   const change = Number.isFinite(pct) ? `${pct > 0 ? '+' : ''}${pct.toFixed(1)} % ${pct > 0 ? 'worse' : pct < 0 ? 'better' : 'unchanged'}` : 'from 0';
-  const why = within ? `within ${r.pct} %` : noise ? `beyond ${r.pct} %, but |Δ| ${fmt(Math.abs(value - before))} ms < --min-delta-ms ${minDeltaMs}` : `beyond ${r.pct} %`;
+  const why = within ? `within ${r.pct} %` : noise ? renderFieldText(ft`beyond ${r.pct} %, but |Δ| ${fmt(Math.abs(value - before))} ms < ${field('minDeltaMs')} ${minDeltaMs}`, names) : `beyond ${r.pct} %`;
   return { ...base, regression_pct, passed, detail: `${name} ${fmt(before)} → ${fmt(value)} (${change}): ${why}` };
 }
 
@@ -115,16 +89,21 @@ export function evaluateGates(
   const c = selectConfiguration(report, select, `'${reportFile}'`);
   let b: ReportConfiguration | null = null;
   if (spec.maxRegressions.length > 0) {
-    if (baseline === undefined) throw new UsageError('--max-regression needs --baseline FILE to compare against');
+    if (baseline === undefined) {
+      throw new UsageError(ft`${field('maxRegressions')} needs ${field('baseline')} FILE to compare against`, { code: 'NBS_USAGE_REQUIRES' });
+    }
     const byName = baseline.report.configurations.find((x) => x.name === c.name);
     if (byName !== undefined) b = byName;
     else if (baseline.report.configurations.length === 1) b = baseline.report.configurations[0]!;
     else {
       const names = baseline.report.configurations.map((x) => x.name).join(', ');
-      throw new UsageError(`--baseline '${baseline.file}' has no configuration '${c.name}' and holds several (${names})`);
+      throw new UsageError(ft`${field('baseline')} '${baseline.file}' has no configuration '${c.name}' and holds several (${names})`, {
+        code: 'NBS_USAGE_AMBIGUOUS',
+        details: { file: baseline.file, configuration: c.name },
+      });
     }
   }
-  const checks = [...spec.thresholds.map((t) => checkThreshold(c, t)), ...spec.maxRegressions.map((r) => checkRegression(c, b!, r, spec.minDeltaMs))];
+  const checks = [...spec.thresholds.map((t) => checkThreshold(c, t)), ...spec.maxRegressions.map((r) => checkRegression(c, b!, r, spec.minDeltaMs, spec.names))];
   return {
     report: reportFile,
     configuration: c.name,

@@ -1,3 +1,4 @@
+import { byFieldName, field, type FieldNamer } from '../model/field-text.js';
 import { FIXES } from './fix-snippets.js';
 import { headerOf } from './response-capture.js';
 import type { Fix } from '../model/fix.js';
@@ -90,7 +91,8 @@ export function isH2ProtocolReset(error: { kind: string; message: string } | nul
 }
 
 /** Every rule, in the order the table shows them. */
-export function checkHeaderRules(o: HeaderObservation): Finding[] {
+export function checkHeaderRules(o: HeaderObservation, names: FieldNamer = byFieldName): Finding[] {
+  const direct = names(field('direct'));
   const out: Finding[] = [];
   const h = (n: string) => headerOf(o.headers, n);
   const proxies = recogniseIntermediaries(o.headers);
@@ -218,12 +220,12 @@ export function checkHeaderRules(o: HeaderObservation): Finding[] {
   if (o.direct !== null) {
     out.push(
       xab === 'no'
-        ? finding('x-accel-buffering', 'warn', 'pass', 'backend (--direct) sends X-Accel-Buffering: no', 'nginx does not buffer a response whose upstream says X-Accel-Buffering: no (nginx proxy module docs), unless proxy_ignore_headers drops it')
+        ? finding('x-accel-buffering', 'warn', 'pass', `backend (${direct}) sends X-Accel-Buffering: no`, 'nginx does not buffer a response whose upstream says X-Accel-Buffering: no (nginx proxy module docs), unless proxy_ignore_headers drops it')
         : finding(
             'x-accel-buffering',
             'warn',
             'fail',
-            xab === null ? 'backend (--direct) sends no X-Accel-Buffering' : `backend (--direct) sends X-Accel-Buffering: ${xab}`,
+            xab === null ? `backend (${direct}) sends no X-Accel-Buffering` : `backend (${direct}) sends X-Accel-Buffering: ${xab}`,
             'with it an nginx in front stops buffering this response even where proxy_buffering is on (nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_buffering)',
             FIXES.xAccelBuffering,
           ),
@@ -239,7 +241,7 @@ export function checkHeaderRules(o: HeaderObservation): Finding[] {
         'warn',
         'skip',
         'no X-Accel-Buffering' + (nginxSeen ? ' (nginx in front)' : ''),
-        'nginx consumes X-Accel-Buffering and never forwards it, so its absence through a proxy proves nothing: rerun with --direct BACKEND_URL to judge the backend',
+        `nginx consumes X-Accel-Buffering and never forwards it, so its absence through a proxy proves nothing: rerun with ${direct} BACKEND_URL to judge the backend`,
       ),
     );
   }
@@ -287,7 +289,7 @@ export function checkHeaderRules(o: HeaderObservation): Finding[] {
     out.push(finding('headers-withheld', 'warn', 'skip', o.firstEventMs === null ? 'no event arrived' : `first event at ${o.firstEventMs.toFixed(0)} ms`, `judged only when the first event comes ≥ ${HEADERS_JUDGED_AFTER_MS} ms after the request`));
   }
 
-  out.push(heartbeatRule(o));
+  out.push(heartbeatRule(o, names));
 
   for (const p of proxies) out.push(finding('intermediary', 'info', 'note', `${p.name} (${p.evidence})`, `buffering knob: ${p.knob}`));
   return out;
@@ -298,14 +300,14 @@ function span(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-function heartbeatRule(o: HeaderObservation): Finding {
+function heartbeatRule(o: HeaderObservation, names: FieldNamer): Finding {
   const windowMs = o.idleWindowS * 1000;
   const start = o.headersMs ?? 0;
   const events = [start, ...o.eventMs, o.endMs].sort((a, b) => a - b);
   let idle = 0;
   for (let i = 1; i < events.length; i++) idle = Math.max(idle, events[i]! - events[i - 1]!);
   if (o.endMs - start < windowMs || idle < windowMs) {
-    return finding('heartbeat', 'warn', 'skip', `longest silence between events ${span(idle)}`, `judged only on a stream idle for ≥ ${o.idleWindowS} s (--idle-window-s)`);
+    return finding('heartbeat', 'warn', 'skip', `longest silence between events ${span(idle)}`, `judged only on a stream idle for ≥ ${o.idleWindowS} s (${names(field('idleWindowS'))})`);
   }
   const bytes = [start, ...o.chunkMs, o.endMs].sort((a, b) => a - b);
   let silent = 0;

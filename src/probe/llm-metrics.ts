@@ -89,18 +89,3 @@ export function summarizeLlm(ok: readonly StreamRecord[], wallMs: number, statsO
     warnings,
   };
 }
-
-/** Two configurations' LLM summaries as one (for `merge`: the counts add). */
-export function mergeLlmSummaries(a: LlmSummary | undefined, b: LlmSummary | undefined): LlmSummary | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  const streams = a.streams + b.streams;
-  const usageStreams = a.usage_streams + b.usage_streams;
-  return {
-    streams,
-    output_tokens: a.output_tokens + b.output_tokens,
-    token_source: usageStreams === streams ? 'usage' : usageStreams === 0 ? 'content_events' : 'mixed',
-    usage_streams: usageStreams,
-    stream_errors: a.stream_errors + b.stream_errors,
-  };
-}

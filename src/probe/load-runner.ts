@@ -1,3 +1,4 @@
+import { byFieldName, field, ft, renderFieldText, type FieldNamer } from '../model/field-text.js';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { arrivalSchedule, type Arrival } from './arrival-schedule.js';
@@ -76,6 +77,7 @@ const RATE_WINDOW_MS = 5000;
  */
 export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
   private readonly client: LoadClient;
+  private readonly names: FieldNamer;
   private stopped = false;
   private wake: (() => void) | null = null;
   private progress: LoadProgress = { phase: 'measure', elapsedMs: 0, done: 0, total: null, durationMs: null, inFlight: 0, errors: 0, dropped: 0, ratePerS: 0, etaMs: null };
@@ -89,6 +91,7 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
   ) {
     super();
     this.client = new LoadClient(spec, plan.connections);
+    this.names = spec.names ?? byFieldName;
   }
 
   async run(signal?: AbortSignal): Promise<LoadRunResult> {
@@ -202,7 +205,7 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
       if (this.stopped) break;
       const index = this.index++;
       if (this.client.inFlightCount >= this.plan.maxInFlight) {
-        this.finished(droppedRecord(index, warmup, at, this.plan.maxInFlight));
+        this.finished(droppedRecord(index, warmup, at, this.plan.maxInFlight, this.names));
       } else {
         const p: Promise<void> = this.client.request(index, warmup, at).then((r) => {
           pending.delete(p);
@@ -237,10 +240,10 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
 }
 
 /** A request the open model could not send: due while `maxInFlight` were in flight. */
-function droppedRecord(index: number, warmup: boolean, originMs: number, maxInFlight: number): StreamRecord {
+function droppedRecord(index: number, warmup: boolean, originMs: number, maxInFlight: number, names: FieldNamer): StreamRecord {
   return blankRecord(index, warmup, originMs, {
     startUs: Math.round((performance.now() - originMs) * 1000),
     reusedConnection: false,
-    error: { kind: 'dropped', message: `not sent: ${maxInFlight} requests were in flight (--max-in-flight)` },
+    error: { kind: 'dropped', message: renderFieldText(ft`not sent: ${maxInFlight} requests were in flight (${field('maxInFlight')})`, names) },
   });
 }

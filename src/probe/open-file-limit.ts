@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../model/errors.js';
+import { ft, type FieldRef } from '../model/field-text.js';
 
 /** File descriptors a bench process uses besides its sockets: stdio, the event loop, libraries, the report. */
 export const FD_OVERHEAD = 64;
@@ -29,14 +30,17 @@ export function hardOpenFileLimit(): number | null {
  * Before a run: enough file descriptors for `connections` sockets, or a usage error (exit 2) that
  * says how to raise the limit, instead of EMFILE halfway through the run.
  */
-export function checkOpenFileLimit(connections: number, flag: string, limit: number | null = hardOpenFileLimit()): void {
+export function checkOpenFileLimit(connections: number, flag: FieldRef, limit: number | null = hardOpenFileLimit()): void {
   if (limit === null) return;
   const need = connections + FD_OVERHEAD;
   if (need <= limit) return;
-  throw new UsageError(
-    `${flag}: ${connections} connections need about ${need} open files, but the hard open-file limit is ${limit}. ` +
-      `Raise it (as root: 'ulimit -Hn ${need}' in the shell that runs bench; systemd: LimitNOFILE=${need}; ` +
-      `docker: --ulimit nofile=${need}:${need}; or /etc/security/limits.conf), lower ${flag}, ` +
-      'or spread the load over several machines and merge the reports (docs/distributed.md)',
-  );
+  throw new UsageError(ft`${flag}: ${connections} connections need about ${need} open files, but the hard open-file limit is ${limit}`, {
+    code: 'NBS_USAGE_OPEN_FILES',
+    details: { connections, need, limit },
+    hint: {
+      code: 'NBS_HINT_OPEN_FILES',
+      sep: '. ',
+      text: ft`Raise it (as root: 'ulimit -Hn ${need}' in the shell that runs bench; systemd: LimitNOFILE=${need}; docker: --ulimit nofile=${need}:${need}; or /etc/security/limits.conf), lower ${flag}, or spread the load over several machines and merge the reports (docs/distributed.md)`,
+    },
+  });
 }

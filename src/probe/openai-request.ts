@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'undici';
 import { UnavailableError, UsageError } from '../model/errors.js';
+import { field, ft } from '../model/field-text.js';
 import { buildRequestSpec, type RequestFlags } from './build-request-spec.js';
 import { errorKind } from './error-kind.js';
 import type { RequestSpec } from './request-spec.js';
@@ -27,10 +28,10 @@ export function chatCompletionsUrl(baseUrl: string): URL {
   try {
     url = new URL(baseUrl);
   } catch {
-    throw new UsageError(`--openai: '${baseUrl}' is not an absolute URL (e.g. http://127.0.0.1:18700/v1)`);
+    throw new UsageError(ft`${field('baseUrl')}: '${baseUrl}' is not an absolute URL (e.g. http://127.0.0.1:18700/v1)`, { code: 'NBS_USAGE_BAD_VALUE' });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`--openai: only http: and https: are supported, got '${url.protocol}'`);
+    throw new UsageError(ft`${field('baseUrl')}: only http: and https: are supported, got '${url.protocol}'`, { code: 'NBS_USAGE_BAD_VALUE' });
   }
   const path = url.pathname.replace(/\/+$/, '');
   if (!path.endsWith('/chat/completions')) url.pathname = `${path}/chat/completions`;
@@ -47,10 +48,10 @@ export async function readOpenAiKey(keyFile: string | undefined, env: NodeJS.Pro
     try {
       text = await readFile(keyFile, 'utf8');
     } catch (err) {
-      throw new UsageError(`--openai-key-file: cannot read '${keyFile}': ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+      throw new UsageError(ft`${field('keyFile')}: cannot read '${keyFile}': ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { code: 'NBS_USAGE_FILE' });
     }
     const key = (text.split(/\r?\n/)[0] ?? '').trim();
-    if (key === '') throw new UsageError(`--openai-key-file: '${keyFile}' is empty`);
+    if (key === '') throw new UsageError(ft`${field('keyFile')}: '${keyFile}' is empty`, { code: 'NBS_USAGE_FILE' });
     return key;
   }
   const key = env['OPENAI_API_KEY']?.trim();
@@ -58,16 +59,16 @@ export async function readOpenAiKey(keyFile: string | undefined, env: NodeJS.Pro
 }
 
 async function readPrompt(o: OpenAiOptions): Promise<string> {
-  if (o.prompt !== undefined && o.promptFile !== undefined) throw new UsageError('--prompt and --prompt-file: give one of them, not both');
+  if (o.prompt !== undefined && o.promptFile !== undefined) throw new UsageError(ft`${field('prompt')} and ${field('promptFile')}: give one of them, not both`, { code: 'NBS_USAGE_CONFLICT' });
   let prompt = o.prompt ?? DEFAULT_PROMPT;
   if (o.promptFile !== undefined) {
     try {
       prompt = await readFile(o.promptFile, 'utf8');
     } catch (err) {
-      throw new UsageError(`--prompt-file: cannot read '${o.promptFile}': ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+      throw new UsageError(ft`${field('promptFile')}: cannot read '${o.promptFile}': ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { code: 'NBS_USAGE_FILE' });
     }
   }
-  if (prompt.trim() === '') throw new UsageError(o.promptFile !== undefined ? `--prompt-file: '${o.promptFile}' is empty` : '--prompt: empty');
+  if (prompt.trim() === '') throw new UsageError(o.promptFile !== undefined ? ft`${field('promptFile')}: '${o.promptFile}' is empty` : ft`${field('prompt')}: empty`, { code: 'NBS_USAGE_BAD_VALUE' });
   return prompt;
 }
 
@@ -100,17 +101,20 @@ async function firstModel(chatUrl: URL, spec: RequestSpec): Promise<string> {
     try {
       res = await request(modelsUrl, { method: 'GET', headers, dispatcher, signal: AbortSignal.timeout(spec.connectTimeoutMs + spec.headersTimeoutMs) });
     } catch (err) {
-      throw new UnavailableError(`--openai: cannot reach ${modelsUrl.href} to find a model (${errorKind(err)}); or name one with --model`);
+      throw new UnavailableError(ft`${field('baseUrl')}: cannot reach ${modelsUrl.href} to find a model (${errorKind(err)})`, {
+        code: 'NBS_UNAVAILABLE',
+        hint: { code: 'NBS_HINT_MODEL', text: ft`or name one with ${field('model')}` },
+      });
     }
     const text = await res.body.text();
-    if (res.statusCode !== 200) throw new UsageError(`--model: none given, and GET ${modelsUrl.href} answered HTTP ${res.statusCode}`);
+    if (res.statusCode !== 200) throw new UsageError(ft`${field('model')}: none given, and GET ${modelsUrl.href} answered HTTP ${res.statusCode}`, { code: 'NBS_USAGE_REQUIRES' });
     let id: unknown;
     try {
       id = (JSON.parse(text) as { data?: Array<{ id?: unknown }> }).data?.[0]?.id;
     } catch {
       id = undefined;
     }
-    if (typeof id !== 'string' || id === '') throw new UsageError(`--model: none given, and GET ${modelsUrl.href} lists no model`);
+    if (typeof id !== 'string' || id === '') throw new UsageError(ft`${field('model')}: none given, and GET ${modelsUrl.href} lists no model`, { code: 'NBS_USAGE_REQUIRES' });
     return id;
   } finally {
     await dispatcher.close().catch(() => {});
@@ -124,9 +128,11 @@ async function firstModel(chatUrl: URL, spec: RequestSpec): Promise<string> {
  */
 export async function buildOpenAiSpec(o: OpenAiOptions, flags: RequestFlags): Promise<{ spec: RequestSpec; model: string }> {
   if (flags.body !== undefined || flags.bodyFile !== undefined) {
-    throw new UsageError('--openai builds the request body itself: drop --body/--body-file (or drop --openai and send your own)');
+    throw new UsageError(ft`${field('baseUrl')} builds the request body itself: drop ${field('body')}/${field('bodyFile')} (or drop ${field('baseUrl')} and send your own)`, {
+      code: 'NBS_USAGE_CONFLICT',
+    });
   }
-  if (flags.method !== undefined && flags.method.toUpperCase() !== 'POST') throw new UsageError(`-X ${flags.method}: --openai sends POST`);
+  if (flags.method !== undefined && flags.method.toUpperCase() !== 'POST') throw new UsageError(ft`${field('method', 'short')} ${flags.method}: ${field('baseUrl')} sends POST`, { code: 'NBS_USAGE_CONFLICT' });
   const url = chatCompletionsUrl(o.baseUrl);
   const prompt = await readPrompt(o);
   const key = await readOpenAiKey(o.keyFile);

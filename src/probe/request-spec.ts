@@ -1,3 +1,4 @@
+import type { FieldNamer } from '../model/field-text.js';
 import type { FormatOption } from './body-format.js';
 import type { ServerTimeSpec } from './server-time.js';
 
@@ -19,6 +20,8 @@ export interface RequestSpec {
   headersTimeoutMs: number;
   idleTimeoutMs: number;
   requestTimeoutMs: number;
+  /** How messages kept in records name an option (field names unless the CLI passes flag names). */
+  names?: FieldNamer;
 }
 
 /** The guide's ping operation, sent when the URL ends in `/send_operation` and no body is given. */

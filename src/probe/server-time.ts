@@ -1,4 +1,5 @@
 import { UsageError } from '../model/errors.js';
+import { field, ft } from '../model/field-text.js';
 
 /** `--server-time PATH[:ms|s|us]`: where each event's JSON holds the server's send time. */
 export interface ServerTimeSpec {
@@ -14,7 +15,7 @@ export const DEFAULT_SERVER_TIME: ServerTimeSpec = { path: ['t'], toMs: 1 };
 export function parseServerTime(value: string): ServerTimeSpec {
   const m = /^([A-Za-z0-9_$-]+(?:\.[A-Za-z0-9_$-]+)*)(?::(ms|s|us))?$/.exec(value.trim());
   if (m === null) {
-    throw new UsageError(`--server-time: expected PATH[:ms|s|us] (e.g. t, meta.sent_at:s), got '${value}'`);
+    throw new UsageError(ft`${field('serverTime')}: expected PATH[:ms|s|us] (e.g. t, meta.sent_at:s), got '${value}'`, { code: 'NBS_USAGE_BAD_VALUE' });
   }
   const unit = m[2] ?? 'ms';
   return { path: m[1]!.split('.'), toMs: unit === 's' ? 1000 : unit === 'us' ? 0.001 : 1 };

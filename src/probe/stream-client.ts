@@ -1,3 +1,4 @@
+import { field, ft, renderFieldText } from '../model/field-text.js';
 import diagnostics from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import { buildConnector, Client, type Dispatcher } from 'undici';
@@ -231,7 +232,7 @@ export class RequestRun implements Dispatcher.DispatchHandler, EventSink {
     this.read = prevRead;
     this.readUs = prevUs;
     if (!ok) {
-      this.abort(new ProbeError('event_too_large', `an event or line exceeded --max-event-bytes (${this.spec.maxEventBytes})`));
+      this.abort(new ProbeError('event_too_large', renderFieldText(ft`an event or line exceeded ${field('maxEventBytes')} (${this.spec.maxEventBytes})`, this.spec.names)));
     }
   }
 

@@ -91,7 +91,7 @@ const EN: CompareLabels = {
     r === null
       ? 'significance not judged: the reports hold no per-round results'
       : r < min
-        ? `significance not judged: ${r} rounds; the no-overlap rule needs --rounds ${min} or more (false-positive rate per row ≤ 1 %)`
+        ? `significance not judged: ${r} rounds; the no-overlap rule needs ${min} rounds or more (false-positive rate per row ≤ 1 %)`
         : `significant: the per-round values do not overlap (${r} interleaved rounds × ${n ?? '?'} streams; false-positive rate per row ${fp === null ? '?' : fp < 0.01 ? '< 0.01' : fp.toFixed(2)} %)`,
 };
 
@@ -144,7 +144,7 @@ const ZH: CompareLabels = {
     r === null
       ? '未判断显著性：报告中没有分轮结果'
       : r < min
-        ? `未判断显著性：只有 ${r} 轮；不重叠规则需要 --rounds ${min} 或更多（每行误报率 ≤ 1 %）`
+        ? `未判断显著性：只有 ${r} 轮；不重叠规则需要 ${min} 轮或更多（每行误报率 ≤ 1 %）`
         : `显著：各轮数值互不重叠（交错 ${r} 轮 × 每个配置 ${n ?? '?'} 个流；每行误报率 ${fp === null ? '?' : fp < 0.01 ? '< 0.01' : fp.toFixed(2)} %）`,
 };
 

@@ -32,7 +32,7 @@ export function renderConfiguration(c: ReportConfiguration): string {
     `parsed as ${t.parsed_as.join('+') || t.format}`,
   ];
   if (t.content_encoding !== null) how.push(`Content-Encoding: ${t.content_encoding}`);
-  if (t.embedded_server !== null) how.push(`embedded server, --flush-policy ${t.embedded_server.flush_policy}`);
+  if (t.embedded_server !== null) how.push(`embedded server, flush policy ${t.embedded_server.flush_policy}`);
   lines.push(chalk.bold(c.name) + '  ' + how.join(', '));
   lines.push(
     `requests: ${c.requests.measured} measured (${c.requests.ok} ok, ${c.requests.failed} failed), ${c.requests.warmup} warmup, ` +

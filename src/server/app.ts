@@ -1,5 +1,6 @@
 import { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { flushSettings } from '../model/flush-presets.js';
+import { byFieldName, field } from '../model/field-text.js';
 import type { ErrorBody, NbsErrorCode } from '../model/protocol.js';
 import { packageVersion } from '../version.js';
 import { monoNow } from './clock.js';
@@ -60,8 +61,9 @@ export function buildApp(opts: ServerOptions): App {
   const cors = { origins: opts.corsOrigins, credentials: opts.corsCredentials };
   const base = flushSettings(opts.flushPolicy, opts.custom);
   const llm = opts.llm ?? resolveLlmConfig({}, process.env);
-  const jupyter = new JupyterController(opts.jupyter ?? DEFAULT_JUPYTER_SETTINGS);
-  const sources = new SourceRegistry({ llm, jupyter });
+  const names = opts.names ?? byFieldName;
+  const jupyter = new JupyterController(opts.jupyter ?? DEFAULT_JUPYTER_SETTINGS, names);
+  const sources = new SourceRegistry({ llm, jupyter, names });
   const fastify = createFastify(opts);
   // @jupyterlab/services and the Jupyter child log to the console: into our logger instead (stdout
   // carries only the URL). The sink redacts the Jupyter token.
@@ -105,7 +107,7 @@ export function buildApp(opts: ServerOptions): App {
         return refuse(reply, 401, 'NBS_UNAUTHORIZED', 'missing or wrong token: send Authorization: Bearer TOKEN');
       }
     } else if (!guard.hostAllowed(request.headers.host ?? (request.headers[':authority'] as string | undefined))) {
-      return refuse(reply, 403, 'NBS_HOST_NOT_ALLOWED', 'Host not allowed: use a loopback name, the bound address, or start serve with --allowed-host NAME (or a token)');
+      return refuse(reply, 403, 'NBS_HOST_NOT_ALLOWED', `Host not allowed: use a loopback name, the bound address, or start serve with ${names(field('allowedHosts'))} NAME (or a token)`);
     }
     return undefined;
   });
@@ -138,7 +140,7 @@ export function buildApp(opts: ServerOptions): App {
     policy: base.policy,
     settings: base,
     policy_override: opts.allowPolicyOverride,
-    llm: describeLlmConfig(llm),
+    llm: describeLlmConfig(llm, names),
     jupyter: jupyter.describe(),
     auth: guard.hasToken ? 'token' : 'host-check',
     protocol: opts.tls !== undefined ? 'https (HTTP/1.1, h2)' : opts.http2 ? 'h2c' : 'http/1.1',

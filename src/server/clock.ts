@@ -15,10 +15,3 @@ export function monoNow(): MonoMs {
 export function wireTime(mono: MonoMs): number {
   return Math.round((origin + mono) * 1000) / 1000;
 }
-
-/** A clock the policy can be driven by: real in the server, fake in tests. */
-export interface Clock {
-  now(): MonoMs;
-}
-
-export const realClock: Clock = { now: monoNow };

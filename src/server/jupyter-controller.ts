@@ -1,4 +1,5 @@
 import { UnavailableError } from '../model/errors.js';
+import { byFieldName, field, ft, type FieldNamer } from '../model/field-text.js';
 import type { JupyterHandle } from '../jupyter/server.js';
 import type { JupyterTuning } from '../jupyter/tuning.js';
 
@@ -29,12 +30,15 @@ export class JupyterController {
   private pending: Promise<JupyterHandle> | undefined;
   private stopped = false;
 
-  constructor(settings: JupyterSettings) {
+  constructor(
+    settings: JupyterSettings,
+    private readonly names: FieldNamer = byFieldName,
+  ) {
     this.settings = settings;
   }
 
   readonly get = (): Promise<JupyterHandle> => {
-    if (this.settings.mode === 'off') return Promise.reject(new Error('Jupyter is turned off (serve --jupyter off)'));
+    if (this.settings.mode === 'off') return Promise.reject(new Error(`Jupyter is turned off (serve ${this.names(field('jupyter'))} off)`));
     if (this.stopped) return Promise.reject(new Error('the server is shutting down'));
     if (this.handle !== undefined && !this.handle.alive()) {
       // The managed server died: the next execute starts a new one.
@@ -57,7 +61,7 @@ export class JupyterController {
     try {
       await this.get();
     } catch (err) {
-      throw new UnavailableError(`--jupyter eager: no usable Jupyter Server: ${(err as Error).message}`);
+      throw new UnavailableError(ft`${field('jupyter')} eager: no usable Jupyter Server: ${(err as Error).message}`, { code: 'NBS_UNAVAILABLE', cause: err });
     }
   }
 
@@ -82,8 +86,8 @@ export class JupyterController {
     const { url, token, tuning } = this.settings;
     if (url !== undefined) {
       const t = token ?? process.env['JUPYTER_TOKEN'];
-      return m.connectJupyter({ url, tuning, ...(t === undefined ? {} : { token: t }) });
+      return m.connectJupyter({ url, tuning, names: this.names, ...(t === undefined ? {} : { token: t }) });
     }
-    return m.startJupyter({ tuning });
+    return m.startJupyter({ tuning, names: this.names });
   }
 }

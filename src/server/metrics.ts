@@ -64,7 +64,7 @@ export class ServerMetrics {
     };
     new Gauge({
       name: 'nbs_kernels',
-      help: 'Jupyter kernels by state (live, starting) and the --max-kernels limit',
+      help: 'Jupyter kernels by state (live, starting) and the limit on live kernels (max)',
       labelNames: ['state'],
       registers,
       async collect() {

@@ -26,3 +26,8 @@ export type Lang = 'en' | 'zh';
 export function say(lang: Lang, en: string, zh: string): string {
   return lang === 'zh' ? zh : en;
 }
+
+/** A request body the contract refuses (400 NBS_INVALID_BODY), in the request's language. */
+export function invalidBody(lang: Lang, en: string, zh: string): RequestError {
+  return new RequestError('NBS_INVALID_BODY', say(lang, en, zh));
+}

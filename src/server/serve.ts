@@ -1,5 +1,6 @@
 import type { Http2Session } from 'node:http2';
 import { UnavailableError, UsageError } from '../model/errors.js';
+import { field, ft } from '../model/field-text.js';
 import { hostnameOf, isLoopbackHost } from './access.js';
 import { buildApp, type App } from './app.js';
 import { DEFAULT_SERVER_OPTIONS, type ServerOptions } from './server-options.js';
@@ -25,17 +26,22 @@ export function formatUrl(host: string, port: number, scheme: 'http' | 'https' =
 export async function startServer(options: Partial<ServerOptions> = {}): Promise<RunningServer> {
   const opts: ServerOptions = { ...DEFAULT_SERVER_OPTIONS, ...options };
   if (!isLoopbackHost(opts.host) && opts.token === undefined && !opts.insecureNoAuth) {
-    throw new UsageError(
-      `refusing to listen on ${opts.host} without a token: sources run code and spend API money. ` +
-        'Pass --token-file FILE (or NOTEBOOK_STREAM_TOKEN), or --insecure-no-auth if something else guards this port',
-    );
+    throw new UsageError(`refusing to listen on ${opts.host} without a token: sources run code and spend API money`, {
+      code: 'NBS_USAGE_UNSAFE',
+      details: { host: opts.host },
+      hint: { code: 'NBS_HINT_AUTH', sep: '. ', text: ft`Pass ${field('tokenFile')} FILE (or NOTEBOOK_STREAM_TOKEN), or ${field('insecureNoAuth')} if something else guards this port` },
+    });
   }
   const foreign = opts.allowedHosts.filter((h) => !isLoopbackHost(hostnameOf(h)));
   if (foreign.length > 0 && opts.token === undefined && !opts.insecureNoAuth) {
-    throw new UsageError(
-      `--allowed-host ${foreign[0]}: anyone who reaches that name (through a proxy, say) could run code; ` +
-        'add a token (--token-file FILE or NOTEBOOK_STREAM_TOKEN), or --insecure-no-auth if something else authenticates every request',
-    );
+    throw new UsageError(ft`${field('allowedHosts')} ${foreign[0]}: anyone who reaches that name (through a proxy, say) could run code`, {
+      code: 'NBS_USAGE_UNSAFE',
+      details: { host: foreign[0] },
+      hint: {
+        code: 'NBS_HINT_AUTH',
+        text: ft`add a token (${field('tokenFile')} FILE or NOTEBOOK_STREAM_TOKEN), or ${field('insecureNoAuth')} if something else authenticates every request`,
+      },
+    });
   }
   const app = buildApp(opts);
   // HTTP/2 sessions outlive server.close() on Node 20: close them ourselves on shutdown.
@@ -52,10 +58,14 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     await app.fastify.close().catch(() => undefined);
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') {
-      throw new UnavailableError(`cannot listen on ${opts.host}:${opts.port}: the port is in use (pick another with --port, or --port 0 for a free one)`);
+      throw new UnavailableError(`cannot listen on ${opts.host}:${opts.port}: the port is in use`, {
+        code: 'NBS_UNAVAILABLE_PORT_IN_USE',
+        details: { host: opts.host, port: opts.port },
+        hint: { code: 'NBS_HINT_PORT', sep: ' (', text: ft`pick another with ${field('port')}, or ${field('port')} 0 for a free one)` },
+      });
     }
     if (e.code === 'ENOTFOUND' || e.code === 'EINVAL') {
-      throw new UsageError(`--host ${opts.host}: not an address or name of this machine (${e.code})`);
+      throw new UsageError(ft`${field('host')} ${opts.host}: not an address or name of this machine (${e.code})`, { code: 'NBS_USAGE_BAD_VALUE', details: { host: opts.host } });
     }
     if (e.code === 'EADDRNOTAVAIL' || e.code === 'EACCES') {
       throw new UnavailableError(`cannot listen on ${opts.host}:${opts.port}: ${e.code} (${e.message})`);

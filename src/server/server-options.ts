@@ -1,9 +1,12 @@
+import type { FieldNamer } from '../model/field-text.js';
 import type { CustomFlushOverrides, FlushPolicyName } from '../model/flush-presets.js';
 import type { JupyterSettings } from './jupyter-controller.js';
 import type { LlmConfig } from './sources/llm-config.js';
 
 /** Everything `serve` can be told; the CLI fills it from flags, tests pass it directly. */
 export interface ServerOptions {
+  /** How messages name serve's options (field names unless the CLI passes its flag names). */
+  names?: FieldNamer;
   host: string;
   /** 0 picks a free port. */
   port: number;

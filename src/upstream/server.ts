@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { UnavailableError } from '../model/errors.js';
+import { field, ft } from '../model/field-text.js';
 import { ChunkWriter, errorBody, estimatePromptTokens, usageOf } from './chunks.js';
 import { planFor, ProfileError, type Plan } from './profile.js';
 import { loadRecordings, type LlmRecording } from './recording.js';
@@ -82,8 +83,8 @@ export async function startUpstream(options: UpstreamOptions = {}): Promise<Upst
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
-      if (err.code === 'EADDRINUSE') reject(new UnavailableError(`port ${options.port ?? 0} on ${host} is in use (--port)`, { cause: err }));
-      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') reject(new UnavailableError(`cannot listen on ${host}: ${err.code} (--host)`, { cause: err }));
+      if (err.code === 'EADDRINUSE') reject(new UnavailableError(ft`port ${options.port ?? 0} on ${host} is in use (${field('port')})`, { code: 'NBS_UNAVAILABLE_PORT_IN_USE', cause: err }));
+      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') reject(new UnavailableError(ft`cannot listen on ${host}: ${err.code} (${field('host')})`, { code: 'NBS_UNAVAILABLE', cause: err }));
       else reject(err);
     };
     const onListening = () => {

@@ -15,9 +15,12 @@ export interface ServeProcess {
   stop(ms?: number): Promise<number | null>;
 }
 
-/** Runs `notebook-stream serve --port 0 ARGS` and waits for its URL line (bounded by `timeoutMs`). */
-export async function startServeProcess(args: string[] = [], timeoutMs = 15_000): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Runs `notebook-stream serve --port 0 ARGS` (or `upstream`, which prints its URL line the same
+ * way) and waits for its URL line (bounded by `timeoutMs`).
+ */
+export async function startServeProcess(args: string[] = [], timeoutMs = 15_000, command: 'serve' | 'upstream' = 'serve'): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [BIN, command, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));

@@ -2,6 +2,8 @@ import { Option, type Command } from 'commander';
 import { ExitCode, UsageError } from '../../model/errors.js';
 import { FLUSH_POLICY_NAMES } from '../../model/flush-presets.js';
 import type { CliContext } from '../context.js';
+import { ARRIVALS, type Arrival } from '../../probe/arrival-schedule.js';
+import { flagNamer } from '../flag-names.js';
 import { addOpenAiOptions, type OpenAiFlags } from '../openai-options.js';
 import { intIn, numberIn, oneOf, collect } from '../options.js';
 import { parseDuration } from '../duration.js';
@@ -16,7 +18,7 @@ interface BenchFlags extends OpenAiFlags, RequestFlags {
   concurrency: number;
   duration?: number;
   rate?: number;
-  arrival: 'constant' | 'poisson';
+  arrival: Arrival;
   maxInFlight?: number;
   connections?: number;
   flushPolicy: string;
@@ -44,7 +46,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('-d, --duration <time>', 'run for this long instead of -n: 30s, 2m, 1h, 500ms', parseDuration)
     .option('-c, --concurrency <n>', 'closed model: streams at once, each sending its next when it ends', intIn(1, 1_000_000), 1)
     .option('--rate <r>', 'open model: requests a second, on schedule whatever the responses do', numberIn(0.001, 10_000_000))
-    .addOption(new Option('--arrival <process>', 'open model: evenly spaced, or a Poisson process').choices(['constant', 'poisson']).default('constant'))
+    .addOption(new Option('--arrival <process>', 'open model: evenly spaced, or a Poisson process').choices(ARRIVALS).default('constant'))
     .option('--max-in-flight <n>', 'open model: a request due while this many are in flight is dropped and counted (default 10 × rate)', intIn(1, 10_000_000))
     .option('--connections <n>', 'socket cap of the connection pool (default -c, or --max-in-flight)', intIn(1, 10_000_000))
     .option('--warmup <n>', 'requests before the measured ones, left out of the statistics; the first is shown apart as the cold start (0: measure it too)', intIn(0, 1_000_000), 1);
@@ -82,6 +84,8 @@ export function registerBench(program: Command, ctx: CliContext): void {
       if (flags.rate === undefined && (given('arrival') || flags.maxInFlight !== undefined)) {
         throw new UsageError(`${given('arrival') ? '--arrival' : '--max-in-flight'}: only with --rate (the open model)`);
       }
+      // Messages the records keep name options as this command's flags.
+      flags.names = flagNamer(command);
       // Lazy: --help and --version never load undici.
       const { runBenchCommand } = await import('./bench-action.js');
       const code = await runBenchCommand(url, flags, redactArgs(((command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? []).slice(2)));

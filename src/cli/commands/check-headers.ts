@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import { flagNamer } from '../flag-names.js';
 import { intIn } from '../options.js';
 import { addRequestOptions, type RequestFlagValues } from './request-options.js';
 
@@ -32,8 +33,10 @@ export function registerCheckHeaders(program: Command, ctx: CliContext): void {
         '  $ notebook-stream check-headers https://example.com/api/stream --direct http://10.0.0.5:18600/api/stream\n' +
         '  $ notebook-stream check-headers https://example.com/api/stream --http2 --json',
     )
-    .action(async (url: string, flags: CheckHeadersFlags) => {
+    .action(async (url: string, flags: CheckHeadersFlags, command: Command) => {
       const { runCheckHeadersCommand } = await import('./check-headers-action.js');
+      // Findings name options as this command's flags.
+      flags.names = flagNamer(command);
       ctx.setExitCode(await runCheckHeadersCommand(url, flags));
     });
 }

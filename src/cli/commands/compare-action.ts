@@ -90,12 +90,6 @@ export async function runCompareCommand(inputs: string[], flags: CompareFlags, a
         ...flags,
         urls,
         labels: flags.label ?? [],
-        maxEventBytes: 1 << 20,
-        format: 'auto',
-        connectTimeoutMs: 10_000,
-        headersTimeoutMs: 30_000,
-        idleTimeoutMs: 60_000,
-        requestTimeoutS: 300,
         workload: {
           count: flags.count,
           intervalMs: flags.intervalMs,

@@ -1,12 +1,16 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ExitCode } from '../../model/errors.js';
 import type { CliContext } from '../context.js';
+import { JUPYTER_TUNINGS } from '../../jupyter/tuning.js';
+import { flagNamer } from '../flag-names.js';
 import { collect, intIn, numberIn } from '../options.js';
 import { redactArgs } from '../redact-args.js';
-import type { WorkloadOptions } from '../../probe/compare-workload.js';
+import { DEFAULT_WORKLOAD, type WorkloadOptions } from '../../probe/compare-workload.js';
+import type { RequestFlags } from '../../probe/build-request-spec.js';
+import { addRequestOptions } from './request-options.js';
 
 /** Flags as commander hands them to the action. */
-export interface CompareFlags extends WorkloadOptions {
+export interface CompareFlags extends WorkloadOptions, RequestFlags {
   flushPolicies: string[];
   rounds: number;
   requests: number;
@@ -16,13 +20,6 @@ export interface CompareFlags extends WorkloadOptions {
   source: string;
   label?: string[];
   select?: string[];
-  header?: string[];
-  body?: string;
-  bodyFile?: string;
-  identity?: boolean;
-  http2?: boolean;
-  insecure?: boolean;
-  keepAlive: boolean;
   keepTimelines: number;
   lang?: 'en' | 'zh';
   json?: boolean;
@@ -39,7 +36,7 @@ function policyList(value: string): string[] {
 }
 
 export function registerCompare(program: Command, ctx: CliContext): void {
-  program
+  const compare = program
     .command('compare')
     .summary("the guide's before/after table, measured, with its noise")
     .description(
@@ -60,25 +57,21 @@ export function registerCompare(program: Command, ctx: CliContext): void {
     .option('-c, --concurrency <n>', 'streams in flight at once within a batch (a connection each)', intIn(1, 10_000), 1)
     .option('--warmup <n>', 'streams per connection before round 1, left out of the statistics', intIn(0, 10_000), 1)
     .option('--source <name>', 'workload: ping, replay, chat or execute (a Jupyter cell)', 'ping')
-    .option('--count <n>', 'ping: tokens per stream', intIn(1, 1_000_000), 20)
-    .option('--interval-ms <ms>', 'ping: time between tokens', intIn(0, 60_000), 20)
-    .option('--first-delay-ms <ms>', 'ping: time before the first token', intIn(0, 600_000), 20)
-    .option('--fixture <name>', 'replay: recording under fixtures/', 'kernel-progress')
-    .option('--speed <x>', 'replay: 1 = as recorded, 0 = no waiting', numberIn(0, 1000), 1)
+    .option('--count <n>', 'ping: tokens per stream', intIn(1, 1_000_000), DEFAULT_WORKLOAD.count)
+    .option('--interval-ms <ms>', 'ping: time between tokens', intIn(0, 60_000), DEFAULT_WORKLOAD.intervalMs)
+    .option('--first-delay-ms <ms>', 'ping: time before the first token', intIn(0, 600_000), DEFAULT_WORKLOAD.firstDelayMs)
+    .option('--fixture <name>', 'replay: recording under fixtures/', DEFAULT_WORKLOAD.fixture)
+    .option('--speed <x>', 'replay: 1 = as recorded, 0 = no waiting', numberIn(0, 1000), DEFAULT_WORKLOAD.speed)
     .option('--model <name>', "chat: the model (default: the replay upstream's synthetic profile with ping's rhythm)")
     .option('--llm-base-url <url>', 'chat: OpenAI-compatible API base (default: start the replay upstream)')
     .option('--llm-api-key-file <file>', 'chat: file holding the API key for --llm-base-url')
     .option('--jupyter-url <url>', 'execute: an existing Jupyter Server (default: serve starts one)')
-    .addOption(new Option('--jupyter-tuning <t>', 'execute: fixed (TCP_NODELAY, 10 ms flush) or stock').choices(['fixed', 'stock']))
+    .addOption(new Option('--jupyter-tuning <t>', 'execute: fixed (TCP_NODELAY, 10 ms flush) or stock').choices(JUPYTER_TUNINGS))
     .option('--label <name>', 'column name for the URL or report configuration at the same position (repeatable)', collect)
-    .option('--select <name>', 'with report files: only these configurations (repeatable)', collect)
-    .option('-H, --header <header>', "with URLs: request header 'Name: value' (repeatable)", collect)
-    .option('--body <text>', 'with URLs: request body (default: the workload for URLs ending in /send_operation)')
-    .option('--body-file <file>', 'with URLs: request body from a file')
-    .option('--identity', 'ask for no compression (Accept-Encoding: identity)')
-    .option('--http2', 'HTTP/2 (h2c prior knowledge on http:, ALPN on https:)')
-    .option('--insecure', 'accept any TLS certificate')
-    .option('--no-keep-alive', 'a new connection per request')
+    .option('--select <name>', 'with report files: only these configurations (repeatable)', collect);
+  // With URLs, the request flags are bench's (request-options.ts, one definition); the body
+  // defaults to the workload for URLs ending in /send_operation.
+  addRequestOptions(compare, 300)
     .option('--keep-timelines <n>', 'per-event timelines to keep beyond the typical and the worst stream', intIn(0, 100_000), 0)
     .addOption(new Option('--lang <lang>', 'row and column names (default: zh when LANG/LC_ALL starts with zh)').choices(['en', 'zh']))
     .option('--json', 'print the report (JSON) on stdout and nothing else')
@@ -100,6 +93,8 @@ export function registerCompare(program: Command, ctx: CliContext): void {
     )
     .action(async (inputs: string[], flags: CompareFlags, command: Command) => {
       const { runCompareCommand } = await import('./compare-action.js');
+      // Messages the records keep name options as this command's flags.
+      flags.names = flagNamer(command);
       // Credentials in -H never reach the report's args.
       const code = await runCompareCommand(inputs, flags, redactArgs(((command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? []).slice(2)));
       ctx.setExitCode(code === 3 ? ExitCode.NOTHING_MEASURED : code === ExitCode.INTERRUPTED ? ExitCode.INTERRUPTED : ExitCode.OK);

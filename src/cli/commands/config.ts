@@ -7,6 +7,7 @@ import { packageRoot } from '../../paths.js';
 import { FLUSH_POLICY_NAMES } from '../../model/flush-presets.js';
 import { systemdPreflight } from '../systemd-preflight.js';
 import type { CliContext } from '../context.js';
+import { flagNamer } from '../flag-names.js';
 import { collect, intIn, numberIn, oneOf } from '../options.js';
 
 /** `config nginx|systemd`: print (or write with --out) the deployment files; the library makes the text. */
@@ -83,7 +84,7 @@ export function registerConfig(program: Command, _ctx: CliContext): void {
         '      --out /etc/systemd/system/notebook-stream.service\n' +
         '\nThen: systemd-analyze verify FILE && systemctl daemon-reload && systemctl enable --now notebook-stream.',
     )
-    .action(async (opts: Record<string, unknown>) => {
+    .action(async (opts: Record<string, unknown>, command: Command) => {
       const { systemdUnit } = await import('../../deploy/systemd-unit.js');
       const node = (opts['node'] as string | undefined) ?? process.execPath;
       const bin = (opts['bin'] as string | undefined) ?? installedBin();
@@ -103,6 +104,7 @@ export function registerConfig(program: Command, _ctx: CliContext): void {
         name: String(opts['name']),
         graceS: opts['graceS'] as number,
         generatedBy: commandLine('systemd'),
+        names: flagNamer(command),
       });
       await emit(text, opts);
     });

@@ -1,12 +1,16 @@
 import { ExitCode, UnavailableError } from '../../model/errors.js';
 import { renderJupyterDoctor, serializeJupyterDoctor, type JupyterDoctorResult } from '../../report/render-jupyter-doctor.js';
 
+import type { FieldNamer } from '../../model/field-text.js';
+
 export interface JupyterDoctorFlags {
   jupyterUrl: string;
   jupyterToken?: string;
   samples: number;
   json?: boolean;
   quiet?: boolean;
+  /** How the advice names options (this CLI's flags). */
+  names?: FieldNamer;
 }
 
 /**
@@ -26,11 +30,11 @@ export async function runJupyterDoctor(flags: JupyterDoctorFlags): Promise<ExitC
   const token = flags.jupyterToken ?? process.env['JUPYTER_TOKEN'];
   let measurement;
   try {
-    measurement = await measureJupyter({ url: flags.jupyterUrl, samples: flags.samples, ...(token === undefined ? {} : { token }) });
+    measurement = await measureJupyter({ url: flags.jupyterUrl, samples: flags.samples, ...(flags.names === undefined ? {} : { names: flags.names }), ...(token === undefined ? {} : { token }) });
   } catch (err) {
     throw new UnavailableError(`--jupyter-url ${flags.jupyterUrl}: ${(err as Error).message}`);
   }
-  const d = classifyJupyter(measurement);
+  const d = classifyJupyter(measurement, flags.names);
   const result: JupyterDoctorResult = { url: flags.jupyterUrl, verdict: d.verdict, causes: d.causes, reasons: d.reasons, fixes: d.fixes, measurement };
   process.stdout.write(flags.json === true ? serializeJupyterDoctor(result) : renderJupyterDoctor(result));
   return d.causes.length > 0 ? ExitCode.VERDICT_FAILED : ExitCode.OK;

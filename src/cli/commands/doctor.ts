@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../model/errors.js';
 import type { CliContext } from '../context.js';
+import { flagNamer } from '../flag-names.js';
 import { intIn } from '../options.js';
 import { addRequestOptions, type RequestFlagValues } from './request-options.js';
 
@@ -47,7 +48,7 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
         "  $ notebook-stream doctor https://api.example.com/v1/chat/completions -H 'Authorization: Bearer …' --body-file req.json --json\n" +
         '  $ JUPYTER_TOKEN=… notebook-stream doctor --jupyter-url http://127.0.0.1:8888/',
     )
-    .action(async (url: string | undefined, flags: DoctorFlags) => {
+    .action(async (url: string | undefined, flags: DoctorFlags, command: Command) => {
       if (flags.jupyterUrl !== undefined) {
         if (url !== undefined) throw new UsageError('doctor takes a stream URL or --jupyter-url, not both');
         const { runJupyterDoctor } = await import('./doctor-jupyter-action.js');
@@ -58,12 +59,15 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
             ...(flags.jupyterToken === undefined ? {} : { jupyterToken: flags.jupyterToken }),
             ...(flags.json === undefined ? {} : { json: flags.json }),
             ...(flags.quiet === undefined ? {} : { quiet: flags.quiet }),
+            names: flagNamer(command),
           }),
         );
         return;
       }
       if (url === undefined) throw new UsageError('doctor needs a stream URL (or --jupyter-url URL for a Jupyter Server)');
       const { runDoctorCommand } = await import('./doctor-action.js');
+      // Advice names options as this command's flags.
+      flags.names = flagNamer(command);
       ctx.setExitCode(await runDoctorCommand(url, flags));
     });
 }

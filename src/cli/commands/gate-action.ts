@@ -2,7 +2,8 @@ import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../../model/errors.js';
 import { parseMaxRegression, parseThreshold, type Threshold } from '../../probe/gate-expression.js';
-import { evaluateGates, parseGatesConfig, type GateSpec } from '../../probe/gate.js';
+import { evaluateGates, type GateSpec } from '../../probe/gate.js';
+import { parseGatesConfig } from '../../probe/gates-config.js';
 import { gateExporter } from '../../report/exporter.js';
 import { readReportFile } from '../../report/read-report.js';
 import type { Report } from '../../model/report.js';
@@ -42,9 +43,10 @@ async function emit(o: GateOutcome, flags: { json?: boolean; junit?: string; mar
 /** `notebook-stream gate REPORT …`: resolves true when every gate held. */
 export async function runGateCommand(reportFile: string, flags: GateFlags): Promise<boolean> {
   const spec: GateSpec = {
-    thresholds: (flags.threshold ?? []).map((t) => parseThreshold(t, '--threshold')),
-    maxRegressions: (flags.maxRegression ?? []).map((t) => parseMaxRegression(t, '--max-regression')),
+    thresholds: (flags.threshold ?? []).map((t) => parseThreshold(t)),
+    maxRegressions: (flags.maxRegression ?? []).map((t) => parseMaxRegression(t)),
     minDeltaMs: flags.minDeltaMs,
+    ...(flags.names === undefined ? {} : { names: flags.names }),
   };
   if (flags.config !== undefined) {
     let text: string;
@@ -77,7 +79,7 @@ export function prepareBenchGates(thresholds: readonly string[] | undefined): nu
   apply(report: Report, reportFile: string, json: boolean): Promise<number>;
 } {
   if (thresholds === undefined || thresholds.length === 0) return null;
-  const parsed: Threshold[] = thresholds.map((t) => parseThreshold(t, '--threshold'));
+  const parsed: Threshold[] = thresholds.map((t) => parseThreshold(t));
   return {
     async apply(report, reportFile, json) {
       const o = evaluateGates(report, reportFile, { thresholds: parsed, maxRegressions: [], minDeltaMs: 0 }, undefined);

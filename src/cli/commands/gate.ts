@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../../model/errors.js';
 import type { CliContext } from '../context.js';
+import { flagNamer } from '../flag-names.js';
+import type { FieldNamer } from '../../model/field-text.js';
 import { collect, numberIn } from '../options.js';
 
 /** Flags as commander hands them to the action. */
@@ -14,6 +16,7 @@ export interface GateFlags {
   junit?: string;
   markdown?: string;
   json?: boolean;
+  names?: FieldNamer;
 }
 
 export function registerGate(program: Command, ctx: CliContext): void {
@@ -44,8 +47,10 @@ export function registerGate(program: Command, ctx: CliContext): void {
         "  $ notebook-stream gate new.json --baseline main.json --max-regression 'first_content_ms.p50:10%' --min-delta-ms 2\n" +
         '  $ notebook-stream gate compare.json --select adaptive --config gates.json --junit gates.xml',
     )
-    .action(async (report: string, flags: GateFlags) => {
+    .action(async (report: string, flags: GateFlags, command: Command) => {
       const { runGateCommand } = await import('./gate-action.js');
+      // A check's detail names options as this command's flags.
+      flags.names = flagNamer(command);
       const passed = await runGateCommand(report, flags);
       ctx.setExitCode(passed ? ExitCode.OK : ExitCode.VERDICT_FAILED);
     });

@@ -2,6 +2,8 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../../model/errors.js';
 import { FLUSH_POLICY_NAMES, type CustomFlushOverrides, type FlushPolicyName } from '../../model/flush-presets.js';
 import type { CliContext } from '../context.js';
+import { flagNamer } from '../flag-names.js';
+import { JUPYTER_TUNINGS, type JupyterTuning } from '../../jupyter/tuning.js';
 import type { LlmFlags } from '../../server/sources/llm-config.js';
 import { addLlmOptions } from '../llm-options.js';
 import { collect, intIn, numberIn } from '../options.js';
@@ -31,7 +33,7 @@ interface ServeFlags extends CustomFlushOverrides, LlmFlags {
   jupyter: 'lazy' | 'eager' | 'off';
   jupyterUrl?: string;
   jupyterToken?: string;
-  jupyterTuning: 'fixed' | 'stock';
+  jupyterTuning: JupyterTuning;
   maxKernels: number;
 }
 
@@ -98,7 +100,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option('--jupyter-token <token>', 'its token (else JUPYTER_TOKEN)')
     .addOption(
       new Option('--jupyter-tuning <t>', 'fixed: TCP_NODELAY and a 10 ms kernel flush interval; stock: Jupyter as shipped')
-        .choices(['fixed', 'stock'])
+        .choices(JUPYTER_TUNINGS)
         .default('fixed'),
     )
     .option('--max-kernels <n>', 'live kernels at most; past it 503 NBS_TOO_MANY_KERNELS', intIn(1, 1000), 8);
@@ -120,7 +122,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         '  $ curl -N -X POST http://127.0.0.1:18600/send_operation -H \'Content-Type: application/json\' \\\n' +
         '      -d \'{"notebook_id":"n1","operation":{"type":"ping"},"lang":"en"}\'',
     )
-    .action(async (flags: ServeFlags) => {
+    .action(async (flags: ServeFlags, command: Command) => {
       const custom: CustomFlushOverrides = {};
       for (const [key, flag] of CUSTOM_FLAGS) {
         const value = flags[key];
@@ -155,6 +157,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
           corsCredentials: flags.corsCredentials === true,
           http2: flags.http2 === true,
           llm,
+          // serve's messages (HTTP errors, /healthz) name options as its flags.
+          names: flagNamer(command),
           jupyter: {
             mode: flags.jupyter,
             tuning: flags.jupyterTuning,

@@ -71,7 +71,7 @@ export function configurationDetails(c: ReportConfiguration, i: number): string 
     ['content encoding', t.content_encoding ?? 'none'],
     ['accept encoding', t.accept_encoding ?? '–'],
   ];
-  if (t.embedded_server !== null) items.push(['embedded server', `--flush-policy ${t.embedded_server.flush_policy}`]);
+  if (t.embedded_server !== null) items.push(['embedded server', `flush policy ${t.embedded_server.flush_policy}`]);
   items.push(
     ['started', c.started_at],
     ['duration', `${fmtMs(c.duration_ms)} ms`],

@@ -10,7 +10,8 @@ import OpenAI, {
 } from 'openai';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { NbsErrorCode } from '../../model/protocol.js';
-import { RequestError, say, type Lang } from '../request-error.js';
+import { byFieldName, field, type FieldNamer } from '../../model/field-text.js';
+import { RequestError, say, type Lang, invalidBody as invalid } from '../request-error.js';
 import type { Payload, SourceContext, SourceDefinition } from '../source.js';
 import { PLACEHOLDER_API_KEY, safeBaseURL, type LlmConfig } from './llm-config.js';
 
@@ -58,11 +59,7 @@ export interface ChatSource extends SourceDefinition<ChatOptions> {
   close(): Promise<void>;
 }
 
-function invalid(lang: Lang, en: string, zh: string): RequestError {
-  return new RequestError('NBS_INVALID_BODY', say(lang, en, zh));
-}
-
-function validateChat(op: Record<string, unknown>, lang: Lang, defaultModel: string | undefined): ChatOptions {
+function validateChat(op: Record<string, unknown>, lang: Lang, defaultModel: string | undefined, names: FieldNamer): ChatOptions {
   const messages = op['messages'];
   if (!Array.isArray(messages) || messages.length < CHAT_LIMITS.messages.min || messages.length > CHAT_LIMITS.messages.max) {
     throw invalid(
@@ -100,10 +97,10 @@ function validateChat(op: Record<string, unknown>, lang: Lang, defaultModel: str
     throw invalid(
       lang,
       op['model'] === undefined
-        ? 'operation.model is required (the server has no --llm-model)'
+        ? `operation.model is required (the server has no ${names(field('llmModel'))})`
         : `operation.model must be a string of 1 to ${CHAT_LIMITS.modelChars} characters`,
       op['model'] === undefined
-        ? 'operation.model 为必填项（服务器未设置 --llm-model）'
+        ? `operation.model 为必填项（服务器未设置 ${names(field('llmModel'))}）`
         : `operation.model 必须是 1 到 ${CHAT_LIMITS.modelChars} 个字符的字符串`,
     );
   }
@@ -154,7 +151,7 @@ function errorCodeOf(err: unknown): string | undefined {
   return undefined;
 }
 
-export function createChatSource(config: LlmConfig): ChatSource {
+export function createChatSource(config: LlmConfig, names: FieldNamer = byFieldName): ChatSource {
   let agent: Agent | undefined;
   let client: OpenAI | undefined;
   const idleMs = Math.round(config.idleTimeoutS * 1000);
@@ -204,8 +201,8 @@ export function createChatSource(config: LlmConfig): ChatSource {
         code: 'NBS_LLM_STALLED',
         message: say(
           lang,
-          `no data from the LLM upstream for ${config.idleTimeoutS} s (--llm-idle-timeout-s)`,
-          `LLM 上游 ${config.idleTimeoutS} 秒没有数据（--llm-idle-timeout-s）`,
+          `no data from the LLM upstream for ${config.idleTimeoutS} s (${names(field('llmIdleTimeoutS'))})`,
+          `LLM 上游 ${config.idleTimeoutS} 秒没有数据（${names(field('llmIdleTimeoutS'))}）`,
         ),
       };
     }
@@ -215,8 +212,8 @@ export function createChatSource(config: LlmConfig): ChatSource {
         code: 'NBS_LLM_AUTH',
         message: say(
           lang,
-          `the LLM upstream refused the API key (HTTP ${err.status}; check --llm-api-key-file or OPENAI_API_KEY): ${upstreamText}`,
-          `LLM 上游拒绝了 API 密钥（HTTP ${err.status}；请检查 --llm-api-key-file 或 OPENAI_API_KEY）：${upstreamText}`,
+          `the LLM upstream refused the API key (HTTP ${err.status}; check ${names(field('llmApiKeyFile'))} or OPENAI_API_KEY): ${upstreamText}`,
+          `LLM 上游拒绝了 API 密钥（HTTP ${err.status}；请检查 ${names(field('llmApiKeyFile'))} 或 OPENAI_API_KEY）：${upstreamText}`,
         ),
       };
     }
@@ -330,7 +327,7 @@ export function createChatSource(config: LlmConfig): ChatSource {
   return {
     type: 'chat',
     validate(op, lang) {
-      return validateChat(op, lang, config.model);
+      return validateChat(op, lang, config.model, names);
     },
     async open(op, ctx) {
       if (config.baseURL === undefined) {
@@ -338,8 +335,8 @@ export function createChatSource(config: LlmConfig): ChatSource {
           'NBS_LLM_NOT_CONFIGURED',
           say(
             ctx.lang,
-            'no LLM upstream configured: start serve with --llm-base-url (or set OPENAI_BASE_URL, OPENAI_API_BASE or OPENAI_API_KEY)',
-            '未配置 LLM 上游：请用 --llm-base-url 启动 serve（或设置 OPENAI_BASE_URL、OPENAI_API_BASE 或 OPENAI_API_KEY）',
+            `no LLM upstream configured: start serve with ${names(field('llmBaseUrl'))} (or set OPENAI_BASE_URL, OPENAI_API_BASE or OPENAI_API_KEY)`,
+            `未配置 LLM 上游：请用 ${names(field('llmBaseUrl'))} 启动 serve（或设置 OPENAI_BASE_URL、OPENAI_API_BASE 或 OPENAI_API_KEY）`,
           ),
         );
       }

@@ -1,7 +1,7 @@
 import { createKernelRunner, CellStartError } from '../../jupyter/kernel-runner.js';
 import type { KernelPoolOptions, KernelPoolStats } from '../../jupyter/kernel-pool.js';
 import type { JupyterHandle } from '../../jupyter/server.js';
-import { RequestError, say, type Lang } from '../request-error.js';
+import { RequestError, say, type Lang, invalidBody as invalid } from '../request-error.js';
 import type { SourceDefinition } from '../source.js';
 
 /**
@@ -40,10 +40,6 @@ const ZH_LEAD: Record<CellStartError['code'], string> = {
   NBS_KERNEL_START_FAILED: '内核启动失败',
   NBS_SHUTTING_DOWN: '服务正在关闭',
 };
-
-function invalid(lang: Lang, en: string, zh: string): RequestError {
-  return new RequestError('NBS_INVALID_BODY', say(lang, en, zh));
-}
 
 export function validateExecute(op: Record<string, unknown>, lang: Lang): ExecuteOptions {
   const code = op['code'];

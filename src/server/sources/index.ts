@@ -1,3 +1,4 @@
+import type { FieldNamer } from '../../model/field-text.js';
 import type { KernelPoolStats } from '../../jupyter/kernel-pool.js';
 import type { JupyterController } from '../jupyter-controller.js';
 import type { SourceDefinition } from '../source.js';
@@ -9,6 +10,8 @@ export interface SourceDeps {
   llm: LlmConfig;
   /** The execute source's Jupyter Server. */
   jupyter: JupyterController;
+  /** How messages name serve's options. */
+  names: FieldNamer;
 }
 
 /** A loaded source; `close()` releases what it holds (connection pools, kernels) on shutdown. */
@@ -25,10 +28,10 @@ export interface LoadedSource extends SourceDefinition<any> {
 export const SOURCE_LOADERS: Readonly<Record<string, (deps: SourceDeps) => Promise<LoadedSource>>> = {
   ping: async () => (await import('./ping.js')).pingSource,
   replay: async () => (await import('./replay.js')).replaySource,
-  chat: async (deps) => (await import('./chat.js')).createChatSource(deps.llm),
+  chat: async (deps) => (await import('./chat.js')).createChatSource(deps.llm, deps.names),
   execute: async (deps) => {
     const { createExecuteSource } = await import('./execute.js');
-    const ex = createExecuteSource(deps.jupyter.get, { maxKernels: deps.jupyter.settings.maxKernels });
+    const ex = createExecuteSource(deps.jupyter.get, { maxKernels: deps.jupyter.settings.maxKernels, names: deps.names });
     return { ...ex.source, close: ex.close, kernelStats: ex.stats };
   },
 };

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { UsageError } from '../../model/errors.js';
+import { byFieldName, field, ft, type FieldNamer } from '../../model/field-text.js';
 
 /**
  * Configuration of the `chat` source, resolved once by `serve` from its flags and the environment
@@ -43,10 +44,10 @@ export interface LlmConfig {
   /** The API base (`…/v1`), or undefined: not configured. */
   baseURL: string | undefined;
   /** Where baseURL came from, for logs and /healthz. */
-  baseURLSource: '--llm-base-url' | 'OPENAI_BASE_URL' | 'OPENAI_API_BASE' | 'default' | undefined;
+  baseURLSource: 'llmBaseUrl' | 'OPENAI_BASE_URL' | 'OPENAI_API_BASE' | 'default' | undefined;
   /** undefined: keyless (the placeholder key is sent). */
   apiKey: Secret | undefined;
-  apiKeySource: '--llm-api-key-file' | 'OPENAI_API_KEY' | undefined;
+  apiKeySource: 'llmApiKeyFile' | 'OPENAI_API_KEY' | undefined;
   /** Model used when the operation names none. */
   model: string | undefined;
   /** A stream with no data from the upstream for this long fails with NBS_LLM_STALLED. */
@@ -65,15 +66,16 @@ function nonEmpty(v: string | undefined): string | undefined {
   return v === undefined || v.trim() === '' ? undefined : v.trim();
 }
 
-function checkUrl(value: string, name: string): string {
+function checkUrl(value: string, source: NonNullable<LlmConfig['baseURLSource']>): string {
+  const name = source === 'llmBaseUrl' ? [field('llmBaseUrl')] : [source];
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new UsageError(`${name} is not a URL (expected e.g. http://127.0.0.1:18700/v1)`);
+    throw new UsageError(ft`${name} is not a URL (expected e.g. http://127.0.0.1:18700/v1)`, { code: 'NBS_USAGE_BAD_VALUE' });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`${name} must be an http:// or https:// URL`);
+    throw new UsageError(ft`${name} must be an http:// or https:// URL`, { code: 'NBS_USAGE_BAD_VALUE' });
   }
   return value.replace(/\/+$/, '');
 }
@@ -86,7 +88,7 @@ export function resolveLlmConfig(flags: LlmFlags, env: NodeJS.ProcessEnv): LlmCo
   let baseURL: string | undefined;
   let baseURLSource: LlmConfig['baseURLSource'];
   const candidates: Array<[NonNullable<LlmConfig['baseURLSource']>, string | undefined]> = [
-    ['--llm-base-url', nonEmpty(flags.llmBaseUrl)],
+    ['llmBaseUrl', nonEmpty(flags.llmBaseUrl)],
     ['OPENAI_BASE_URL', nonEmpty(env['OPENAI_BASE_URL'])],
     ['OPENAI_API_BASE', nonEmpty(env['OPENAI_API_BASE'])],
   ];
@@ -105,14 +107,14 @@ export function resolveLlmConfig(flags: LlmFlags, env: NodeJS.ProcessEnv): LlmCo
     try {
       text = readFileSync(flags.llmApiKeyFile, 'utf8');
     } catch (err) {
-      throw new UsageError(`--llm-api-key-file: cannot read ${flags.llmApiKeyFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new UsageError(ft`${field('llmApiKeyFile')}: cannot read ${flags.llmApiKeyFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { code: 'NBS_USAGE_FILE' });
     }
     const key = text.trim();
     if (key === '' || /\s/.test(key)) {
-      throw new UsageError(`--llm-api-key-file: ${flags.llmApiKeyFile} must hold one key on one line`);
+      throw new UsageError(ft`${field('llmApiKeyFile')}: ${flags.llmApiKeyFile} must hold one key on one line`, { code: 'NBS_USAGE_FILE' });
     }
     apiKey = new Secret(key);
-    apiKeySource = '--llm-api-key-file';
+    apiKeySource = 'llmApiKeyFile';
   } else {
     const key = nonEmpty(env['OPENAI_API_KEY']);
     if (key !== undefined) {
@@ -127,7 +129,7 @@ export function resolveLlmConfig(flags: LlmFlags, env: NodeJS.ProcessEnv): LlmCo
 
   const idle = flags.llmIdleTimeoutS ?? LLM_IDLE_TIMEOUT_S.default;
   if (!Number.isFinite(idle) || idle < LLM_IDLE_TIMEOUT_S.min || idle > LLM_IDLE_TIMEOUT_S.max) {
-    throw new UsageError(`--llm-idle-timeout-s must be a number from ${LLM_IDLE_TIMEOUT_S.min} to ${LLM_IDLE_TIMEOUT_S.max}`);
+    throw new UsageError(ft`${field('llmIdleTimeoutS')} must be a number from ${LLM_IDLE_TIMEOUT_S.min} to ${LLM_IDLE_TIMEOUT_S.max}`, { code: 'NBS_USAGE_BAD_VALUE' });
   }
   const model = nonEmpty(flags.llmModel);
   return { baseURL, baseURLSource, apiKey, apiKeySource, model, idleTimeoutS: idle };
@@ -148,9 +150,11 @@ export function safeBaseURL(baseURL: string): string {
 }
 
 /** One line for serve's start-up log and /healthz; never carries the key. */
-export function describeLlmConfig(config: LlmConfig): string {
-  if (config.baseURL === undefined) return 'chat: not configured (--llm-base-url, OPENAI_BASE_URL or OPENAI_API_BASE)';
-  const key = config.apiKey === undefined ? 'no key (placeholder sent)' : `key from ${config.apiKeySource ?? '?'}`;
+export function describeLlmConfig(config: LlmConfig, names: FieldNamer = byFieldName): string {
+  // A source is an option's field, an environment variable's name or `default`.
+  const source = (s: string | undefined) => (s === undefined ? '?' : s === 'llmBaseUrl' || s === 'llmApiKeyFile' ? names(field(s)) : s);
+  if (config.baseURL === undefined) return `chat: not configured (${names(field('llmBaseUrl'))}, OPENAI_BASE_URL or OPENAI_API_BASE)`;
+  const key = config.apiKey === undefined ? 'no key (placeholder sent)' : `key from ${source(config.apiKeySource)}`;
   const model = config.model === undefined ? 'model from each request' : `model ${config.model}`;
-  return `chat: ${safeBaseURL(config.baseURL)} (from ${config.baseURLSource ?? '?'}), ${key}, ${model}, idle timeout ${config.idleTimeoutS} s`;
+  return `chat: ${safeBaseURL(config.baseURL)} (from ${source(config.baseURLSource)}), ${key}, ${model}, idle timeout ${config.idleTimeoutS} s`;
 }

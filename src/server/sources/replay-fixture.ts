@@ -40,6 +40,8 @@ export function listFixtures(dir = fixturesDir()): string[] {
   }
 }
 
+const leaves = (lang: Lang) => say(lang, 'the path leaves fixtures/', '路径超出 fixtures/');
+
 function unknown(lang: Lang, name: string, why: string): RequestError {
   const known = listFixtures().join(', ');
   return new RequestError(
@@ -59,11 +61,11 @@ export function resolveFixture(name: string, lang: Lang, dir = fixturesDir()): s
   const file = name.endsWith('.json') ? name : `${name}.json`;
   const root = realpathSync(dir);
   const candidate = resolve(root, file);
-  if (!inside(root, candidate)) throw unknown(lang, name, say(lang, 'the path leaves fixtures/', '路径超出 fixtures/'));
+  if (!inside(root, candidate)) throw unknown(lang, name, leaves(lang));
   if (!existsSync(candidate)) throw unknown(lang, name, say(lang, 'no such file', '文件不存在'));
   // A symlink inside fixtures/ may point anywhere: judge where it really leads.
   const real = realpathSync(candidate);
-  if (!inside(root, real)) throw unknown(lang, name, say(lang, 'the path leaves fixtures/', '路径超出 fixtures/'));
+  if (!inside(root, real)) throw unknown(lang, name, leaves(lang));
   return real;
 }
 

@@ -1,4 +1,4 @@
-import { RequestError, say } from '../request-error.js';
+import { invalidBody } from '../request-error.js';
 import type { Payload, SourceContext, SourceDefinition } from '../source.js';
 import { loadRecording, resolveFixture, type ReplayRecording } from './replay-fixture.js';
 import { Sleeper } from './sleep.js';
@@ -36,11 +36,11 @@ export const replaySource: SourceDefinition<ReplayOptions> = {
   validate(op, lang) {
     const name = op['fixture'];
     if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
-      throw new RequestError('NBS_INVALID_BODY', say(lang, 'operation.fixture must be a fixture name, e.g. "llm-answer"', 'operation.fixture 必须是 fixture 名称，例如 "llm-answer"'));
+      throw invalidBody(lang, 'operation.fixture must be a fixture name, e.g. "llm-answer"', 'operation.fixture 必须是 fixture 名称，例如 "llm-answer"');
     }
     const speed = op['speed'] ?? 1;
     if (typeof speed !== 'number' || !Number.isFinite(speed) || speed < 0 || speed > REPLAY_SPEED_MAX) {
-      throw new RequestError('NBS_INVALID_BODY', say(lang, `operation.speed must be a number from 0 (no waiting) to ${REPLAY_SPEED_MAX}`, `operation.speed 必须是 0（不等待）到 ${REPLAY_SPEED_MAX} 之间的数`));
+      throw invalidBody(lang, `operation.speed must be a number from 0 (no waiting) to ${REPLAY_SPEED_MAX}`, `operation.speed 必须是 0（不等待）到 ${REPLAY_SPEED_MAX} 之间的数`);
     }
     return { name, path: resolveFixture(name, lang), speed };
   },

@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { makeSelfSignedCert } from './helpers/tls-cert.js';
+import { startServeProcess } from './helpers/serve-process.js';
+
+/**
+ * Every example in README.md, docs/ and every command's --help runs as written (issue 32): this
+ * test extracts them and runs each against local servers, in a directory that holds the files
+ * they name. Only what cannot be local is rewritten (the port of the server they talk to, a
+ * system path they would write); an example that names a remote host or is a template is listed
+ * with its reason, so a new one is run unless someone says why not.
+ */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(ROOT, 'bin', 'notebook-stream.js');
+
+interface Example {
+  where: string;
+  text: string;
+}
+
+/** `$ notebook-stream …` lines of every command's help, continuation lines joined. */
+function helpExamples(): Example[] {
+  const out: Example[] = [];
+  const seen = new Set<string>();
+  const visit = (path: string[]) => {
+    const key = path.join(' ');
+    if (seen.has(key)) return;
+    seen.add(key);
+    const r = spawnSync(process.execPath, [BIN, ...path, '--help'], { encoding: 'utf8', timeout: 30_000 });
+    out.push(...examplesIn(r.stdout, `${key === '' ? '' : `${key} `}--help`, /^\s*\$ (notebook-stream .*)$/));
+    const commands = r.stdout.split('\nCommands:\n')[1]?.split('\n\n')[0] ?? '';
+    for (const m of commands.matchAll(/^ {2}([a-z][a-z-]*)\b/gm)) if (m[1] !== 'help') visit([...path, m[1]!]);
+  };
+  visit([]);
+  return out;
+}
+
+function examplesIn(text: string, where: string, line: RegExp): Example[] {
+  const out: Example[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const m = line.exec(lines[i]!);
+    if (m === null) continue;
+    let cmd = m[1]!;
+    while (/\\\s*(#.*)?$/.test(cmd) && i + 1 < lines.length) cmd = cmd.replace(/\\\s*(#.*)?$/, ' ') + lines[++i]!.trim();
+    out.push({ where: `${where}:${i + 1}`, text: cmd.replace(/\s+#\s.*$/, '').trim() });
+  }
+  return out;
+}
+
+/** `notebook-stream …` lines inside ```sh, ```bash and ```console blocks of README.md and docs/. */
+function docExamples(): Example[] {
+  const files = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  const out: Example[] = [];
+  for (const file of files) {
+    const text = readFileSync(join(ROOT, file), 'utf8');
+    for (const block of text.matchAll(/^```(?:sh|bash|console|shell)\n([\s\S]*?)^```/gm)) {
+      const start = text.slice(0, block.index).split('\n').length;
+      for (const e of examplesIn(block[1]!, file, /^\s*(?:\$ )?(?:npx )?(notebook-stream .*)$/)) {
+        const lineNo = Number(e.where.split(':').pop()) + start;
+        out.push({ where: `${file}:${lineNo}`, text: e.text });
+      }
+    }
+  }
+  return out;
+}
+
+/** Examples that cannot run here, and why. A pattern matches the example's text. */
+const NOT_RUN: ReadonlyArray<readonly [RegExp, string]> = [
+  [/example\.com|10\.0\.0\.\d|api\.openai/, 'talks to a host that is not this machine'],
+  [/\b(URL|URL_A|URL_B|BASE_URL|REPORT\.json|B\.json|FILE|NAME|TOKEN)\b|…|<[a-z]+>|\[/, 'a template, with placeholders to fill in'],
+  [/\bserve\b.*--jupyter eager/, 'starts Jupyter Server, which the Jupyter tests cover'],
+];
+
+/** Rewrites that keep an example local: the ports of the servers this test started, system paths. */
+function localize(text: string, serveUrl: string, upstreamUrl: string): string {
+  const serveHost = serveUrl.replace(/^http:\/\//, '');
+  return text
+    .replace(/http:\/\/127\.0\.0\.1:(18600|8080)/g, serveUrl)
+    .replace(/127\.0\.0\.1:18600/g, serveHost)
+    .replace(/http:\/\/127\.0\.0\.1:(18700|PORT)\/v1/g, upstreamUrl)
+    .replace(/--port (18600|18601|18700|8443)\b/g, '--port 0')
+    .replace(/--host 0\.0\.0\.0/g, '--host 127.0.0.1')
+    .replace(/--out \/etc\/\S+/g, '--out ./out-file --force')
+    .replace(/\/run\/secrets\/nbs-token/g, './token');
+}
+
+/** Commands that run until stopped: stopped with SIGTERM once they printed their URL line. */
+const SERVES = /^notebook-stream (serve|upstream|monitor)\b/;
+/** Exit codes that mean the example ran: 1 is a verdict (a gate, a buffering diagnosis). */
+const RAN = new Set([0, 1]);
+
+function run(text: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; stopped: boolean }> {
+  return new Promise((resolve) => {
+    const serves = SERVES.test(text);
+    const child = spawn('bash', ['-c', `${text.replace(/\s*&$/, '')}`], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let stopped = false;
+    const stop = (sig: NodeJS.Signals) => {
+      stopped = true;
+      try {
+        process.kill(-child.pid!, sig);
+      } catch {
+        // already gone
+      }
+    };
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      if (serves && stdout.includes('\n')) stop('SIGTERM');
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    // Long runs (-d 2m, compare's rounds) are interrupted: they handle SIGINT and exit 130, having run.
+    const interrupt = setTimeout(() => stop(serves ? 'SIGTERM' : 'SIGINT'), 25_000);
+    const kill = setTimeout(() => stop('SIGKILL'), 45_000);
+    child.on('close', (code, signal) => {
+      clearTimeout(interrupt);
+      clearTimeout(kill);
+      resolve({ code, signal, stdout, stderr, stopped });
+    });
+  });
+}
+
+test('every example in README.md, docs/ and --help runs as written against local servers', { timeout: 1_200_000 }, async (t) => {
+  const examples = [...helpExamples(), ...docExamples()];
+  assert.ok(examples.length >= 40, `found ${examples.length} examples: the extraction broke`);
+  const dir = mkdtempSync(join(tmpdir(), 'nbs-examples-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // `notebook-stream` on PATH, as after `npm install -g` or `npx`.
+  const shim = join(dir, '.bin');
+  mkdirSync(shim);
+  writeFileSync(join(shim, 'notebook-stream'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
+  chmodSync(join(shim, 'notebook-stream'), 0o755);
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${shim}:${process.env['PATH'] ?? ''}`, NO_COLOR: '1', LANG: 'C.UTF-8' };
+  delete env['GITHUB_STEP_SUMMARY'];
+
+  const serve = await startServeProcess(['--allow-policy-override']);
+  t.after(() => serve.stop());
+  const upstream = await startServeProcess([], 15_000, 'upstream');
+  t.after(() => upstream.stop());
+  const serveUrl = serve.url.replace(/\/$/, '');
+  const upstreamUrl = upstream.url.replace(/\/$/, '');
+
+  // The files the examples name, made by the tool itself.
+  const bench = spawnSync(process.execPath, [BIN, 'bench', `${serveUrl}/send_operation`, '-n', '3', '--json', '--no-out', '--body', '{"notebook_id":"x","operation":{"type":"ping","count":3,"interval_ms":5},"lang":"en"}'], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(bench.status, 0, bench.stderr);
+  mkdirSync(join(dir, 'reports'));
+  for (const f of ['run.json', 'before.json', 'after.json', 'new.json', 'main.json', 'load-a.json', 'load-b.json', 'reports/bench.json', 'reports/bench-2026-11-25T12-46-21-123Z.json']) writeFileSync(join(dir, f), bench.stdout);
+  const cmp = spawnSync(process.execPath, [BIN, 'compare', '--flush-policies', 'guide-before,adaptive', '--rounds', '5', '-n', '1', '--count', '3', '--interval-ms', '5', '--json', '--no-out'], { encoding: 'utf8', timeout: 300_000 });
+  assert.equal(cmp.status, 0, cmp.stderr);
+  writeFileSync(join(dir, 'compare.json'), cmp.stdout);
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const gates = /```json\n(\{ "thresholds"[^\n]*)\n```/.exec(readme);
+  assert.ok(gates !== null, "README's gates.json example");
+  writeFileSync(join(dir, 'gates.json'), gates[1]!);
+  writeFileSync(join(dir, 'req.json'), '{"notebook_id":"x","operation":{"type":"ping","count":3},"lang":"en"}');
+  writeFileSync(join(dir, 'token'), 'example-token-0123456789\n');
+  const { certFile, keyFile } = makeSelfSignedCert();
+  copyFileSync(certFile, join(dir, 'cert.pem'));
+  copyFileSync(keyFile, join(dir, 'key.pem'));
+
+  const failures: string[] = [];
+  const skipped: string[] = [];
+  let ran = 0;
+  const done = new Set<string>();
+  for (const e of examples) {
+    const reason = NOT_RUN.find(([re]) => re.test(e.text))?.[1];
+    if (reason !== undefined) {
+      skipped.push(`${e.where}: ${reason}`);
+      continue;
+    }
+    const text = localize(e.text, serveUrl, upstreamUrl);
+    if (done.has(text)) continue;
+    done.add(text);
+    const r = await run(text, dir, env);
+    ran++;
+    const ok = r.stopped ? r.code === 0 || r.code === 130 || (SERVES.test(text) && r.signal === 'SIGTERM') : r.code !== null && RAN.has(r.code);
+    if (!ok) failures.push(`${e.where}: \`${e.text}\` exited ${r.code ?? r.signal}${r.stopped ? ' (stopped by the test)' : ''}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  }
+  t.diagnostic(`${ran} examples run; not run: ${skipped.length}`);
+  for (const s of skipped) t.diagnostic(`not run: ${s}`);
+  assert.deepEqual(failures, [], `examples that do not run as written:\n${failures.join('\n')}`);
+});
