@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { startServe } from './lib/serve-process.js';
 import { processPeakRss, runBenchCli, stat } from './lib/run-bench-cli.js';
+import { recordGoal } from './lib/goals.js';
 import { round } from './lib/stats.js';
 import { writeResult } from './lib/write-result.js';
 
@@ -62,3 +63,15 @@ lines.push(`| client peak RSS (per stream) | ${row.client_peak_rss_mib} MiB (${r
 lines.push(`| client event-loop delay p99 | ${row.client_loop_delay_ms_p99} ms | |`);
 process.stdout.write(`${lines.join('\n')}\n(${EVENTS} events a stream, one a second)\n`);
 process.stdout.write(`wrote ${writeResult('scale', { command: 'npm run bench:scale', events: EVENTS, ...row })}\n`);
+
+recordGoal({
+  goal: `${STREAMS} concurrent streams: \`lag_ms\` p99, the client's share apart`,
+  unit: 'ms',
+  figure: lagP99 ?? NaN,
+  baseline: NaN,
+  baseline_name: 'none (an absolute target)',
+  ratio: NaN,
+  target: '≤ 10 ms',
+  met: lagP99 !== null && lagP99 <= 10,
+  note: `client's own event-loop delay p99 ${row.client_loop_delay_ms_p99} ms (its share of lag); ${row.ok} ok / ${row.failed} failed`,
+});
