@@ -54,6 +54,20 @@ module.exports = {
       to: { path: room('(probe|report|server|jupyter|cli)') },
     },
     {
+      name: 'monitor-measures-with-probe',
+      comment: 'monitor/ schedules probes and exports their metrics: it uses model/ and probe/ only (issue 29).',
+      severity: 'error',
+      from: { path: room('monitor') },
+      to: { path: room('(report|server|jupyter|upstream|deploy)') },
+    },
+    {
+      name: 'only-cli-drives-monitor',
+      comment: 'The monitor is a command: only cli/ starts it; the probes know nothing of schedules.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: room('(cli|monitor)') },
+      to: { path: room('monitor') },
+    },
+    {
       name: 'no-cycles',
       comment: 'No runtime import cycle in src/ (a command module and its lazily loaded action may share a type).',
       severity: 'error',

@@ -39,6 +39,8 @@ test('the rules catch each forbidden arrow (control tree)', async (t) => {
     'src/deploy/nginx.ts': "import { p } from '../probe/probe.js';\nexport const n = p;\n",
     'src/probe/a.ts': "import { b } from './b.js';\nexport const a = () => b;\n",
     'src/probe/b.ts': "import { a } from './a.js';\nexport const b = () => a;\n",
+    'src/monitor/schedule.ts': "import { render } from '../report/render.js';\nexport const s = render;\n",
+    'src/probe/watch.ts': "import { s } from '../monitor/schedule.js';\nexport const w = s;\n",
   };
   for (const [file, text] of Object.entries(files)) {
     await mkdir(dirname(join(dir, file)), { recursive: true });
@@ -52,6 +54,8 @@ test('the rules catch each forbidden arrow (control tree)', async (t) => {
     'only-cli-imports-cli',
     'jupyter-below-server',
     'upstream-and-deploy-stand-alone',
+    'monitor-measures-with-probe',
+    'only-cli-drives-monitor',
     'no-cycles',
   ]) {
     assert.match(r.out, new RegExp(`error ${rule}:`), `rule ${rule} did not fire:\n${r.out}`);

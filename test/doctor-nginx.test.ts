@@ -4,6 +4,7 @@ import { checkHeaders } from '../src/probe/check-headers.js';
 import { doctor, type DoctorOptions } from '../src/probe/doctor.js';
 import { requireNginx, startNginx } from './helpers/nginx.js';
 import { runCli, startServeProcess } from './helpers/serve-process.js';
+import { DOCTOR_FLAGS } from './helpers/doctor-flags.js';
 
 /**
  * doctor and check-headers through a real nginx 1.22 in front of the embedded server (adaptive
@@ -11,15 +12,7 @@ import { runCli, startServeProcess } from './helpers/serve-process.js';
  * serve sends X-Accel-Buffering: no, so the buffering set-ups ignore it (proxy_ignore_headers),
  * as a proxy someone else runs may.
  */
-const FLAGS = {
-  keepAlive: true,
-  format: 'auto' as const,
-  maxEventBytes: 1 << 20,
-  connectTimeoutMs: 5000,
-  headersTimeoutMs: 20_000,
-  idleTimeoutMs: 20_000,
-  requestTimeoutS: 30,
-};
+const FLAGS = DOCTOR_FLAGS;
 /** 20 events 20 ms apart: ~1.9 KB, less than one of nginx's 4 KiB buffers. */
 const SHORT_PING = JSON.stringify({ notebook_id: 'n1', operation: { type: 'ping', count: 20, interval_ms: 20 }, lang: 'en' });
 

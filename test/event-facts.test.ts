@@ -48,3 +48,28 @@ test('done.stats is read from done events', () => {
   const f = facts('done', '{"seq":9,"t":1,"t_src":1,"status":"ok","stats":{"events":8,"bytes":100,"writes":9,"server_first_chunk_ms":null}}');
   assert.deepEqual(f.stats, { events: 8, bytes: 100, writes: 9, server_first_chunk_ms: null });
 });
+
+test('kinds: visible text, reasoning, tool calls, role/finish chunks, usage, terminators and errors are told apart', () => {
+  const cases: Array<[string, string, string]> = [
+    ['message', '{"choices":[{"delta":{"content":"Hi"}}]}', 'text'],
+    ['message', '{"choices":[{"delta":{"reasoning_content":"hm"}}]}', 'reasoning'],
+    ['message', '{"choices":[{"delta":{"reasoning":"hm","content":"Hi"}}]}', 'text'],
+    ['message', '{"choices":[{"delta":{"tool_calls":[{"index":0}]}}]}', 'tool_call'],
+    ['message', '{"choices":[{"delta":{"role":"assistant","content":""}}]}', 'choices'],
+    ['message', '{"choices":[{"delta":{},"finish_reason":"stop"}]}', 'choices'],
+    ['message', '{"choices":[],"usage":{"completion_tokens":3}}', 'usage'],
+    ['message', '[DONE]', 'done'],
+    ['done', '{"seq":3,"t":1,"t_src":1,"status":"ok"}', 'done'],
+    ['message', '{"error":{"message":"boom"}}', 'error'],
+    ['error', 'oops', 'error'],
+    ['content_block_delta', '{"type":"content_block_delta","delta":{"type":"thinking_delta","thinking":"x"}}', 'reasoning'],
+    ['content_block_delta', '{"type":"content_block_delta","delta":{"type":"text_delta","text":"x"}}', 'text'],
+    ['message_stop', '{"type":"message_stop"}', 'done'],
+    ['message', '{"type":"response.output_text.delta","delta":"x"}', 'text'],
+    ['message', '{"type":"response.completed","response":{}}', 'done'],
+    ['display', '{"seq":1,"t":1,"t_src":1,"data":{"text/plain":"1"},"kind":"display"}', 'content'],
+    ['message', '{"seq":0,"t":1,"t_src":1}', 'other'],
+  ];
+  for (const [type, data, kind] of cases) assert.equal(facts(type, data).kind, kind, data);
+  assert.equal(facts('message', '{"choices":[{"delta":{"content":"a"}}],"usage":{"completion_tokens":7}}').outputTokens, 7);
+});

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { makeSelfSignedCert } from './helpers/tls-cert.js';
-import { startServeProcess } from './helpers/serve-process.js';
+import { startServeProcess, startUrlProcess } from './helpers/serve-process.js';
 
 /**
  * Every example in README.md, docs/ and every command's --help runs as written (issue 32): this
@@ -141,7 +141,7 @@ test('every example in README.md, docs/ and --help runs as written against local
 
   const serve = await startServeProcess(['--allow-policy-override']);
   t.after(() => serve.stop());
-  const upstream = await startServeProcess([], 15_000, 'upstream');
+  const upstream = await startUrlProcess(['upstream', '--port', '0']);
   t.after(() => upstream.stop());
   const serveUrl = serve.url.replace(/\/$/, '');
   const upstreamUrl = upstream.url.replace(/\/$/, '');

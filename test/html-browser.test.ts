@@ -11,13 +11,9 @@ import { renderHtml } from '../src/report/render-html.js';
 import type { Report } from '../src/model/report.js';
 import { htmlFixture } from './helpers/html-fixture.js';
 import { missingComponent } from './helpers/system.js';
+import { launchChromium, type Browser } from '../src/probe/chromium.js';
 
 const CHROMIUM = process.env['NBS_CHROMIUM'] ?? '/usr/bin/chromium';
-/** As root in a container: no sandbox; and no background traffic to a network we do not have. */
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-type Playwright = typeof import('playwright-core');
-type Browser = Awaited<ReturnType<Playwright['chromium']['launch']>>;
 
 /**
  * The system Chromium through playwright-core, or null after skipping with the reason. Missing
@@ -29,13 +25,8 @@ async function launch(t: TestContext): Promise<Browser | null> {
     return null;
   };
   if (!existsSync(CHROMIUM)) return missing(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set NBS_CHROMIUM)`);
-  let pw: Playwright;
-  try {
-    pw = await import('playwright-core');
-  } catch {
-    return missing('playwright-core is not installed (npm install: it is a devDependency)');
-  }
-  const browser = await pw.chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 30_000 });
+  // The probes' own launch (src/probe/chromium.ts): the same flags bench --browser uses.
+  const browser = await launchChromium(CHROMIUM);
   t.after(() => browser.close());
   return browser;
 }

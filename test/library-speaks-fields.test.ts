@@ -36,6 +36,13 @@ const EXEMPT: readonly Exemption[] = [
   { file: 'src/jupyter/server.ts', literal: /^--(no-browser|allow-root)$/, reason: "jupyter-server's own flags, in its argv" },
   { file: 'src/probe/open-file-limit.ts', literal: /docker: --ulimit/, reason: "docker's flag (docker run --ulimit), not ours" },
   { file: 'src/report/html/style.ts', literal: /var\(--|^\s*:root|--[a-z0-9]+:/, reason: 'CSS custom properties of the HTML report' },
+  {
+    file: 'src/deploy/prometheus-config.ts',
+    literal: /--(max-streams|max-kernels|flush-policy|min-chars|port|config|serve-token-file)\b/,
+    reason: "alert annotations in the generated rules tell an operator which flag of serve or monitor to change, as the unit's ExecStart names serve's",
+  },
+  { file: 'src/probe/chromium.ts', literal: /^--[a-z-]+$/, reason: "Chromium's own flags, in its argv" },
+  { file: 'src/probe/fix-snippets.ts', literal: /hypercorn --certfile/, reason: "hypercorn's flags, in a fix for a Python backend" },
   { file: 'src/jupyter/tuning.ts', literal: /^# Written by notebook-stream \(--jupyter-tuning fixed\)/, reason: 'a comment in the generated jupyter_server_config.py saying which serve setting wrote it' },
 ];
 

@@ -1,42 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { parsePrometheus, sampleValue } from './helpers/prometheus.js';
 import { JSON_HEADERS, parseSseBody, rawRequest } from './helpers/raw-http.js';
 import { runCli, startServeProcess } from './helpers/serve-process.js';
+import { alive, descendants } from './helpers/process-tree.js';
 import { requireCommand } from './helpers/system.js';
 
 const exec = (code: string, notebook = 'n1') => JSON.stringify({ notebook_id: notebook, operation: { type: 'execute', code }, lang: 'en' });
-
-/** Every descendant of `root` (pid and command line): serve's Jupyter Server and its kernels. */
-function descendants(root: number): Array<{ pid: number; args: string }> {
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
-    .split('\n')
-    .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3] as string }));
-  const out: Array<{ pid: number; args: string }> = [];
-  const frontier = [root];
-  while (frontier.length > 0) {
-    const parent = frontier.pop() as number;
-    for (const r of rows) {
-      if (r.ppid === parent && r.args !== '') {
-        out.push({ pid: r.pid, args: r.args });
-        frontier.push(r.pid);
-      }
-    }
-  }
-  return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('serve → execute: a printing loop streams line by line, kernels show in /metrics, SIGTERM leaves no process', { timeout: 120_000 }, async (t) => {
   if (!requireCommand(t, 'jupyter-server', 'jupyter-server python3-ipykernel')) return;

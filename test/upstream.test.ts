@@ -265,3 +265,48 @@ test('close() ends streams in progress and frees the port', async () => {
   const again = await startUpstream({ port: up.port });
   await again.close();
 });
+
+test('reasoning and tokens_per_chunk: reasoning_content chunks first, then content, several tokens a chunk, usage counting both', async (t) => {
+  const plan = planFor('synthetic?ttft_ms=50&tps=100&tokens=7&reasoning=4&tokens_per_chunk=3', undefined, new Map());
+  assert.deepEqual(
+    plan.deltas.map((d) => [d.kind, d.tokens, d.atMs]),
+    [['reasoning', 3, 50], ['reasoning', 1, 80], ['content', 3, 110], ['content', 3, 140], ['content', 1, 170]],
+  );
+  assert.deepEqual([plan.completionTokens, plan.reasoningTokens], [11, 4]);
+  assert.equal(planFor('synthetic?tokens=7&reasoning=4&tokens_per_chunk=3', 8, new Map()).completionTokens, 7, 'max_tokens keeps whole chunks');
+  const up = await upstreamFor(t);
+  const { frames } = await streamFrames(up.url, { model: 'synthetic?ttft_ms=0&tps=1000&tokens=4&reasoning=2&tokens_per_chunk=2&continuous_usage=1', stream_options: { include_usage: true } });
+  const chunks = frames.filter((f) => f.data !== '[DONE]').map((f) => JSON.parse(f.data) as { choices: Array<{ delta: Record<string, unknown> }>; usage: { completion_tokens: number; completion_tokens_details: { reasoning_tokens: number } } | null });
+  const deltas = chunks.flatMap((c) => c.choices.map((ch) => ch.delta));
+  assert.deepEqual(deltas.slice(1, 4).map((d) => Object.keys(d)), [['reasoning_content'], ['content'], ['content']]);
+  // continuous_usage: every chunk carries the running total (vLLM's continuous_usage_stats).
+  assert.deepEqual(chunks.slice(1, 4).map((c) => c.usage?.completion_tokens), [2, 4, 6]);
+  assert.equal(chunks.at(-1)!.usage!.completion_tokens_details.reasoning_tokens, 2);
+});
+
+test('usage=1 sends the usage chunk unasked; cut_after ends cleanly without finish or [DONE]; error_body answers 200 with an error object', async (t) => {
+  const up = await upstreamFor(t);
+  const usage = await streamFrames(up.url, { model: 'synthetic?ttft_ms=0&tps=1000&tokens=2&usage=1' });
+  assert.ok(usage.frames.some((f) => f.data.includes('"choices":[]') && f.data.includes('"completion_tokens":2')));
+  const cut = await streamFrames(up.url, { model: 'synthetic?ttft_ms=0&tps=1000&tokens=5&cut_after=2' });
+  assert.equal(cut.status, 200);
+  assert.equal(cut.frames.filter((f) => f.data.includes('"content":"') && !f.data.includes('"content":""')).length, 2);
+  assert.ok(cut.frames.every((f) => f.data !== '[DONE]' && !f.data.includes('finish_reason":"stop')));
+  const res = await fetch(`${up.url}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'synthetic?error_body=1', stream: true, messages: [{ role: 'user', content: 'x' }] }) });
+  assert.equal(res.status, 200);
+  assert.equal(((await res.json()) as { error: { type: string } }).error.type, 'server_error');
+});
+
+test('heartbeat_ms writes an SSE comment after that long without a write', async (t) => {
+  const up = await upstreamFor(t);
+  const res = await fetch(`${up.url}/chat/completions`, {
+    method: 'POST',
+    body: JSON.stringify({ model: 'synthetic?ttft_ms=300&tps=1000&tokens=1&heartbeat_ms=50', stream: true, messages: [{ role: 'user', content: 'x' }] }),
+  });
+  const body = await res.text();
+  const beats = (body.match(/^: keep-alive$/gm) ?? []).length;
+  // 300 ms of silence after the role chunk at 50 ms intervals: timers fire late, never early, so at most 6.
+  assert.ok(beats >= 1 && beats <= 6, `${beats} heartbeats in ${body.length} bytes`);
+  assert.ok(body.indexOf(': keep-alive') < body.indexOf('"content":"Streaming'), 'the heartbeats come while the source is idle');
+  assert.ok(body.trimEnd().endsWith('data: [DONE]'));
+});

@@ -11,6 +11,7 @@ import { registerConfig } from './commands/config.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerGate } from './commands/gate.js';
 import { registerMerge } from './commands/merge.js';
+import { registerMonitor } from './commands/monitor.js';
 import { registerServe } from './commands/serve.js';
 import { registerUpstream } from './commands/upstream.js';
 import { registerReport } from './commands/report.js';
@@ -27,6 +28,7 @@ const COMMANDS: ReadonlyArray<(program: Command, ctx: CliContext) => void> = [
   registerGate,
   registerReport,
   registerMerge,
+  registerMonitor,
 ];
 
 export function isDebug(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): boolean {

@@ -112,6 +112,7 @@ export function createKernelRunner(getJupyter: () => Promise<JupyterHandle>, opt
         timeoutMs: request.timeoutMs,
         kernelWaitMs: request.kernelWaitMs,
         signal: request.signal,
+        reacquire: () => conn.pool.acquire(request.notebookId, request.kernelName),
       });
     },
     stats() {

@@ -17,7 +17,15 @@ export interface RunCellOptions {
   signal: AbortSignal;
   /** After an interrupt, how long the cell gets to end before the kernel is given up (default 5 s). */
   interruptGraceMs?: number;
+  /**
+   * A fresh kernel for the notebook, when the one this cell waited for was dropped meanwhile (the
+   * previous cell did not stop after an interrupt): the cell runs there instead of failing.
+   */
+  reacquire?: () => Promise<KernelEntry>;
 }
+
+/** How often an interrupt is repeated while a left cell has not ended (issue 25 item 3). */
+const INTERRUPT_REPEAT_MS = 250;
 
 type Item =
   | { kind: 'iopub'; msg: KernelMessage.IIOPubMessage }
@@ -65,10 +73,25 @@ export function iopubToPayload(msg: KernelMessage.IIOPubMessage): Payload | unde
  * guide's poller. Output after `execute_reply` but before `idle` still belongs to the cell:
  * `future.done` resolves only after both, so the reply is queued behind all of the cell's output.
  */
-export async function* runCell(pool: KernelPool, entry: KernelEntry, options: RunCellOptions): AsyncGenerator<Payload> {
+export async function* runCell(pool: KernelPool, first: KernelEntry, options: RunCellOptions): AsyncGenerator<Payload> {
   const { signal } = options;
   const graceMs = options.interruptGraceMs ?? 5000;
-  const release = await entry.lock.acquire(signal);
+  let entry = first;
+  let release = await entry.lock.acquire(signal);
+  if (release !== undefined && entry.dead && options.reacquire !== undefined) {
+    // The previous cell of this notebook was left running and its kernel given up while we waited
+    // for the lock: run on a new kernel and say so, instead of failing with NBS_KERNEL_DIED.
+    release();
+    try {
+      entry = await options.reacquire();
+    } catch (err) {
+      yield { type: 'error', code: 'NBS_KERNEL_DIED', message: `the kernel was restarted and the new one did not start: ${err instanceof Error ? err.message : String(err)}` };
+      yield { type: 'result', status: 'error', reason: 'kernel died' };
+      return;
+    }
+    release = await entry.lock.acquire(signal);
+    if (release !== undefined) yield { type: 'stderr', text: '[notebook-stream] the previous cell did not stop after an interrupt: this cell runs on a new kernel (earlier variables are gone)\n' };
+  }
   if (release === undefined) {
     yield { type: 'result', status: 'aborted', reason: 'the client went away before the cell started' };
     return;
@@ -102,9 +125,14 @@ export async function* runCell(pool: KernelPool, entry: KernelEntry, options: Ru
       yield { type: 'result', status: 'error', reason: 'kernel died' };
       return;
     }
+    if (signal.aborted) {
+      // Gone before the cell was sent (a client that leaves right after the headers): never send it.
+      finished = true;
+      yield { type: 'result', status: 'aborted', reason: 'the client went away before the cell started' };
+      return;
+    }
     entry.onDeath.add(onDeath);
     signal.addEventListener('abort', onAbort, { once: true });
-    if (signal.aborted) push({ kind: 'abort' });
     try {
       future = entry.kernel.requestExecute({
         code: options.code,
@@ -209,13 +237,18 @@ export async function* runCell(pool: KernelPool, entry: KernelEntry, options: Ru
     } else {
       // Left before the cell ended (abort, stuck, consumer stopped): interrupt it and hold the
       // kernel's lock until the cell is done, so the notebook's next cell finds the kernel idle.
-      if (interrupted === undefined) interrupt();
+      // An interrupt that reaches the kernel before it picked up the execute request is lost (the
+      // kernel was idle): repeat it until the cell ends or the grace is over.
+      interrupt();
+      const repeat = setInterval(interrupt, INTERRUPT_REPEAT_MS);
+      repeat.unref();
       const done = future.done.then(
         () => true,
         () => false,
       );
       const grace = new Promise<boolean>((r) => setTimeout(() => r(false), graceMs).unref());
       void Promise.race([done, grace]).then((ok) => {
+        clearInterval(repeat);
         if (!ok && !entry.dead) pool.drop(entry, 'the cell did not stop after an interrupt');
         pool.cellEnded(entry);
         release();

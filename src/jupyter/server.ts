@@ -1,14 +1,16 @@
 import { byFieldName, field, type FieldNamer } from '../model/field-text.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { addSecret, jupyterLog, removeSecret } from './log.js';
-import { NODELAY_SERVER_CONFIG, type JupyterTuning } from './tuning.js';
+import { managedEnvironment } from './managed-env.js';
+import { managedServerConfig } from './server-config.js';
+import type { JupyterTuning } from './tuning.js';
 
 /** A Jupyter Server that the execute source talks to: managed (a child of ours) or existing. */
 export interface JupyterHandle {
@@ -43,7 +45,15 @@ export interface StartJupyterOptions {
   cullIntervalS?: number;
   /** A dead kernel is noticed after this long (jupyter_client's KernelRestarter.time_to_dead; default 1 s). */
   timeToDeadS?: number;
+  /** serve's environment, filtered by managedEnvironment() before the server sees it (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** More variable names (or `PREFIX*`) the server and kernels inherit (`--jupyter-env`). */
+  passEnv?: readonly string[];
 }
+
+/** Private directories of managed servers: `nbs-jupyter-XXXXXX` in the temp dir, with an `owner` pid file. */
+const BASE_PREFIX = 'nbs-jupyter-';
+const OWNER_FILE = 'owner';
 
 /** Why no Jupyter Server could be started or reached: the execute source answers NBS_JUPYTER_UNAVAILABLE. */
 export class JupyterUnavailableError extends Error {
@@ -178,25 +188,29 @@ export async function startJupyter(options: StartJupyterOptions = {}): Promise<J
       `no Jupyter Server found: install jupyter-server (Debian: apt install jupyter-server python3-ipykernel) or use ${(options.names ?? byFieldName)(field('jupyterUrl'))}`,
     );
   }
-  const base = await mkdtemp(join(tmpdir(), 'nbs-jupyter-'));
+  await removeStaleDirs();
+  const base = await mkdtemp(join(tmpdir(), BASE_PREFIX));
   const runtimeDir = join(base, 'runtime');
   const configDir = join(base, 'config');
   const rootDir = join(base, 'root');
-  await Promise.all([mkdir(runtimeDir), mkdir(configDir), mkdir(rootDir)]);
-  if (tuning === 'fixed') await writeFile(join(configDir, 'jupyter_server_config.py'), NODELAY_SERVER_CONFIG);
+  await Promise.all([mkdir(runtimeDir), mkdir(configDir), mkdir(rootDir), writeFile(join(base, OWNER_FILE), `${process.pid}\n`)]);
+  // Every tuning: the token leaves the kernels' environment and the server ends with serve.
+  await writeFile(join(configDir, 'jupyter_server_config.py'), managedServerConfig(tuning));
 
   const token = randomBytes(24).toString('hex');
   addSecret(token);
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    // Only the documented variables (and --jupyter-env): serve's secrets stay out of kernels.
+    ...managedEnvironment(options.env ?? process.env, options.passEnv),
     JUPYTER_TOKEN: token,
+    NBS_PARENT_PID: String(process.pid),
+    NBS_JUPYTER_BASE: base,
     JUPYTER_RUNTIME_DIR: runtimeDir,
     JUPYTER_CONFIG_DIR: configDir,
     PYTHONUNBUFFERED: '1',
     // ipykernel's debugger warns about frozen modules at every kernel start: noise in our log.
     PYDEVD_DISABLE_FILE_VALIDATION: '1',
   };
-  delete env['JUPYTER_CONFIG_PATH'];
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
   const deadline = performance.now() + startTimeoutMs;
   let lastError = '';
@@ -268,6 +282,35 @@ export async function startJupyter(options: StartJupyterOptions = {}): Promise<J
   removeSecret(token);
   await rm(base, { recursive: true, force: true });
   throw new JupyterUnavailableError(`could not start Jupyter Server: ${lastError}`);
+}
+
+/**
+ * Removes the private directories of managed servers whose serve is gone (`kill -9`, a crash):
+ * their kernels (found by the runtime dir in their command line) are killed, then the directory
+ * with its token is deleted. Directories of a live serve, or of another user, are left alone.
+ */
+async function removeStaleDirs(): Promise<void> {
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir()).filter((n) => n.startsWith(BASE_PREFIX));
+  } catch {
+    return;
+  }
+  const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
+  for (const name of names) {
+    const dir = join(tmpdir(), name);
+    let owner: number;
+    try {
+      if (uid !== undefined && statSync(dir).uid !== uid) continue;
+      owner = Number(readFileSync(join(dir, OWNER_FILE), 'utf8').trim());
+    } catch {
+      continue; // no owner file: not ours to judge
+    }
+    if (!Number.isInteger(owner) || owner <= 0 || alive(owner)) continue;
+    for (const pid of pidsMentioning(join(dir, 'runtime'))) kill(pid, 'SIGKILL');
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    jupyterLog('debug', `removed ${dir}: its serve (pid ${owner}) is gone`);
+  }
 }
 
 interface ManagedParts {

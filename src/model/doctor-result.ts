@@ -36,6 +36,49 @@ export interface VerdictEvidence {
   bytesCv: number | null;
 }
 
+/**
+ * What doctor asked the source for, when it knows (our ping and the guide's API: `count` tokens of
+ * `tokenChars` characters, `intervalMs` apart): tokens asked against events received.
+ */
+export interface SourceAsked {
+  count: number;
+  intervalMs: number;
+  tokenChars: number;
+}
+
+/** The content of the events (docs/troubleshooting.md, "Coalescing in the backend"). */
+export interface CoalescingEvidence {
+  /** Tokens per event counted from the asked token's size (`asked`) or from the words of the text (`text`). */
+  basis: 'asked' | 'text';
+  /** Events that carried text. */
+  contentEvents: number;
+  /** Tokens asked for (our ping / the guide's API), null on other APIs. */
+  tokensAsked: number | null;
+  /** Tokens seen in all the events' text. */
+  tokensSeen: number;
+  /** Median tokens per event (the final event, the end-of-stream flush, left out), and the share of events with one. */
+  tokensPerEvent: number;
+  tokensCv: number | null;
+  singleTokenShare: number;
+  /** Median characters per event, their coefficient of variation and 10th percentile. */
+  charsPerEvent: number;
+  charsCv: number | null;
+  charsP10: number;
+  /** Median time between text events (server `t` when every event has it, else arrival), its CV, and which clock. */
+  intervalMs: number | null;
+  intervalCv: number | null;
+  clock: 't' | 'arrival';
+  /** The pace asked (ms a token) and the pace seen (interval / tokens per event). */
+  paceAskedMs: number | null;
+  paceSeenMs: number | null;
+}
+
+/**
+ * The coalescing buffer's rule: a timer, a size threshold, both (the guide's "40 characters or 100
+ * ms"), or `timer-or-size` while a steady source keeps them alike.
+ */
+export type CoalescingRule = 'timer' | 'size' | 'timer+size' | 'timer-or-size';
+
 export interface Classification {
   verdict: Verdict;
   /** One sentence: why this verdict, with the numbers. */
@@ -52,6 +95,14 @@ export interface Classification {
   /** PERIODIC_FLUSH / SIZE_THRESHOLD / FULLY_BUFFERED: first-chunk latency the buffering added, ms. */
   addedFirstContentMs: number | null;
   evidence: VerdictEvidence;
+  /** The events' text, when doctor read it (null: no text seen). */
+  coalescing: CoalescingEvidence | null;
+  /** Set when the backend coalesces source tokens into events (tokens per event ≥ COALESCED_TOKENS). */
+  rule: CoalescingRule | null;
+  /** SIZE_THRESHOLD in the backend: characters per event. */
+  thresholdChars: number | null;
+  /** The evidence cannot rule something out (a steady source and a timer look alike): what it is and the experiment that would tell. */
+  caveat: string | null;
 }
 
 export interface RunSummary {
@@ -67,7 +118,7 @@ export interface RunSummary {
   contentEncoding: string;
 }
 
-export type StepId = 'compression' | 'accept' | 'event-size' | 'direct';
+export type StepId = 'compression' | 'accept' | 'event-size' | 'source-faster' | 'source-slower' | 'direct' | 'browser';
 
 export interface AttributionStep {
   id: StepId;
@@ -80,7 +131,51 @@ export interface AttributionStep {
   /** What the difference (or its absence) says. */
   conclusion: string;
   /** The cause this step points at, when it points at one. */
-  implicates: 'compression' | 'accept' | 'size' | 'path' | 'backend' | null;
+  /** `queueing`, `main-thread`, `browser`: doctor --browser's step (docs/troubleshooting.md). */
+  implicates: 'compression' | 'accept' | 'size' | 'timer' | 'path' | 'backend' | 'queueing' | 'main-thread' | 'browser' | null;
+  /** The cause this step rules out (its fix is then not offered). */
+  clears?: 'compression' | 'accept' | null;
+}
+
+/** One hop of `doctor --hop NAME=URL …` (the first is the backend), measured in interleaved rounds. */
+export interface HopResult {
+  name: string;
+  url: string;
+  /** HTTP version the hop answered with (first round). */
+  httpVersion: '1.1' | '2' | null;
+  verdict: Verdict;
+  agree: number;
+  of: number;
+  reason: string;
+  /** Tokens per event when the backend coalesces (null: not coalesced or no text seen), and the buffer's rule. */
+  tokensPerEvent: number | null;
+  rule: CoalescingRule | null;
+  /** First content over the rounds, ms. */
+  firstContentP50Ms: number | null;
+  firstContentP90Ms: number | null;
+  /** Median wait of the events from the server's stamps (hold with `t_src`, lag with `t`), ms; null without stamps. */
+  waitMs: number | null;
+  waitKind: 'hold+lag' | 'lag' | null;
+  /**
+   * What this hop adds over the one before: the median over rounds of the median per-event arrival
+   * difference (the same n-th text event at both hops), ms, and its noise (half the spread of the
+   * rounds' values, at least the machine's resolution). null on the first hop.
+   */
+  addedMs: number | null;
+  addedNoiseMs: number | null;
+  /** Rounds that measured both this hop and the one before (the noise needs two; blame by delay alone needs HOP_MIN_ROUNDS). */
+  rounds: number;
+  /** The same for first content alone. */
+  addedFirstContentMs: number | null;
+}
+
+/** The hop the summary blames, and why. */
+export interface HopBlame {
+  hop: string;
+  /** `backend`: the first hop already holds; `adds`: this hop adds the delay; `none`: nothing adds more than its noise. */
+  kind: 'backend' | 'adds' | 'none';
+  addedMs: number | null;
+  sentence: string;
 }
 
 export interface RankedFix extends Fix {
@@ -91,6 +186,9 @@ export interface RankedFix extends Fix {
 export interface DoctorResult {
   url: string;
   direct: string | null;
+  /** `--hop` (or `--direct`, two hops): the table; null for one URL. */
+  hops: HopResult[] | null;
+  blame: HopBlame | null;
   verdict: Verdict;
   agree: number;
   of: number;

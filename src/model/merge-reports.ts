@@ -1,3 +1,4 @@
+import type { BrowserFacts } from './browser.js';
 import type { Histogram } from 'hdr-histogram-js';
 import { UsageError } from './errors.js';
 import { field, ft } from './field-text.js';
@@ -5,7 +6,7 @@ import { decodeHistogram, newHistogram } from './metric-histogram.js';
 import { errorRate } from './error-rate.js';
 import { metricStats, round3 } from './metric-stats.js';
 import { buildReport, type ReportEnvironment } from './build-report.js';
-import type { KeptTimeline, LlmSummary, LoadFacts, MetricStats, Report, ReportConfiguration } from './report.js';
+import type { DefinitionsView, GoodputSummary, KeptTimeline, LlmSummary, LoadFacts, MetricStats, Report, ReportConfiguration } from './report.js';
 
 
 
@@ -61,6 +62,31 @@ function mergeLlm(parts: readonly (LlmSummary | undefined)[]): LlmSummary | unde
     usage_streams: sum((l) => l.usage_streams),
     stream_errors: sum((l) => l.stream_errors),
   };
+}
+
+/** Goodput adds when every input counted it against the same objectives; otherwise it is left out. */
+function mergeGoodput(parts: readonly ReportConfiguration[]): GoodputSummary | undefined {
+  const first = parts[0]?.goodput;
+  if (first === undefined || !parts.every((p) => p.goodput?.slo === first.slo)) return undefined;
+  return { slo: first.slo, good: parts.reduce((n, p) => n + p.goodput!.good, 0), measured: parts.reduce((n, p) => n + p.goodput!.measured, 0) };
+}
+
+/** One tool's views add figure by figure (histograms); views of different tools are left out. */
+function mergeDefinitions(parts: readonly ReportConfiguration[]): DefinitionsView | undefined {
+  const views = parts.flatMap((p) => (p.definitions === undefined ? [] : [p.definitions]));
+  const first = views[0];
+  if (first === undefined || !views.every((v) => v.tool === first.tool)) return undefined;
+  return {
+    ...first,
+    figures: first.figures.map((f) => ({ ...f, stats: mergeMetric(views.flatMap((v) => v.figures.filter((g) => g.name === f.name).map((g) => g.stats))) })),
+  };
+}
+
+/** Integrity counts add, kind by kind. */
+function mergeCounts(parts: readonly (Record<string, number> | undefined)[]): Record<string, number> | undefined {
+  const out: Record<string, number> = {};
+  for (const p of parts) for (const [k, n] of Object.entries(p ?? {})) out[k] = (out[k] ?? 0) + n;
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 function mergeLoad(parts: readonly (LoadFacts | undefined)[]): LoadFacts | undefined {
@@ -168,6 +194,16 @@ export function mergeConfigurations(parts: readonly ReportConfiguration[], optio
   const llm = mergeLlm(parts.map((p) => p.llm));
   if (llm !== undefined) scalars['output_tokens_per_s'] = s > 0 ? round3(llm.output_tokens / s) : 0;
   for (const [kind, n] of Object.entries(errors)) scalars[`errors.${kind}`] = n;
+  const goodput = mergeGoodput(parts);
+  if (goodput !== undefined) {
+    scalars['goodput'] = goodput.measured === 0 ? 0 : round3(goodput.good / goodput.measured);
+    scalars['goodput_per_s'] = s > 0 ? round3(goodput.good / s) : 0;
+  } else {
+    delete scalars['goodput'];
+    delete scalars['goodput_per_s'];
+  }
+  const definitions = mergeDefinitions(parts);
+  const integrity = mergeCounts(parts.map((p) => p.stream_integrity));
 
   const parsedAs = new Set(parts.flatMap((p) => p.target.parsed_as));
   const median = metrics['first_content_ms']?.p50 ?? null;
@@ -189,6 +225,9 @@ export function mergeConfigurations(parts: readonly ReportConfiguration[], optio
     totals,
     ...(load !== undefined ? { load } : {}),
     ...(llm !== undefined ? { llm } : {}),
+    ...(integrity !== undefined ? { stream_integrity: integrity } : {}),
+    ...(goodput !== undefined ? { goodput } : {}),
+    ...(definitions !== undefined ? { definitions } : {}),
     ...(parts.some((p) => p.error_examples !== undefined) ? { error_examples: Object.assign({}, ...[...parts].reverse().map((p) => p.error_examples ?? {})) as Record<string, string> } : {}),
     // The earliest input's cold start: a merged run started once per input, the first is its start.
     ...(parts.find((p) => p.cold_start !== undefined)?.cold_start !== undefined ? { cold_start: parts.find((p) => p.cold_start !== undefined)!.cold_start! } : {}),
@@ -199,6 +238,25 @@ export function mergeConfigurations(parts: readonly ReportConfiguration[], optio
     ...(parts.some((p) => p.rounds !== undefined)
       ? { rounds: parts.flatMap((p) => p.rounds ?? []).map((r, i) => ({ ...r, round: i + 1 })) }
       : {}),
+    ...mergeBrowser(parts.map((p) => p.browser)),
+  };
+}
+
+/** bench --browser runs: counts add, queued streams and failures are listed together, the first run's page timelines stay. */
+function mergeBrowser(parts: ReadonlyArray<BrowserFacts | undefined>): { browser?: BrowserFacts } {
+  const bs = parts.filter((b): b is BrowserFacts => b !== undefined);
+  const first = bs[0];
+  if (first === undefined) return {};
+  const same = <K extends keyof BrowserFacts>(k: K) => (bs.every((b) => b[k] === first[k]) ? first[k] : null);
+  return {
+    browser: {
+      ...first,
+      protocol: same('protocol'),
+      overhead_from: same('overhead_from'),
+      requests: bs.reduce((r, b) => ({ measured: r.measured + b.requests.measured, ok: r.ok + b.requests.ok, failed: r.failed + b.requests.failed }), { measured: 0, ok: 0, failed: 0 }),
+      errors: [...new Set(bs.flatMap((b) => b.errors))].slice(0, 5),
+      queued_streams: bs.flatMap((b) => b.queued_streams),
+    },
   };
 }
 

@@ -19,8 +19,16 @@ export const LATENCY_METRICS = [
   'client_loop_delay_ms',
 ] as const;
 
+/**
+ * What the page saw in headless Chromium (bench --browser, docs/metrics.md "Browser metrics"), in ms,
+ * lower is better: first content and gaps on the page's clock, the frame that showed each event,
+ * request start to response headers inside the browser, and page arrival minus wire arrival of the
+ * same event.
+ */
+export const BROWSER_METRICS = ['browser_first_content_ms', 'browser_gap_ms', 'paint_delay_ms', 'queued_ms', 'browser_overhead_ms'] as const;
+
 /** LLM stream latencies. */
-const LLM_LATENCIES = ['ttft_ms', 'itl_ms', 'tpot_ms'] as const;
+const LLM_LATENCIES = ['ttft_ms', 'ttfo_ms', 'itl_ms', 'itl_per_token_ms', 'tpot_ms'] as const;
 
 /** Per-stream counts every bench run records (tokens_per_event only for LLM streams). */
 export const STREAM_COUNT_METRICS = ['events_per_read', 'events_per_stream', 'writes_per_stream'] as const;
@@ -33,6 +41,7 @@ export const METRIC_NAMES: readonly string[] = [
   ...['connect_ms', 'headers_ms', 'first_byte_ms', 'first_event_ms', 'first_content_ms', 'total_ms'].map((m) => `service_${m}`),
   ...LLM_LATENCIES,
   ...COUNTS,
+  ...BROWSER_METRICS,
 ];
 
 export const STAT_NAMES = ['p50', 'p90', 'p99', 'p99.9', 'min', 'max', 'mean', 'stdev', 'count'] as const;
@@ -45,6 +54,9 @@ export const SCALAR_NAMES: readonly string[] = [
   'events_per_s',
   'bytes_per_s',
   'output_tokens_per_s',
+  // With bench --slo: the share of measured requests that met every objective, and their rate.
+  'goodput',
+  'goodput_per_s',
   'client_cpu_pct',
   'server_cpu_ms_per_stream',
 ];
@@ -55,9 +67,9 @@ export const ERROR_KIND_NAMES: readonly string[] = ERROR_KINDS;
 /** Every scalar name a gate accepts, `errors.<kind>` included. */
 export const ALL_SCALAR_NAMES: readonly string[] = [...SCALAR_NAMES, ...ERROR_KIND_NAMES.map((k) => `errors.${k}`)];
 
-const HIGHER_IS_BETTER = new Set(['requests_per_s', 'events_per_s', 'bytes_per_s', 'output_tokens_per_s']);
+const HIGHER_IS_BETTER = new Set(['requests_per_s', 'events_per_s', 'bytes_per_s', 'output_tokens_per_s', 'goodput', 'goodput_per_s']);
 
-/** The contract's rule: lower is better for every metric except the four rates. */
+/** The contract's rule: lower is better for every metric except the rates and goodput. */
 export function betterDirection(name: string): 'lower' | 'higher' {
   return HIGHER_IS_BETTER.has(name) ? 'higher' : 'lower';
 }

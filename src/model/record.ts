@@ -16,10 +16,19 @@ export const ERROR_KINDS = [
   'protocol',
   'undecodable_encoding',
   'event_too_large',
+  // Stream integrity (docs/metrics.md, "Stream integrity"): failures with --strict-streams only.
+  'stream_error',
+  'error_body',
+  'stream_cut',
+  'heartbeat_missing',
   'dropped',
   'aborted',
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+/** The error kinds a transport-successful stream can still earn (stream-integrity.ts judges them). */
+export const INTEGRITY_KINDS = ['stream_error', 'error_body', 'stream_cut', 'heartbeat_missing'] as const;
+export type IntegrityKind = (typeof INTEGRITY_KINDS)[number];
 
 /**
  * One request, as measured. Times are integer µs from the request's intended start on a monotonic
@@ -54,6 +63,11 @@ export interface StreamRecord {
   keepAlive: boolean;
   /** True when it ran on a connection an earlier request opened. */
   reusedConnection: boolean;
+  /**
+   * True when the reused keep-alive connection was found closed by the server before any response
+   * and this idempotent request was sent again on a new one: a reconnect, not a failure (issue 25).
+   */
+  reconnected?: boolean;
   /** Under load (load-client.ts): which of the run's connections, 1-based, in the order they opened. */
   connection?: number;
   /** `Content-Type` and `Content-Encoding` of the response ('' when absent). */
@@ -71,6 +85,8 @@ export interface StreamRecord {
   contentEvents: number;
   /** SSE comments and NDJSON blank lines (heartbeats). */
   comments: number;
+  /** The arrival of each heartbeat (µs, as the timeline's): where a proxy stripped them shows as none. */
+  heartbeatsUs: number[];
   /** Socket reads (one synchronous parser run each) that carried body bytes. */
   reads: number;
   /** For each read, 0-based, the content events whose last byte it delivered (`done` and `error` not counted). */
@@ -87,6 +103,11 @@ export interface StreamRecord {
   timeline: Timeline;
   /** Why it failed; null when it did not. */
   error: { kind: ErrorKind; message: string } | null;
+  /**
+   * What was wrong with a stream whose transport succeeded (an in-stream error, a cut, stripped
+   * heartbeats); null when nothing was. Set whether or not `--strict-streams` made it an `error`.
+   */
+  integrity: IntegrityKind | null;
 }
 
 /**
@@ -117,6 +138,7 @@ export function blankRecord(index: number, warmup: boolean, originMs: number, fi
     events: 0,
     contentEvents: 0,
     comments: 0,
+    heartbeatsUs: [],
     reads: 0,
     eventsPerRead: [],
     serverStats: null,
@@ -125,6 +147,12 @@ export function blankRecord(index: number, warmup: boolean, originMs: number, fi
     invalidUtf8: 0,
     timeline: new Timeline(),
     error: null,
+    integrity: null,
     ...fields,
   };
+}
+
+/** A stream's output tokens N: the server's last `usage` count, else its content events (docs/metrics.md). */
+export function outputTokens(r: Pick<StreamRecord, 'outputTokens' | 'contentEvents'>): number {
+  return r.outputTokens ?? r.contentEvents;
 }

@@ -1,3 +1,4 @@
+import type { BrowserFacts } from './browser.js';
 import type { TimelineEntry } from './timeline.js';
 
 /** Bumped on any incompatible change; `merge` refuses reports of another version (exit 2). */
@@ -63,6 +64,34 @@ export interface LlmSummary {
   stream_errors: number;
 }
 
+/** Goodput (docs/metrics.md, "Goodput"): requests that met every objective of `slo`, out of `measured`. */
+export interface GoodputSummary {
+  /** The objectives, canonical (`ttft_ms<500,itl_ms.p99<80`): `merge` adds only equal ones. */
+  slo: string;
+  good: number;
+  measured: number;
+}
+
+/** The tools whose definitions `bench --definitions` computes (docs/metrics.md, "Every tool's definitions"). */
+export const DEFINITION_TOOLS = ['vllm', 'genai-perf', 'llmperf', 'guidellm', 'otel'] as const;
+export type DefinitionTool = (typeof DEFINITION_TOOLS)[number];
+
+/** One figure under a tool's name and formula; time histograms are µs (stats in ms), shown in `unit`. */
+export interface DefinitionFigure {
+  name: string;
+  unit: 'ms' | 's' | 'tokens';
+  formula: string;
+  stats: MetricStats;
+}
+
+/** The run's LLM streams as one tool computes them. */
+export interface DefinitionsView {
+  tool: DefinitionTool;
+  /** Where the formulas were read (repository, file, or the convention and its version). */
+  source: string;
+  figures: DefinitionFigure[];
+}
+
 /** One measured configuration (a report holds one or more; `merge` and `compare` add more). */
 export interface ReportConfiguration {
   name: string;
@@ -87,10 +116,21 @@ export interface ReportConfiguration {
   /** Only when LLM streams were measured. */
   llm?: LlmSummary;
   /**
+   * Measured streams by integrity kind (docs/metrics.md, "Stream integrity"), whether or not
+   * `--strict-streams` also made them failures; absent when every stream was whole.
+   */
+  stream_integrity?: Record<string, number>;
+  /** With `bench --slo`. */
+  goodput?: GoodputSummary;
+  /** With `bench --definitions TOOL`. */
+  definitions?: DefinitionsView;
+  /**
    * `compare` only: the flush policy's settings when the configuration ran against a server whose
    * settings are known (the embedded server, or a URL whose `/healthz` shows them).
    */
   flush_settings?: ReportFlushSettings;
+  /** bench --browser: the page's side of the same workload (its metrics are in `metrics`). */
+  browser?: BrowserFacts;
   /** `compare` only: each round's own statistics, in round order (significance is judged on them). */
   rounds?: RoundSummary[];
 }

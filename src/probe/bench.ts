@@ -1,15 +1,19 @@
-
-import { field } from '../model/field-text.js';
+import { field, ft } from '../model/field-text.js';
 import { buildReport } from '../model/build-report.js';
 import { reportEnvironment } from './machine-facts.js';
-import type { Report } from '../model/report.js';
+import type { DefinitionTool, Report } from '../model/report.js';
+import type { StreamRecord } from '../model/record.js';
+import type { Slo } from '../model/slo.js';
 import type { Arrival } from './arrival-schedule.js';
 import { buildRequestSpec, type RequestFlags } from './build-request-spec.js';
 import { LoadRunner, type LoadPlan } from './load-runner.js';
 import { LoadSummary } from './load-summary.js';
+import { reportTarget } from './request-spec.js';
 import { checkOpenFileLimit } from './open-file-limit.js';
 import { buildOpenAiSpec, type OpenAiOptions } from './openai-request.js';
 import { startServeChild, type ServeChild } from './serve-child.js';
+import { BrowserTwin, browserApiFor, requireChromium, type BrowserOptions } from './browser-twin.js';
+import { UsageError } from '../model/errors.js';
 
 export interface BenchOptions extends RequestFlags {
   /** Target URL; when absent the embedded server is started in a child process. */
@@ -33,6 +37,18 @@ export interface BenchOptions extends RequestFlags {
   args: readonly string[];
   /** `--openai`: streaming chat completions to this API base instead of `url`. */
   openai?: OpenAiOptions;
+  /** Goodput against these objectives (docs/metrics.md, "Goodput"). */
+  slo?: Slo;
+  /** One tool's view of the LLM streams (docs/metrics.md, "Every tool's definitions"). */
+  definitions?: DefinitionTool;
+  /** Streams with an integrity problem fail with its kind instead of being counted. */
+  strictStreams?: boolean;
+  /** The source's heartbeat interval, ms, when known: enables `heartbeat_missing`. */
+  heartbeatMs?: number | null;
+  /** Every record as it finishes, warmup included, before the summary drops it (the raw trace listens). */
+  onRecord?: (record: StreamRecord) => void;
+  /** `--browser`: the same workload in headless Chromium alongside (browser-twin.ts). */
+  browser?: BrowserOptions;
 }
 
 export interface BenchOutcome {
@@ -71,7 +87,13 @@ export function loadPlan(o: BenchOptions): LoadPlan {
  */
 export async function bench(o: BenchOptions, observe?: (runner: LoadRunner) => void, signal?: AbortSignal): Promise<BenchOutcome> {
   const plan = loadPlan(o);
+  let chromium: string | null = null;
+  if (o.browser !== undefined) {
+    if (plan.model === 'open') throw new UsageError(ft`${field('browser')}: the page runs the closed model only (${field('concurrency')} N), not ${field('rate')}`);
+    chromium = requireChromium(o.browser);
+  }
   let server: ServeChild | null = null;
+  let twin: BrowserTwin | null = null;
   let url = o.url;
   if (url === undefined && o.openai === undefined) {
     server = await startServeChild(o.flushPolicy, undefined, o.http2 === true ? ['--http2'] : []);
@@ -80,28 +102,31 @@ export async function bench(o: BenchOptions, observe?: (runner: LoadRunner) => v
   try {
     const openai = o.openai !== undefined ? await buildOpenAiSpec(o.openai, o) : null;
     const spec = openai?.spec ?? (await buildRequestSpec(url ?? '', o));
+    spec.streamChecks = { strict: o.strictStreams === true, heartbeatMs: o.heartbeatMs ?? null };
     const name = o.name ?? openai?.model ?? (server !== null ? o.flushPolicy : 'bench');
     const summary = new LoadSummary(
       name,
-      {
-        url: spec.url.href,
-        method: spec.method,
-        http_version: spec.http2 ? '2' : '1.1',
-        keep_alive: spec.keepAlive,
-        format: spec.format,
-        parsed_as: [],
-        content_type: null,
-        content_encoding: null,
-        accept_encoding: spec.headers['accept-encoding'] ?? null,
-        embedded_server: server !== null ? { flush_policy: o.flushPolicy } : null,
-      },
+      reportTarget(spec, server !== null ? { flush_policy: o.flushPolicy } : null),
       o.keepTimelines,
       plan.model === 'open',
+      undefined,
+      undefined,
+      { ...(o.slo !== undefined ? { slo: o.slo } : {}), ...(o.definitions !== undefined ? { definitions: o.definitions } : {}) },
     );
-    const runner = new LoadRunner(spec, plan, (r) => summary.add(r));
+    if (o.browser !== undefined) {
+      const api = browserApiFor(o.browser, spec, o.header ?? []);
+      twin = await BrowserTwin.launch(chromium, spec, { api, concurrency: plan.concurrency, requests: plan.requests, durationMs: plan.durationMs, warmup: plan.warmup });
+    }
+    const onRecord = o.onRecord;
+    const page = twin;
+    const runner = new LoadRunner(spec, plan, (r) => {
+      onRecord?.(r);
+      summary.add(r);
+      page?.wire(r);
+    });
     observe?.(runner);
-    const run = await runner.run(signal);
-    const configuration = summary.finish({
+    const [run] = await Promise.all([runner.run(signal), twin?.run(signal)]);
+    const wire = summary.finish({
       ...run,
       load: {
         model: plan.model,
@@ -116,12 +141,14 @@ export async function bench(o: BenchOptions, observe?: (runner: LoadRunner) => v
         planned_duration_s: plan.durationMs === null ? null : plan.durationMs / 1000,
       },
     });
+    const configuration = twin === null ? wire : twin.finish(wire);
     const report = buildReport('bench', o.args, [configuration], reportEnvironment());
     const nothingMeasured = configuration.requests.ok === 0;
     const kinds = Object.entries(configuration.errors).map(([k, n]) => `${k} ${n}`).join(', ');
     const reason = nothingMeasured ? `nothing measured: all ${configuration.requests.measured} requests to ${spec.url.href} failed (${kinds})` : '';
     return { report, nothingMeasured, reason, interrupted: signal?.aborted === true };
   } finally {
+    await twin?.close();
     await server?.stop();
   }
 }

@@ -70,7 +70,10 @@ export async function buildRequestSpec(rawUrl: string, f: RequestFlags): Promise
     if (name === '' || !/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name)) {
       throw new UsageError(ft`${field('header', 'both')}: expected 'Name: value', got '${h}'`, { code: 'NBS_USAGE_BAD_VALUE' });
     }
-    headers[name] = h.slice(colon + 1).trim();
+    const value = h.slice(colon + 1).trim();
+    // CR/LF/NUL would split the header (request smuggling, RFC 9110 §5.5): refuse before any request.
+    if (/[\r\n\0]/.test(value)) throw new UsageError(ft`${field('header', 'both')} ${name}: the value holds a CR, LF or NUL character`, { code: 'NBS_USAGE_BAD_VALUE' });
+    headers[name] = value;
   }
 
   const method = (f.method ?? (body !== null ? 'POST' : 'GET')).toUpperCase();

@@ -1,6 +1,7 @@
 import type { Report } from '../model/report.js';
 import type { RequestFlags } from './build-request-spec.js';
 import type { WorkloadOptions } from './compare-workload.js';
+import type { BrowserOptions } from './browser-twin.js';
 
 /** What `compare` is asked and what it answers (compare.ts runs it, compare-rounds.ts measures it). */
 export interface CompareOptions extends RequestFlags {
@@ -19,6 +20,8 @@ export interface CompareOptions extends RequestFlags {
   source: string;
   workload: WorkloadOptions;
   keepTimelines: number;
+  /** `--browser`: each batch read by a page in headless Chromium too (compare-browser.ts). */
+  browser?: BrowserOptions;
   /** The command line, recorded in the report. */
   args: readonly string[];
 }

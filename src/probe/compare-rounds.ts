@@ -6,8 +6,9 @@ import type { CompareOptions, CompareOutcome, CompareProgress } from './compare-
 import type { LoopDelaySampler } from './loop-delay-sampler.js';
 import { newHistogram } from '../model/metric-histogram.js';
 import type { StreamRecord } from '../model/record.js';
-import type { RequestSpec } from './request-spec.js';
+import { reportTarget, type RequestSpec } from './request-spec.js';
 import type { ServeChild } from './serve-child.js';
+import type { ComparePages } from './compare-browser.js';
 import { idleCpuMsPerS, readServerCpuS, scrapeCostMs } from './server-cpu.js';
 import type { StreamClient } from './stream-client.js';
 import { summarizeRun } from './summarize-run.js';
@@ -69,19 +70,7 @@ function roundSummary(round: number, t: Target, records: StreamRecord[], cpuMsPe
 }
 
 function targetOf(t: Target): ReportConfiguration['target'] {
-  const s = t.spec;
-  return {
-    url: s.url.href,
-    method: s.method,
-    http_version: s.http2 ? '2' : '1.1',
-    keep_alive: s.keepAlive,
-    format: s.format,
-    parsed_as: [],
-    content_type: null,
-    content_encoding: null,
-    accept_encoding: s.headers['accept-encoding'] ?? null,
-    embedded_server: t.embeddedPolicy === null ? null : { flush_policy: t.embeddedPolicy },
-  };
+  return reportTarget(t.spec, t.embeddedPolicy === null ? null : { flush_policy: t.embeddedPolicy });
 }
 
 /** The spec with `notebook_id` suffixed `-k` when its body is the workload's JSON envelope. */
@@ -91,6 +80,7 @@ export async function runRounds(
   server: ServeChild | null,
   onProgress?: (p: CompareProgress) => void,
   signal?: AbortSignal,
+  pages: ComparePages | null = null,
 ): Promise<CompareOutcome> {
   // An interrupt ends the streams in flight; the batch they belong to is dropped (a partial round
   // would weigh one configuration differently), the completed rounds are reported.
@@ -99,19 +89,13 @@ export async function runRounds(
   };
   signal?.addEventListener('abort', onAbort);
   try {
-    return await measureRounds(o, targets, server, onProgress, signal);
+    return await measureRounds(o, targets, server, onProgress, signal, pages);
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
 }
 
-async function measureRounds(
-  o: CompareOptions,
-  targets: Target[],
-  server: ServeChild | null,
-  onProgress?: (p: CompareProgress) => void,
-  signal?: AbortSignal,
-): Promise<CompareOutcome> {
+async function measureRounds(...[o, targets, server, onProgress, signal, pages = null]: Parameters<typeof runRounds>): Promise<CompareOutcome> {
   const authOf = (t: Target) => (t.spec.headers['authorization'] === undefined ? {} : { authorization: t.spec.headers['authorization'] });
   // Warm every connection (and the server's code paths) before round 1.
   for (const t of targets) {
@@ -154,7 +138,9 @@ async function measureRounds(
       t.sampler.start();
       const clientCpu0 = process.cpuUsage();
       const t0 = performance.now();
-      const records = await runBatch(t, o.requests, false, tick);
+      const first = t.nextIndex;
+      const wire = runBatch(t, o.requests, false, tick);
+      const records = pages === null ? await wire : await pages.batch(t.name, t.spec, o.requests, t.clients.length, first, wire);
       const batchMs = performance.now() - t0;
       t.wallMs += batchMs;
       const clientCpu = process.cpuUsage(clientCpu0);
@@ -171,6 +157,7 @@ async function measureRounds(
       }
       t.records.push(...records);
       t.rounds.push(roundSummary(r + 1, t, records, perStream));
+      pages?.addToRound(t.rounds.at(-1)!);
     }
     if (signal?.aborted === true) {
       undoRound();
@@ -180,12 +167,13 @@ async function measureRounds(
   }
   const interrupted = signal?.aborted === true;
   const configurations = targets.map((t) => {
-    const c = summarizeRun(
+    const wire = summarizeRun(
       t.name,
       targetOf(t),
       { records: t.records, startedAt: t.startedAt ?? new Date(), wallMs: t.wallMs, cpuUs: t.clientCpuUs, loopDelay: t.sampler.histogram },
       o.keepTimelines,
     );
+    const c = pages === null ? wire : pages.finish(wire);
     if (t.serverCpuStreams > 0) c.scalars['server_cpu_ms_per_stream'] = round3(t.serverCpuMs / t.serverCpuStreams);
     if (t.settings !== null) c.flush_settings = t.settings;
     c.rounds = t.rounds;

@@ -3,6 +3,7 @@ import { field, ft } from '../model/field-text.js';
 import { flushSettings, isFlushPolicyName } from '../model/flush-presets.js';
 import type { Report, ReportFlushSettings } from '../model/report.js';
 import { buildRequestSpec } from './build-request-spec.js';
+import { ComparePages } from './compare-browser.js';
 import { runRounds, type Target } from './compare-rounds.js';
 import { compareSource, type SourceSetup, workloadBody } from './compare-workload.js';
 import type { CompareOptions, CompareOutcome, CompareProgress } from './compare-options.js';
@@ -93,6 +94,7 @@ export async function compare(o: CompareOptions, onProgress?: (p: CompareProgres
   const body = workloadBody(o.source, o.workload);
   let server: ServeChild | null = null;
   let setup: SourceSetup | null = null;
+  let pages: ComparePages | null = null;
   const targets: Target[] = [];
   const blank = (): Omit<Target, 'name' | 'spec' | 'settings' | 'embeddedPolicy' | 'metricsUrl'> => ({
     clients: [],
@@ -133,8 +135,10 @@ export async function compare(o: CompareOptions, onProgress?: (p: CompareProgres
       // so concurrent streams need notebooks of their own (the other sources ignore the id).
       t.clients = Array.from({ length: Math.min(o.concurrency, o.requests) }, (_, k) => new StreamClient(k === 0 ? t.spec : withNotebook(t.spec, k)));
     }
-    return await runRounds(o, targets, server, onProgress, signal);
+    if (o.browser !== undefined) pages = await ComparePages.launch(o.browser);
+    return await runRounds(o, targets, server, onProgress, signal, pages);
   } finally {
+    await pages?.close();
     for (const t of targets) {
       t.sampler.stop();
       await Promise.all(t.clients.map((c) => c.close()));

@@ -42,6 +42,9 @@ export function errorKind(err: unknown): ErrorKind {
       return 'dns';
     case 'UND_ERR_HEADERS_TIMEOUT':
       return 'headers_timeout';
+    // A header section past the parser's limit (an endless header) is the server breaking HTTP.
+    case 'UND_ERR_HEADERS_OVERFLOW':
+      return 'protocol';
     case 'UND_ERR_BODY_TIMEOUT':
       return 'idle_timeout';
     case 'ECONNRESET':

@@ -1,6 +1,7 @@
 import type { DoneStats } from '../model/protocol.js';
 import { isLlmDone, isOpenAiChunk, isStreamError, usageOutputTokens } from './openai-chunk.js';
 import { readStamp, type ServerTimeSpec } from './server-time.js';
+import type { EventKind } from '../model/timeline.js';
 
 /** What the client needs to know about one event beyond its arrival. */
 export interface EventFacts {
@@ -8,6 +9,8 @@ export interface EventFacts {
   name: string;
   /** Carries payload (docs/metrics.md, "Conventions"). */
   content: boolean;
+  /** What it carries (timeline.ts EVENT_KINDS): content is `text`, `reasoning`, `tool_call` or `content`. */
+  kind?: EventKind;
   /** Server send time in ms (NaN when absent) and, when `t_src` is present, the source time. */
   t: number;
   tSrc: number;
@@ -35,22 +38,26 @@ export function eventFacts(type: string, data: string, serverTime: ServerTimeSpe
   out.stats = null;
   out.llm = false;
   out.outputTokens = null;
+  out.kind = 'other';
   if (type === 'raw') {
     out.content = true;
+    out.kind = 'content';
     return out;
   }
   let first = 0;
   while (first < data.length && (data.charCodeAt(first) === 0x20 || data.charCodeAt(first) === 0x09)) first++;
   if (first === data.length) return out;
   if (data.charCodeAt(first) !== 0x7b /* { */) {
-    out.content = type !== 'done' && type !== 'error' && data !== '[DONE]';
+    out.kind = type === 'error' ? 'error' : type === 'done' || data === '[DONE]' ? 'done' : 'content';
+    out.content = out.kind === 'content';
     return out;
   }
   let obj: Record<string, unknown>;
   try {
     obj = JSON.parse(data) as Record<string, unknown>;
   } catch {
-    out.content = type !== 'done' && type !== 'error';
+    out.kind = type === 'error' ? 'error' : type === 'done' ? 'done' : 'content';
+    out.content = out.kind === 'content';
     return out;
   }
   if (obj === null || typeof obj !== 'object') return out;
@@ -62,16 +69,18 @@ export function eventFacts(type: string, data: string, serverTime: ServerTimeSpe
   if (out.name === 'done') {
     out.stats = doneStats(obj['stats']);
     out.llm = isLlmDone(obj);
+    out.kind = 'done';
     return out;
   }
-  if (out.name === 'error') return out;
-  if (isStreamError(obj)) {
+  if (out.name === 'error' || isStreamError(obj)) {
     // `data: {"error": {…}}` inside an OpenAI-compatible stream: an error event, not payload.
     out.name = 'error';
+    out.kind = 'error';
     return out;
   }
   out.llm = out.outputTokens !== null || isOpenAiChunk(obj);
-  out.content = hasPayload(obj, out.name);
+  out.kind = payloadKind(obj, out.name);
+  out.content = out.kind === 'text' || out.kind === 'reasoning' || out.kind === 'tool_call' || out.kind === 'content';
   return out;
 }
 
@@ -79,36 +88,53 @@ function nonEmpty(v: unknown): boolean {
   return (typeof v === 'string' && v.length > 0) || (Array.isArray(v) && v.length > 0);
 }
 
-function hasPayload(obj: Record<string, unknown>, name: string): boolean {
+/**
+ * What an object carries. Visible text wins over reasoning, reasoning over tool calls, when one
+ * chunk has several (TTFO counts the first visible text: docs/metrics.md).
+ */
+function payloadKind(obj: Record<string, unknown>, name: string): EventKind {
   const choices = obj['choices'];
   if (Array.isArray(choices)) {
+    let reasoning = false;
+    let tool = false;
     for (const c of choices) {
       if (c === null || typeof c !== 'object') continue;
       const choice = c as Record<string, unknown>;
-      if (nonEmpty(choice['text'])) return true;
+      if (nonEmpty(choice['text'])) return 'text';
       for (const key of ['delta', 'message']) {
         const d = choice[key];
         if (d === null || typeof d !== 'object') continue;
         const delta = d as Record<string, unknown>;
-        if (nonEmpty(delta['content']) || nonEmpty(delta['reasoning_content']) || nonEmpty(delta['reasoning'])) return true;
-        if (nonEmpty(delta['tool_calls']) || (delta['function_call'] !== undefined && delta['function_call'] !== null)) return true;
+        if (nonEmpty(delta['content'])) return 'text';
+        if (nonEmpty(delta['reasoning_content']) || nonEmpty(delta['reasoning'])) reasoning = true;
+        if (nonEmpty(delta['tool_calls']) || (delta['function_call'] !== undefined && delta['function_call'] !== null)) tool = true;
       }
     }
-    return false;
+    return reasoning ? 'reasoning' : tool ? 'tool_call' : choices.length > 0 ? 'choices' : 'usage';
   }
   const kind = obj['type'];
   if (typeof kind === 'string') {
     // Anthropic Messages and OpenAI Responses streams name their payload events.
-    if (kind === 'content_block_delta') return true;
-    if (kind.startsWith('response.')) return kind.endsWith('.delta') && nonEmpty(obj['delta']);
-    if (kind === 'message_start' || kind === 'message_delta' || kind === 'message_stop' || kind === 'ping') return false;
-    if (kind === 'content_block_start' || kind === 'content_block_stop') return false;
+    if (kind === 'content_block_delta') {
+      const delta = obj['delta'] as Record<string, unknown> | null | undefined;
+      const t = typeof delta === 'object' && delta !== null ? delta['type'] : undefined;
+      return t === 'thinking_delta' ? 'reasoning' : t === 'input_json_delta' ? 'tool_call' : 'text';
+    }
+    if (kind.startsWith('response.')) {
+      if (kind === 'response.completed') return 'done';
+      if (!kind.endsWith('.delta') || !nonEmpty(obj['delta'])) return 'other';
+      return kind.includes('reasoning') ? 'reasoning' : kind.includes('function_call') ? 'tool_call' : kind.includes('output_text') ? 'text' : 'content';
+    }
+    if (kind === 'message_stop') return 'done';
+    if (kind === 'message_start' || kind === 'message_delta' || kind === 'ping') return 'other';
+    if (kind === 'content_block_start' || kind === 'content_block_stop') return 'other';
   }
-  if ('text' in obj) return nonEmpty(obj['text']);
-  if (name === 'display') return true;
+  if ('text' in obj) return nonEmpty(obj['text']) ? 'text' : 'other';
+  if (name === 'display') return 'content';
+  if (obj['usage'] !== undefined && obj['usage'] !== null && Object.keys(obj).every((k) => k === 'usage' || k === 'seq' || k === 't' || k === 't_src' || k === 'event')) return 'usage';
   // Our own stamps alone ({seq,t,t_src}) are not payload.
-  for (const key in obj) if (key !== 'seq' && key !== 't' && key !== 't_src' && key !== 'event') return true;
-  return false;
+  for (const key in obj) if (key !== 'seq' && key !== 't' && key !== 't_src' && key !== 'event') return 'content';
+  return 'other';
 }
 
 function doneStats(v: unknown): DoneStats | null {

@@ -129,4 +129,19 @@ export const FIXES = {
       starlette: '# sse-starlette: EventSourceResponse(gen(), ping=15)',
     },
   },
+  http2Tls: {
+    id: 'http2-tls',
+    title: 'serve the streams over HTTP/2 (TLS): a browser opens 6 HTTP/1.1 connections per origin, and a 7th stream waits for one to end',
+    snippets: {
+      nginx: 'listen 443 ssl;\nhttp2 on;  # nginx >= 1.25.1; before: listen 443 ssl http2;',
+      fastify: "Fastify({ http2: true, https: { allowHTTP1: true, key, cert } })",
+      express: '# terminate TLS with HTTP/2 in front (nginx, Caddy); Express speaks HTTP/1.1 only',
+      starlette: '# hypercorn --certfile cert.pem --keyfile key.pem app:app  (HTTP/2 over TLS)',
+    },
+  },
+  renderPerFrame: {
+    id: 'render-per-frame',
+    title: "keep the page's main thread free: append the events of a frame at once (requestAnimationFrame), not one DOM update per event",
+    snippets: {},
+  },
 } as const satisfies Record<string, Fix>;

@@ -1,3 +1,22 @@
+import type { EventSink } from './event-sink.js';
+
+/**
+ * What the SSE and NDJSON parsers share: the sink, the event size limit and the line they are
+ * assembling. Each subclass splits its own lines (their rules differ: CR handling, fields).
+ */
+export abstract class LineParser {
+  invalidUtf8 = 0;
+  tooLarge = false;
+  protected readonly line: LineBuffer;
+
+  constructor(
+    protected readonly sink: EventSink,
+    protected readonly maxEventBytes: number,
+  ) {
+    this.line = new LineBuffer(maxEventBytes);
+  }
+}
+
 /**
  * Holds the bytes of a line split across reads, growing by doubling up to a hard limit so one
  * endless line cannot take unbounded memory. A line that fits in one read is never copied.

@@ -3,9 +3,10 @@ import type { LlmSummary, MetricStats } from '../model/report.js';
 import { newHistogram, recordClamped } from '../model/metric-histogram.js';
 import type { StreamRecord } from '../model/record.js';
 import { metricStats, type StatsOf } from '../model/metric-stats.js';
+import { outputTokensOf, streamFigures, type StreamFigures } from './stream-figures.js';
 
 /** LLM latencies (µs histograms, reported in ms) and counts; docs/metrics.md defines each. */
-export const LLM_LATENCY_METRICS = ['ttft_ms', 'itl_ms', 'tpot_ms'] as const;
+export const LLM_LATENCY_METRICS = ['ttft_ms', 'ttfo_ms', 'itl_ms', 'itl_per_token_ms', 'tpot_ms'] as const;
 export const LLM_COUNT_METRICS = ['tokens_per_event'] as const;
 export const LLM_METRICS: readonly string[] = [...LLM_LATENCY_METRICS, ...LLM_COUNT_METRICS];
 
@@ -19,26 +20,27 @@ export interface LlmResult {
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
-/**
- * The output tokens of one stream and where the count came from: the server's `usage` when it sent
- * one, else its content events (one delta is taken for one token, as GuideLLM does without usage).
- */
-export function outputTokensOf(r: StreamRecord): { tokens: number; fromUsage: boolean } {
-  return r.outputTokens !== null ? { tokens: r.outputTokens, fromUsage: true } : { tokens: r.contentEvents, fromUsage: false };
-}
+export { outputTokensOf };
 
 /**
  * LLM metrics of the successful, measured records of a run (`ok`), over `wallMs` of the run; null
  * when none of them was an LLM stream (a notebook stream gets no token metrics). Per stream, with
- * C₁ … Cₖ the arrivals of its content events and N its output tokens:
+ * C₁ … Cₖ the arrivals of its content events and N its output tokens (stream-figures.ts):
  * - `ttft_ms`: C₁ from the intended start (the same instant as `first_content_ms`);
+ * - `ttfo_ms`: the first visible text (reasoning and tool-call deltas excluded);
  * - `itl_ms`: every gap Cᵢ₊₁ − Cᵢ (k − 1 samples a stream);
+ * - `itl_per_token_ms`: each gap ÷ the tokens of its later event (the server's running usage), else ÷ N/k;
  * - `tpot_ms`: (Cₖ − C₁) / (N − 1), one sample a stream with N > 1;
  * - `tokens_per_event`: N spread over the k content events in whole numbers (N mod k of them get
  *   ⌈N/k⌉, the rest ⌊N/k⌋): the mean is exact, the spread within one stream is not measured;
  * - `output_tokens_per_s`: Σ N over the run's wall time.
  */
-export function summarizeLlm(ok: readonly StreamRecord[], wallMs: number, statsOf: StatsOf = metricStats): LlmResult | null {
+export function summarizeLlm(
+  ok: readonly StreamRecord[],
+  wallMs: number,
+  statsOf: StatsOf = metricStats,
+  figuresOf: (r: StreamRecord) => StreamFigures = streamFigures,
+): LlmResult | null {
   const llm = ok.filter((r) => r.llm);
   if (llm.length === 0) return null;
   const h: Record<string, Histogram> = {};
@@ -46,28 +48,27 @@ export function summarizeLlm(ok: readonly StreamRecord[], wallMs: number, statsO
   let outputTokens = 0;
   let usageStreams = 0;
   let streamErrors = 0;
+  let bundled = 0;
+  let bundledTokens = 0;
+  let bundledEvents = 0;
   for (const r of llm) {
-    const { tokens, fromUsage } = outputTokensOf(r);
-    outputTokens += tokens;
-    if (fromUsage) usageStreams++;
-    const tl = r.timeline;
-    let first = -1;
-    let last = -1;
-    let events = 0;
-    let failed = false;
-    for (let i = 0; i < tl.length; i++) {
-      if (tl.event[i] === 'error') failed = true;
-      if (!tl.content[i]) continue;
-      const at = tl.arrivalUs[i]!;
-      if (first < 0) first = at;
-      else recordClamped(h['itl_ms']!, at - last);
-      last = at;
-      events++;
+    const f = figuresOf(r);
+    outputTokens += f.tokens;
+    if (f.fromUsage) usageStreams++;
+    if (r.timeline.kind.includes('error')) streamErrors++;
+    if (f.ttftUs === null) continue;
+    recordClamped(h['ttft_ms']!, f.ttftUs);
+    if (f.ttfoUs !== null) recordClamped(h['ttfo_ms']!, f.ttfoUs);
+    for (const g of f.gapsUs) recordClamped(h['itl_ms']!, g);
+    for (const g of f.perTokenUs) recordClamped(h['itl_per_token_ms']!, g);
+    if (f.tpotUs !== null) recordClamped(h['tpot_ms']!, f.tpotUs);
+    const events = f.contentEvents;
+    const tokens = f.tokens;
+    if (f.fromUsage && tokens > events) {
+      bundled++;
+      bundledTokens += tokens;
+      bundledEvents += events;
     }
-    if (failed) streamErrors++;
-    if (first < 0) continue;
-    recordClamped(h['ttft_ms']!, first);
-    if (tokens > 1) recordClamped(h['tpot_ms']!, (last - first) / (tokens - 1));
     const base = Math.floor(tokens / events);
     const extra = tokens - base * events;
     if (extra > 0) h['tokens_per_event']!.recordValueWithCount(base + 1, extra);
@@ -82,6 +83,13 @@ export function summarizeLlm(ok: readonly StreamRecord[], wallMs: number, statsO
     warnings.push(`${llm.length - usageStreams} of ${llm.length} LLM streams sent no usage: their output tokens are their content events`);
   }
   if (streamErrors > 0) warnings.push(`${streamErrors} LLM streams carried an error event`);
+  if (bundled > 0) {
+    // Speculative decoding or server batching: a chunk holds several tokens (issue 30).
+    warnings.push(
+      `${bundled} LLM streams carried more tokens (usage) than content events: ${bundledTokens} tokens in ${bundledEvents} events; ` +
+        'itl_ms is then a gap between chunks, not tokens: compare itl_per_token_ms with a per-token ITL',
+    );
+  }
   return {
     metrics,
     scalars: { output_tokens_per_s: wallMs > 0 ? round3(outputTokens / (wallMs / 1000)) : 0 },

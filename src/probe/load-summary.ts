@@ -1,10 +1,10 @@
 import type { Histogram } from 'hdr-histogram-js';
 import { chooseAmong, mergeConfigurations } from '../model/merge-reports.js';
-import type { ColdStart, KeptTimeline, LoadFacts, MetricStats, ReportConfiguration, ReportTarget } from '../model/report.js';
+import type { ColdStart, DefinitionsView, KeptTimeline, LoadFacts, MetricStats, ReportConfiguration, ReportTarget } from '../model/report.js';
 import { newHistogram, recordClamped } from '../model/metric-histogram.js';
 import type { StreamRecord } from '../model/record.js';
 import { metricStats, round3, type StatsOf } from '../model/metric-stats.js';
-import { summarizeRun } from './summarize-run.js';
+import { summarizeRun, type JudgeOptions } from './summarize-run.js';
 
 /** Latencies that count from the start; in the open model each also as service time (`service_…`). */
 const FROM_START = [
@@ -67,6 +67,8 @@ export class LoadSummary {
     return stats;
   };
   private readonly service: Map<string, Histogram> | null;
+  /** The first batch's `--definitions` view: names, units and formulas (its stats are rebuilt at the end). */
+  private view: DefinitionsView | null = null;
   private readonly serviceTtft = newHistogram();
   private events = 0;
   private bytes = 0;
@@ -84,6 +86,7 @@ export class LoadSummary {
     openModel: boolean,
     private readonly batchSize = 2000,
     private readonly batchEventsMax = 10_000,
+    private readonly judge: JudgeOptions = {},
   ) {
     this.service = openModel ? new Map(FROM_START.map(([m]) => [`service_${m}`, newHistogram()])) : null;
   }
@@ -125,7 +128,7 @@ export class LoadSummary {
   private flush(): void {
     if (this.batch.length === 0 && this.rest !== null) return;
     const empty = { startedAt: new Date(), wallMs: 0, cpuUs: 0, loopDelay: newHistogram() };
-    const part = summarizeRun(this.name, this.target, { ...empty, records: this.batch }, this.keepTimelines, this.deferred);
+    const part = summarizeRun(this.name, this.target, { ...empty, records: this.batch }, this.keepTimelines, this.deferred, this.judge);
     this.batch = [];
     this.batchEvents = 0;
     for (const [m, stats] of Object.entries(part.metrics)) {
@@ -133,8 +136,19 @@ export class LoadSummary {
       if (r === undefined) this.running.set(m, (r = { unit: stats.unit, h: newHistogram() }));
       r.h.add(this.live.get(stats)!);
     }
+    // A tool's view (--definitions) is histograms too: added the same way, under its own keys.
+    if (part.definitions !== undefined) {
+      this.view ??= { ...part.definitions, figures: part.definitions.figures.map((f) => ({ ...f })) };
+      for (const f of part.definitions.figures) {
+        const key = `definitions:${f.name}`;
+        let r = this.running.get(key);
+        if (r === undefined) this.running.set(key, (r = { unit: f.stats.unit, h: newHistogram() }));
+        r.h.add(this.live.get(f.stats)!);
+      }
+    }
     this.candidates.push(...part.timelines);
-    const light: ReportConfiguration = { ...part, metrics: {}, timelines: [] };
+    const { definitions: _view, ...rest } = part;
+    const light: ReportConfiguration = { ...rest, metrics: {}, timelines: [] };
     this.rest = this.rest === null ? light : mergeConfigurations([this.rest, light], { keepTimelines: 0, warnings: 'sum' });
     this.pruneCandidates();
   }
@@ -178,6 +192,7 @@ export class LoadSummary {
     const c = this.rest!;
     const metrics: Record<string, MetricStats> = {};
     for (const [m, { unit, h }] of this.running) {
+      if (m.startsWith('definitions:')) continue;
       if (m === 'lag_ms' && this.lagRef !== null) metrics[m] = this.lag();
       else if (m === 'client_loop_delay_ms') metrics[m] = metricStats(run.loopDelay, 'ms');
       else metrics[m] = metricStats(h, unit);
@@ -195,6 +210,11 @@ export class LoadSummary {
       client_cpu_pct: cpuPct,
     };
     if (c.llm !== undefined) scalars['output_tokens_per_s'] = seconds > 0 ? round3(c.llm.output_tokens / seconds) : 0;
+    if (c.goodput !== undefined) scalars['goodput_per_s'] = seconds > 0 ? round3(c.goodput.good / seconds) : 0;
+    const view: DefinitionsView | null =
+      this.view === null
+        ? null
+        : { ...this.view, figures: this.view.figures.map((f) => ({ ...f, stats: metricStats(this.running.get(`definitions:${f.name}`)!.h, f.stats.unit) })) };
 
     const warnings = [...c.warnings];
     const loopP99 = metrics['client_loop_delay_ms']?.p99 ?? null;
@@ -223,6 +243,7 @@ export class LoadSummary {
       totals: { events: this.events, bytes: this.bytes },
       ...(this.cold !== null ? { cold_start: this.cold } : {}),
       load: { ...run.load, client_bottleneck: busyLoop || busyCpu, runs: 1 },
+      ...(view !== null ? { definitions: view } : {}),
     };
   }
 }

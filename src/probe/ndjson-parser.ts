@@ -1,6 +1,6 @@
 import { countReplacements } from './count-replacements.js';
-import type { BodyParser, EventSink } from './event-sink.js';
-import { LineBuffer } from './line-buffer.js';
+import type { BodyParser } from './event-sink.js';
+import { LineParser } from './line-buffer.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -10,18 +10,7 @@ const CR = 0x0d;
  * is a heartbeat (docs/protocol.md: NDJSON heartbeats are bare newlines). The type is `message`; the
  * event name, when the object has one, is read by the consumer from its `event` key.
  */
-export class NdjsonParser implements BodyParser {
-  invalidUtf8 = 0;
-  tooLarge = false;
-  private readonly line: LineBuffer;
-
-  constructor(
-    private readonly sink: EventSink,
-    private readonly maxEventBytes: number,
-  ) {
-    this.line = new LineBuffer(maxEventBytes);
-  }
-
+export class NdjsonParser extends LineParser implements BodyParser {
   push(chunk: Buffer): boolean {
     if (this.tooLarge) return false;
     const len = chunk.length;

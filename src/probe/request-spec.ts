@@ -1,6 +1,8 @@
 import type { FieldNamer } from '../model/field-text.js';
 import type { FormatOption } from './body-format.js';
+import type { ReportTarget } from '../model/report.js';
 import type { ServerTimeSpec } from './server-time.js';
+import type { StreamChecks } from './stream-integrity.js';
 
 /** Everything one bench request needs; the CLI builds it from flags (see build-request-spec.ts). */
 export interface RequestSpec {
@@ -22,6 +24,8 @@ export interface RequestSpec {
   requestTimeoutMs: number;
   /** How messages kept in records name an option (field names unless the CLI passes flag names). */
   names?: FieldNamer;
+  /** Stream integrity: strict or counted, and the heartbeat interval when known (absent: counted, no heartbeat check). */
+  streamChecks?: StreamChecks;
 }
 
 /** The guide's ping operation, sent when the URL ends in `/send_operation` and no body is given. */
@@ -40,5 +44,21 @@ export function defaultHeaders(format: FormatOption): Record<string, string> {
     accept: format === 'ndjson' ? 'application/x-ndjson' : 'text/event-stream',
     'accept-encoding': 'gzip, deflate, br',
     'cache-control': 'no-cache',
+  };
+}
+
+/** A report's target for this request, before any response (summarizeRun fills in what the responses said). */
+export function reportTarget(spec: RequestSpec, embeddedServer: ReportTarget['embedded_server'] = null): ReportTarget {
+  return {
+    url: spec.url.href,
+    method: spec.method,
+    http_version: spec.http2 ? '2' : '1.1',
+    keep_alive: spec.keepAlive,
+    format: spec.format,
+    parsed_as: [],
+    content_type: null,
+    content_encoding: null,
+    accept_encoding: spec.headers['accept-encoding'] ?? null,
+    embedded_server: embeddedServer,
   };
 }

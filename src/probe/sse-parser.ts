@@ -1,6 +1,6 @@
 import { countReplacements } from './count-replacements.js';
-import type { BodyParser, EventSink } from './event-sink.js';
-import { LineBuffer } from './line-buffer.js';
+import type { BodyParser } from './event-sink.js';
+import { LineParser } from './line-buffer.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -15,15 +15,11 @@ const SPACE = 0x20;
  * line ends are found with `Buffer#indexOf` (memchr) and a line that lies inside one read is
  * decoded in place; only the data value (and a changed event type) becomes a string.
  */
-export class SseParser implements BodyParser {
+export class SseParser extends LineParser implements BodyParser {
   /** The last `id` seen at dispatch (the spec's "last event ID string"). */
   lastEventId = '';
   /** The last valid `retry` value in ms, or null. */
   retryMs: number | null = null;
-  invalidUtf8 = 0;
-  tooLarge = false;
-
-  private readonly line: LineBuffer;
   private skipLF = false;
   private firstLine = true;
   private data = '';
@@ -33,13 +29,6 @@ export class SseParser implements BodyParser {
   private typeName = '';
   private idBuffer: string | null = null;
   private eventBytes = 0;
-
-  constructor(
-    private readonly sink: EventSink,
-    private readonly maxEventBytes: number,
-  ) {
-    this.line = new LineBuffer(maxEventBytes);
-  }
 
   push(chunk: Buffer): boolean {
     if (this.tooLarge) return false;

@@ -7,12 +7,22 @@ import { BodyDecoder, DECODABLE_ENCODINGS } from './body-decoder.js';
 import { errorKind, ProbeError } from './error-kind.js';
 import type { BodyParser, EventSink } from './event-sink.js';
 import { eventFacts, type EventFacts } from './event-facts.js';
-import { blankRecord, type StreamRecord } from '../model/record.js';
+import { blankRecord, type IntegrityKind, type StreamRecord } from '../model/record.js';
 import type { RequestSpec } from './request-spec.js';
 import { specConnector } from './connector.js';
 import { SniffingParser } from './sniffing-parser.js';
+import { judgeIntegrity } from './stream-integrity.js';
 
 const connectedChannel = diagnostics.channel('undici:client:connected');
+
+/** Methods a client may send again after a failure (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+
+/**
+ * Sees every event's data as it is timed (doctor reads the text of each event to count tokens per
+ * event). Optional: bench and load pass none, so their hot path does no extra work per event.
+ */
+export type EventObserver = (type: string, data: string) => void;
 
 /** Compressed reads queued for the decoder before the socket is paused. */
 const MAX_DECODER_BACKLOG = 64;
@@ -36,7 +46,10 @@ export class StreamClient {
     this.current?.connected(this.httpVersion);
   };
 
-  constructor(private readonly spec: RequestSpec) {
+  constructor(
+    private readonly spec: RequestSpec,
+    private readonly observer: EventObserver | null = null,
+  ) {
     const base = specConnector(spec);
     // undici wraps a custom connector, so its identity is lost; the sockets it returns are not.
     this.connector = (options, callback) =>
@@ -55,13 +68,33 @@ export class StreamClient {
     connectedChannel.subscribe(this.onConnected);
   }
 
-  /** Measures one request. Never throws for a failed request: the record carries the error. */
-  request(index: number, warmup: boolean, originMs = performance.now()): Promise<StreamRecord> {
+  /**
+   * Measures one request. Never throws for a failed request: the record carries the error. A reset
+   * before any response on a reused keep-alive connection (the server closed it between requests,
+   * RFC 9112 §9.3.1) is retried once on a new connection for idempotent methods (RFC 9110 §9.2.2).
+   */
+  async request(index: number, warmup: boolean, originMs = performance.now()): Promise<StreamRecord> {
+    const first = await this.requestOnce(index, warmup, originMs);
+    if (!IDEMPOTENT.has(this.spec.method.toUpperCase()) || first.error?.kind !== 'reset' || first.status !== null || !first.reusedConnection) return first;
+    const again = await this.requestOnce(index, warmup, performance.now());
+    again.reconnected = true;
+    return again;
+  }
+
+  private requestOnce(index: number, warmup: boolean, originMs: number): Promise<StreamRecord> {
     return new Promise((resolve) => {
-      const run = new RequestRun(this.spec, index, warmup, originMs, this.httpVersion, (record) => {
-        this.current = null;
-        resolve(record);
-      });
+      const run = new RequestRun(
+        this.spec,
+        index,
+        warmup,
+        originMs,
+        this.httpVersion,
+        (record) => {
+          this.current = null;
+          resolve(record);
+        },
+        this.observer,
+      );
       this.current = run;
       run.start(this.client);
     });
@@ -106,6 +139,13 @@ function dispatchOptions(spec: RequestSpec): Dispatcher.DispatchOptions {
   return options;
 }
 
+const INTEGRITY_MESSAGES: Record<IntegrityKind, string> = {
+  stream_error: 'the stream carried an error event',
+  error_body: 'the response body was an error object',
+  stream_cut: 'the stream ended before its terminator ([DONE] or done)',
+  heartbeat_missing: 'no heartbeat arrived while the source was silent for longer than the heartbeat interval',
+};
+
 function headerValue(headers: Record<string, string | string[] | undefined>, name: string): string {
   const v = headers[name];
   return Array.isArray(v) ? v.join(', ') : (v ?? '');
@@ -135,6 +175,7 @@ export class RequestRun implements Dispatcher.DispatchHandler, EventSink {
     originMs: number,
     httpVersion: '1.1' | '2' | null,
     private readonly done: (record: StreamRecord) => void,
+    private readonly observer: EventObserver | null = null,
   ) {
     this.record = blankRecord(index, warmup, originMs, { httpVersion, keepAlive: spec.keepAlive });
   }
@@ -199,7 +240,8 @@ export class RequestRun implements Dispatcher.DispatchHandler, EventSink {
     r.status = statusCode;
     r.contentType = headerValue(headers, 'content-type');
     r.contentEncoding = headerValue(headers, 'content-encoding').trim().toLowerCase();
-    if (statusCode >= 400) {
+    // 3xx too: the probe does not follow redirects, so a redirect measured nothing of the stream.
+    if (statusCode >= 300) {
       this.abort(new ProbeError('http_status', `HTTP ${statusCode}`));
       return;
     }
@@ -275,12 +317,15 @@ export class RequestRun implements Dispatcher.DispatchHandler, EventSink {
     }
     if (f.stats !== null) r.serverStats = f.stats;
     if (f.llm === true) r.llm = true;
-    if (f.outputTokens !== null && f.outputTokens !== undefined) r.outputTokens = f.outputTokens;
-    r.timeline.push(at, this.read, bytes, f.name, f.t, f.tSrc, f.content);
+    const usage = f.outputTokens ?? null;
+    if (usage !== null) r.outputTokens = usage;
+    r.timeline.push(at, this.read, bytes, f.name, f.t, f.tSrc, f.content, f.kind, usage ?? NaN);
+    if (this.observer !== null) this.observer(type, data);
   }
 
   onComment(): void {
     this.record.comments++;
+    this.record.heartbeatsUs.push(this.readUs);
   }
 
   onResponseEnd(): void {
@@ -313,6 +358,11 @@ export class RequestRun implements Dispatcher.DispatchHandler, EventSink {
     if (err !== null && err !== undefined) {
       const message = err instanceof Error ? err.message : String(err);
       r.error = { kind: errorKind(err), message };
+    } else if (r.status !== null) {
+      // The transport succeeded: was the stream whole? (docs/metrics.md, "Stream integrity")
+      const checks = this.spec.streamChecks;
+      r.integrity = judgeIntegrity(r, checks?.heartbeatMs ?? null);
+      if (r.integrity !== null && checks?.strict === true) r.error = { kind: r.integrity, message: INTEGRITY_MESSAGES[r.integrity] };
     }
     this.done(r);
   }

@@ -6,6 +6,11 @@ import { metricStats, round3, type StatsOf } from '../model/metric-stats.js';
 import { decodeHistogram, encodeHistogram, newHistogram, recordClamped } from '../model/metric-histogram.js';
 import type { StreamRecord } from '../model/record.js';
 import { LATENCY_METRICS, STREAM_COUNT_METRICS } from '../model/metric-catalog.js';
+import type { Slo } from '../model/slo.js';
+import type { DefinitionTool } from '../model/report.js';
+import { streamFigures, type StreamFigures } from './stream-figures.js';
+import { isGood } from './goodput.js';
+import { definitionsView } from './tool-definitions.js';
 
 /** What the runner measured besides the records. */
 export interface RunResult {
@@ -18,6 +23,14 @@ export interface RunResult {
   loopDelay: Histogram;
 }
 
+/** How `bench` judges the streams beyond measuring them (issue 30). */
+export interface JudgeOptions {
+  /** `--slo`: count goodput. */
+  slo?: Slo;
+  /** `--definitions`: one tool's view of the LLM streams. */
+  definitions?: DefinitionTool;
+}
+
 /** Latencies are recorded in µs and reported in ms; counts in units. */
 export const BENCH_METRICS: readonly string[] = [...LATENCY_METRICS, ...STREAM_COUNT_METRICS];
 
@@ -26,7 +39,14 @@ export const BENCH_METRICS: readonly string[] = [...LATENCY_METRICS, ...STREAM_C
  * requests only (a failure is counted by kind, and its partial times would mix two populations).
  */
 
-export function summarizeRun(name: string, target: ReportTarget, run: RunResult, keepTimelines: number, statsOf: StatsOf = metricStats): ReportConfiguration {
+export function summarizeRun(
+  name: string,
+  target: ReportTarget,
+  run: RunResult,
+  keepTimelines: number,
+  statsOf: StatsOf = metricStats,
+  judge: JudgeOptions = {},
+): ReportConfiguration {
   const h: Record<string, Histogram> = {};
   for (const m of BENCH_METRICS) h[m] = newHistogram();
   const measured = run.records.filter((r) => !r.warmup);
@@ -117,13 +137,35 @@ export function summarizeRun(name: string, target: ReportTarget, run: RunResult,
   if (ok.length > 0 && firstContent.length < ok.length) {
     warnings.push(`${ok.length - firstContent.length} successful streams carried no content event`);
   }
-  // LLM streams add ttft/itl/tpot, tokens_per_event and output_tokens_per_s (llm-metrics.ts).
-  const llm = summarizeLlm(ok, run.wallMs, statsOf);
+  // Each stream's own figures once: the LLM histograms and goodput both read them.
+  const figures = new Map<StreamRecord, StreamFigures>();
+  const figuresOf = (r: StreamRecord): StreamFigures => {
+    let f = figures.get(r);
+    if (f === undefined) figures.set(r, (f = streamFigures(r)));
+    return f;
+  };
+  // LLM streams add ttft/ttfo/itl/tpot, tokens_per_event and output_tokens_per_s (llm-metrics.ts).
+  const llm = summarizeLlm(ok, run.wallMs, statsOf, figuresOf);
   if (llm !== null) {
     Object.assign(metrics, llm.metrics);
     Object.assign(scalars, llm.scalars);
     warnings.push(...llm.warnings);
   }
+  const integrity: Record<string, number> = {};
+  for (const r of measured) if (r.integrity !== null) integrity[r.integrity] = (integrity[r.integrity] ?? 0) + 1;
+  for (const [kind, n] of Object.entries(integrity)) {
+    if (madeFailures(measured, kind)) continue;
+    warnings.push(`${n} streams judged ${kind} (docs/metrics.md, "Stream integrity"): counted, not failed, unless streams are judged strictly`);
+  }
+  let goodput: ReportConfiguration['goodput'];
+  if (judge.slo !== undefined) {
+    let good = 0;
+    for (const r of ok) if (isGood(r, figuresOf(r), judge.slo)) good++;
+    goodput = { slo: judge.slo.text, good, measured: measured.length };
+    scalars['goodput'] = measured.length === 0 ? 0 : round3(good / measured.length);
+    scalars['goodput_per_s'] = seconds > 0 ? round3(good / seconds) : 0;
+  }
+  const definitions = judge.definitions !== undefined ? definitionsView(judge.definitions, ok, statsOf) : null;
 
   const first = ok[0];
   return {
@@ -145,7 +187,15 @@ export function summarizeRun(name: string, target: ReportTarget, run: RunResult,
     warnings,
     timelines: chooseTimelines(ok, keepTimelines),
     ...(llm !== null ? { llm: llm.summary } : {}),
+    ...(Object.keys(integrity).length > 0 ? { stream_integrity: integrity } : {}),
+    ...(goodput !== undefined ? { goodput } : {}),
+    ...(definitions !== null ? { definitions } : {}),
   };
+}
+
+/** True when the streams of this integrity kind were made failures (strict streams): no warning then, they are in `errors`. */
+function madeFailures(measured: readonly StreamRecord[], kind: string): boolean {
+  return measured.some((r) => r.integrity === kind && r.error?.kind === kind);
 }
 
 /** The typical (median first_content_ms) and worst stream, then `keep` more in run order. */

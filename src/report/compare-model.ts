@@ -15,6 +15,15 @@ export const COMPARE_ROWS: ReadonlyArray<{ key: string; metric: string; stat: 'p
   { key: 'server_cpu_ms_per_stream', metric: 'server_cpu_ms_per_stream', stat: null },
 ];
 
+/** compare --browser: the page's rows, after the wire's, when a configuration carries them. */
+export const BROWSER_COMPARE_ROWS: ReadonlyArray<{ key: string; metric: string; stat: 'p50' | 'p99' | null }> = [
+  { key: 'browser_first_content_ms.p50', metric: 'browser_first_content_ms', stat: 'p50' },
+  { key: 'browser_first_content_ms.p99', metric: 'browser_first_content_ms', stat: 'p99' },
+  { key: 'browser_gap_ms.p99', metric: 'browser_gap_ms', stat: 'p99' },
+  { key: 'paint_delay_ms.p99', metric: 'paint_delay_ms', stat: 'p99' },
+  { key: 'browser_overhead_ms.p50', metric: 'browser_overhead_ms', stat: 'p50' },
+];
+
 /** A measured cell's change against the first column. */
 export interface ChangeCell {
   /** True when either side has no value: nothing to compare. */
@@ -93,7 +102,8 @@ export function settingValue(s: ReportFlushSettings, key: SettingKey): number | 
 export function buildComparison(report: Report): Comparison {
   const cs = report.configurations;
   const first = cs[0]!;
-  const rows: MeasureRow[] = COMPARE_ROWS.map(({ key, metric, stat }) => {
+  const rowSpecs = cs.some((c) => c.browser !== undefined) ? [...COMPARE_ROWS, ...BROWSER_COMPARE_ROWS] : COMPARE_ROWS;
+  const rows: MeasureRow[] = rowSpecs.map(({ key, metric, stat }) => {
     const values = cs.map((c) => pooledValue(c, metric, stat));
     const perRound = cs.map((c) => roundValues(c, metric, stat));
     const ranges = perRound.map((v) => rangeOf(v));

@@ -15,10 +15,25 @@ export function renderDoctor(r: DoctorResult): string {
   const lines: string[] = [];
   const c = r.classification;
   lines.push(chalk.bold(`doctor ${r.url}`) + (r.direct !== null ? `  (direct: ${r.direct})` : ''));
-  lines.push(`verdict: ${colour(r.verdict)}  (${r.agree}/${r.of} runs${r.resolvedBy !== null ? ` said ${r.runsVerdict}, steady` : ''})  ${r.reason}`);
+  if (r.hops !== null && r.hops.length > 0) lines.push(renderHops(r));
+  lines.push(`verdict: ${colour(r.verdict)}  (${r.agree}/${r.of} runs${r.resolvedBy !== null ? ` said ${r.runsVerdict}` : ''})  ${r.reason}`);
   if (r.resolvedBy !== null) lines.push(`  resolved by the ${r.resolvedBy}`);
-  if (c.verdict === 'PERIODIC_FLUSH') lines.push(`  flush interval ~${c.flushIntervalMs} ms; first content waited ${n(c.addedFirstContentMs)} ms in the buffer`);
-  if (c.verdict === 'SIZE_THRESHOLD') lines.push(`  releases of ~${c.thresholdKiB} KiB (${c.thresholdBytes} bytes); first content waited ${n(c.addedFirstContentMs)} ms`);
+  const page = r.attribution.find((s) => s.id === 'browser' && s.implicates !== null);
+  if (page !== undefined) lines.push(chalk.yellow(`  in the browser: ${page.conclusion}`));
+  const co = c.coalescing;
+  if (c.rule !== null && co !== null) {
+    const rule = { timer: `a timer (~${c.flushIntervalMs} ms)`, size: `a size threshold (~${c.thresholdChars} characters)`, 'timer+size': `a timer (~${c.flushIntervalMs} ms) and a size threshold (~${c.thresholdChars} characters)`, 'timer-or-size': 'a timer or a size threshold (a steady source makes them alike)' }[c.rule];
+    lines.push(`  the backend coalesces: ${co.tokensPerEvent} source tokens per event, by ${rule}; first content waited ~${n(c.addedFirstContentMs)} ms`);
+    lines.push(
+      chalk.dim(
+        `  content: ${co.tokensAsked !== null ? `${co.tokensAsked} tokens asked, ` : ''}${co.contentEvents} text events, ${co.tokensSeen} tokens seen (${co.basis === 'asked' ? "by the asked token's size" : 'words of the text'}), ` +
+          `${co.charsPerEvent} characters an event (CV ${n(co.charsCv)}), one every ${n(co.intervalMs)} ms (CV ${n(co.intervalCv)}, ${co.clock === 't' ? 'server t' : 'arrival'})` +
+          (co.paceAskedMs !== null ? `, pace asked ${co.paceAskedMs} ms a token, seen ${n(co.paceSeenMs)} ms a token` : ''),
+      ),
+    );
+  } else if (c.verdict === 'PERIODIC_FLUSH') lines.push(`  flush interval ~${c.flushIntervalMs} ms; first content waited ${n(c.addedFirstContentMs)} ms in the buffer`);
+  if (c.verdict === 'SIZE_THRESHOLD' && c.rule === null) lines.push(`  releases of ~${c.thresholdKiB} KiB (${c.thresholdBytes} bytes); first content waited ${n(c.addedFirstContentMs)} ms`);
+  if (c.caveat !== null) lines.push(chalk.yellow(`  cannot tell: ${c.caveat}`));
   if (c.verdict === 'FULLY_BUFFERED') lines.push(`  first content waited ${n(c.addedFirstContentMs)} ms for the end of the stream`);
   if (c.verdict === 'INCONCLUSIVE' && c.needed !== null) lines.push(chalk.yellow(`  to be conclusive: ${c.needed}`));
   const e = c.evidence;
@@ -59,8 +74,32 @@ export function renderDoctor(r: DoctorResult): string {
       }
     });
   }
-  lines.push(chalk.dim(`${(r.elapsedMs / 1000).toFixed(1)} s`));
+  lines.push(chalk.dim(`doctor took ${(r.elapsedMs / 1000).toFixed(1)} s`));
   return lines.join('\n') + '\n';
+}
+
+/** `--hop`: one row per hop, the backend first, then the summary that blames a hop. */
+function renderHops(r: DoctorResult): string {
+  const t = new Table({
+    head: ['hop', 'verdict', 'tokens/event', 'first content p50 ms', 'p90 ms', 'hold or lag ms', 'adds over previous ms'],
+    style: { head: chalk.level > 0 ? ['cyan'] : [], border: chalk.level > 0 ? ['grey'] : [] },
+  });
+  for (const h of r.hops ?? []) {
+    t.push([
+      `${h.name}\n${chalk.dim(`${h.url} (HTTP/${h.httpVersion ?? '?'})`)}`,
+      `${colour(h.verdict)} ${h.agree}/${h.of}`,
+      h.tokensPerEvent === null ? '–' : `${h.tokensPerEvent} (${h.rule})`,
+      n(h.firstContentP50Ms),
+      n(h.firstContentP90Ms),
+      h.waitMs === null ? '– (no stamps)' : `${h.waitMs} (${h.waitKind})`,
+      h.addedMs === null
+        ? '–'
+        : `${h.addedMs >= 0 ? '+' : ''}${h.addedMs} ±${h.addedNoiseMs ?? '? (1 round)'} (first content ${h.addedFirstContentMs !== null && h.addedFirstContentMs >= 0 ? '+' : ''}${n(h.addedFirstContentMs)})`,
+    ]);
+  }
+  const lines = [t.toString()];
+  if (r.blame !== null) lines.push(`${r.blame.kind === 'none' ? chalk.green('hops:') : chalk.red('blame:')} ${r.blame.sentence}`);
+  return lines.join('\n');
 }
 
 export function serializeDoctor(r: DoctorResult): string {

@@ -1,4 +1,5 @@
 import type { Lang } from './compare-labels.js';
+import { browserTimelinePlot } from './html/browser-timeline-plot.js';
 import { cdfPlot } from './html/cdf-plot.js';
 import { compareTable } from './html/compare-table.js';
 import { esc } from './html/escape.js';
@@ -51,7 +52,10 @@ function comparisonSection(report: Report, lang: Lang): string {
 export function renderHtml(report: Report, options: HtmlOptions = {}): string {
   const cs = report.configurations;
   const title = `notebook-stream ${report.command} · ${cs.map((c) => c.name).join(' vs ')}`;
-  const nav = `<nav aria-label="Sections"><ul>${SECTIONS.map(([id, label]) => `<li><a href="#${id}">${label}</a></li>`).join('')}</ul></nav>`;
+  // bench --browser: the page's timelines next to the wire's, after the wire's own.
+  const browser = browserTimelinePlot(cs, 'plot-browser-timeline');
+  const sections = browser === '' ? SECTIONS : [...SECTIONS.slice(0, 3), ['browser', 'Wire and page'] as const, ...SECTIONS.slice(3)];
+  const nav = `<nav aria-label="Sections"><ul>${sections.map(([id, label]) => `<li><a href="#${id}">${label}</a></li>`).join('')}</ul></nav>`;
   return (
     '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">' +
     `<meta http-equiv="Content-Security-Policy" content="${CSP}">` +
@@ -65,6 +69,7 @@ export function renderHtml(report: Report, options: HtmlOptions = {}): string {
     '<p class="note">first_content_ms: from the intended start of a request to the arrival of the first event that carries payload (the guide\'s first-chunk latency).</p>' +
     `${cdfPlot(cs, 'plot-cdf')}\n${firstChunkPlot(cs, 'plot-first-chunk')}</section>\n` +
     `<section id="timelines" aria-labelledby="timelines-h"><h2 id="timelines-h">Timelines</h2>${timelinePlot(cs, 'plot-timeline')}</section>\n` +
+    (browser === '' ? '' : `<section id="browser" aria-labelledby="browser-h"><h2 id="browser-h">Wire and page</h2>${browser}</section>\n`) +
     `<section id="bundling" aria-labelledby="bundling-h"><h2 id="bundling-h">Events per read</h2>${eventsPerReadPlot(cs, 'plot-events-per-read')}</section>\n` +
     `<section id="configurations" aria-labelledby="configurations-h"><h2 id="configurations-h">Configurations</h2>` +
     `${cs.map((c, i) => configurationDetails(c, i)).join('\n')}</section>` +

@@ -1,6 +1,7 @@
 import chalk from './chalk.js';
 import Table from 'cli-table3';
 import type { ColdStart, MetricStats, Report, ReportConfiguration } from '../model/report.js';
+import { renderDefinitions } from './render-definitions.js';
 
 const STATS = ['p50', 'p90', 'p99', 'p99.9', 'min', 'max', 'mean', 'stdev'] as const;
 
@@ -40,6 +41,7 @@ export function renderConfiguration(c: ReportConfiguration): string {
   );
   if (c.load !== undefined) lines.push(describeLoad(c));
   if (c.cold_start !== undefined) lines.push(describeColdStart(c.cold_start));
+  if (c.browser !== undefined) lines.push(describeBrowser(c));
   lines.push(table.toString());
   const s = c.scalars;
   lines.push(
@@ -53,6 +55,16 @@ export function renderConfiguration(c: ReportConfiguration): string {
         `from ${from[c.llm.token_source]}`,
     );
   }
+  if (c.goodput !== undefined) {
+    const g = c.goodput;
+    lines.push(
+      `goodput ${s['goodput'] ?? 0} (${g.good} of ${g.measured} requests met ${g.slo}, whole and successful)  goodput_per_s ${s['goodput_per_s'] ?? 0}`,
+    );
+  }
+  if (c.stream_integrity !== undefined) {
+    lines.push(chalk.yellow('stream integrity: ' + Object.entries(c.stream_integrity).map(([k, n]) => `${k} ${n}`).join(', ')));
+  }
+  if (c.definitions !== undefined) lines.push(renderDefinitions(c.definitions));
   const errors = Object.entries(c.errors);
   if (errors.length > 0) lines.push(chalk.red('errors: ' + errors.map(([k, n]) => `${k} ${n}`).join(', ')));
   for (const w of c.warnings) lines.push(chalk.yellow(`warning: ${w}`));
@@ -78,6 +90,14 @@ function describeLoad(c: ReportConfiguration): string {
       : `open model, ${l.rate ?? '?'}/s ${l.arrival ?? ''}, at most ${l.max_in_flight ?? '?'} in flight`;
   const runs = l.runs > 1 ? `, ${l.runs} runs merged` : '';
   return `load: ${model}, ${l.connections} connections max (${l.connections_opened} opened, ${l.requests_on_reused_connections} requests reused one)${runs}`;
+}
+
+/** `browser: Chromium 1xx, fetch, h2, 10 ok`: the page's side of a bench --browser run (docs/bench.md). */
+function describeBrowser(c: ReportConfiguration): string {
+  const b = c.browser!;
+  const queued = b.queued_streams.length === 0 ? 'no stream waited for a connection' : `${b.queued_streams.length} waited for a connection`;
+  const overhead = b.overhead_from === 't' ? "browser_overhead_ms from the server's t stamps" : b.overhead_from === 'start' ? 'browser_overhead_ms from each request start' : 'no events paired with the wire';
+  return `browser: Chromium ${b.chromium}, ${b.api}, ${b.protocol ?? 'protocol unknown'}, ${b.requests.ok} of ${b.requests.measured} page streams ok, ${queued}; ${overhead}`;
 }
 
 /** Every configuration of a report, one table each. */

@@ -14,6 +14,8 @@ import { DEFAULT_JUPYTER_SETTINGS, JupyterController } from './jupyter-controlle
 import { SourceRegistry } from './source-registry.js';
 import { describeLlmConfig, resolveLlmConfig } from './sources/llm-config.js';
 import { makeStreamHandler } from './stream-route.js';
+import { registerJsonBody, strictValidatorCompiler } from './json-body.js';
+import { ENVELOPE_SCHEMA } from './validate-envelope.js';
 import { createFastify } from './transport.js';
 
 export interface App {
@@ -84,8 +86,14 @@ export function buildApp(opts: ServerOptions): App {
   fastify.addHook('onRequest', async (request, reply) => {
     (request as FastifyRequest & { nbsStart?: number }).nbsStart = monoNow();
     const path = request.url.split('?')[0];
-    const isHealth = path === '/healthz' && request.method === 'GET';
+    // HEAD answers like GET (RFC 9110 §9.3.2): load balancers probe with it.
+    const isHealth = path === '/healthz' && (request.method === 'GET' || request.method === 'HEAD');
+    if (request.raw.httpVersionMajor === 1 && request.raw.httpVersionMinor === 1 && request.headers.host === undefined) {
+      // RFC 9112 §3.2: a 400 for HTTP/1.1 without Host, with our JSON body (Node's own is empty).
+      return refuse(reply, 400, 'NBS_BAD_REQUEST', 'an HTTP/1.1 request needs a Host header');
+    }
     if (state.shuttingDown && !isHealth) {
+      state.refusedAt = monoNow();
       // Connection-specific headers are forbidden on HTTP/2 (RFC 9113 §8.2.2).
       if (request.raw.httpVersionMajor === 1) void reply.header('connection', 'close');
       return refuse(reply, 503, 'NBS_SHUTTING_DOWN', 'the server is shutting down', 1);
@@ -126,7 +134,12 @@ export function buildApp(opts: ServerOptions): App {
     refuse(reply, 404, 'NBS_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}; see docs/protocol.md`);
   });
 
-  fastify.post('/send_operation', makeStreamHandler(opts, state, base, metrics, sources));
+  registerJsonBody(fastify);
+  fastify.post(
+    '/send_operation',
+    { schema: { body: ENVELOPE_SCHEMA }, validatorCompiler: strictValidatorCompiler, attachValidation: true },
+    makeStreamHandler(opts, state, base, metrics, sources),
+  );
 
   fastify.get('/metrics', async (_request, reply) => {
     metrics.activeStreams.set(state.activeStreams);

@@ -37,6 +37,20 @@ export function encodePayload(format: WireFormat, payload: Exclude<Payload, { ty
   return encodeRaw(format, payload.type, seq, t, tSrc, payloadFields(payload));
 }
 
+/**
+ * A large text event in three parts: the framing before and after the JSON string of its text, and
+ * that string as a Buffer shared by every stream sending the same text (a queued Buffer is a
+ * reference, a queued string a copy: 500 slow readers of one 1 MiB token held 500 copies; issue
+ * 25 item 2). One entry: the same large text is what repeats (a sized ping token, a replayed file).
+ */
+let sharedText: { text: string; json: Buffer } | null = null;
+export function encodeLargeText(format: WireFormat, event: EventName, text: string, seq: number, t: number, tSrc: number): [string, Buffer, string] {
+  if (sharedText === null || sharedText.text !== text) sharedText = { text, json: Buffer.from(JSON.stringify(text), 'utf8') };
+  const head = `${stamps(seq, t, tSrc)},"text":`;
+  if (format === 'sse') return [`event: ${event}\ndata: ${head}`, sharedText.json, '}\n\n'];
+  return [head, sharedText.json, `,"event":"${event}"}\n`];
+}
+
 /** Keeps idle connections open through proxies with read timeouts; never parsed as an event. */
 export function heartbeat(format: WireFormat): string {
   return format === 'sse' ? ': hb\n\n' : '\n';

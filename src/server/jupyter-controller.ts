@@ -15,6 +15,10 @@ export interface JupyterSettings {
   tuning: JupyterTuning;
   /** Live kernels at most; past it 503 NBS_TOO_MANY_KERNELS. */
   maxKernels: number;
+  /** serve's environment, of which the managed server gets only the documented part (docs/jupyter.md, "Secrets"). */
+  env?: NodeJS.ProcessEnv;
+  /** Variable names (or `PREFIX*`) passed through as well (`--jupyter-env`). */
+  passEnv?: readonly string[];
 }
 
 export const DEFAULT_JUPYTER_SETTINGS: JupyterSettings = { mode: 'lazy', tuning: 'fixed', maxKernels: 8 };
@@ -88,6 +92,11 @@ export class JupyterController {
       const t = token ?? process.env['JUPYTER_TOKEN'];
       return m.connectJupyter({ url, tuning, names: this.names, ...(t === undefined ? {} : { token: t }) });
     }
-    return m.startJupyter({ tuning, names: this.names });
+    return m.startJupyter({
+      tuning,
+      names: this.names,
+      ...(this.settings.env === undefined ? {} : { env: this.settings.env }),
+      ...(this.settings.passEnv === undefined ? {} : { passEnv: this.settings.passEnv }),
+    });
   }
 }

@@ -3,7 +3,12 @@ import { UnavailableError, UsageError } from '../model/errors.js';
 import { field, ft } from '../model/field-text.js';
 import { hostnameOf, isLoopbackHost } from './access.js';
 import { buildApp, type App } from './app.js';
+import { monoNow } from './clock.js';
 import { DEFAULT_SERVER_OPTIONS, type ServerOptions } from './server-options.js';
+
+/** After the streams ended, shutdown keeps answering 503 while requests arrived this recently. */
+const LINGER_MS = 500;
+const unrefDelay = (ms: number) => new Promise<'delay'>((r) => setTimeout(() => r('delay'), ms).unref());
 
 export interface RunningServer {
   /** `http://127.0.0.1:18600`, IPv6 as `http://[::1]:PORT`. */
@@ -92,17 +97,32 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
       const graceOver = new Promise<'grace'>((resolve) => {
         timer = setTimeout(() => resolve('grace'), graceS * 1000);
       });
-      const result = await Promise.race([app.state.whenIdle().then(() => 'idle' as const), graceOver]);
-      clearTimeout(timer);
-      if (result === 'grace') {
-        app.fastify.log.warn({ active_streams: app.state.activeStreams }, `grace period of ${graceS} s over: closing open streams`);
+      const cut = () => {
         const server = app.fastify.server as { closeAllConnections?: () => void };
         server.closeAllConnections?.();
         for (const s of sessions) s.destroy();
+      };
+      const result = await Promise.race([app.state.whenIdle().then(() => 'idle' as const), graceOver]);
+      // Clients still arriving (a load balancer that has not noticed yet) get 503 NBS_SHUTTING_DOWN
+      // with Connection: close, not ECONNREFUSED: keep listening for LINGER_MS after the last stream
+      // ended and after each refused request, until the grace ends (issue 25 item 7).
+      if (result === 'idle') {
+        const idleAt = monoNow();
+        while (monoNow() - Math.max(idleAt, app.state.refusedAt) < LINGER_MS) {
+          if ((await Promise.race([unrefDelay(LINGER_MS / 2), graceOver])) === 'grace') break;
+        }
+      }
+      if (result === 'grace') {
+        app.fastify.log.warn({ active_streams: app.state.activeStreams }, `grace period of ${graceS} s over: closing open streams`);
+        cut();
       }
       const closed = app.fastify.close();
       // GOAWAY to every HTTP/2 session: finished streams are done, open ones were cut above.
       for (const s of sessions) s.close();
+      // A client that sent its own GOAWAY (or never answers ours) keeps its session open, and
+      // server.close() waits for it: cut what is left when the grace ends (issue 25).
+      if (result === 'idle' && (await Promise.race([closed.then(() => 'closed' as const), graceOver])) === 'grace') cut();
+      clearTimeout(timer);
       await closed;
     })();
     return closing;

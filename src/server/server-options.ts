@@ -23,6 +23,15 @@ export interface ServerOptions {
   graceS: number;
   /** A client that reads nothing for this long while the socket is backed up ends the stream. */
   stallTimeoutS: number;
+  /**
+   * Bytes a stream may leave queued for a client that does not read: above it for longer than
+   * OVERFLOW_WAIT_MS, the stream ends with outcome `overflow` (issue 25 item 2).
+   */
+  maxQueuedBytes: number;
+  /** A request whose headers are not complete after this long gets 408 and is closed (Node's headersTimeout). */
+  headersTimeoutS: number;
+  /** Open connections at most (node:net maxConnections: more are closed at once); 0: no limit. */
+  maxConnections: number;
   /** Let the `X-NBS-Flush-Policy` request header pick the policy per request. */
   allowPolicyOverride: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -57,6 +66,9 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   maxStreams: 10_000,
   graceS: 5,
   stallTimeoutS: 30,
+  maxQueuedBytes: 1024 * 1024,
+  headersTimeoutS: 10,
+  maxConnections: 0,
   allowPolicyOverride: false,
   logLevel: 'info',
   insecureNoAuth: false,

@@ -2,10 +2,19 @@ import { setMaxListeners } from 'node:events';
 import type { DoneStatus } from '../model/protocol.js';
 import type { StreamWriter } from './stream-writer.js';
 
+/**
+ * How a stream ended, as logged and counted: a `done` status, or one of the ends where no `done`
+ * reaches the client: `client_closed` (it went away) and `overflow` (it left more than
+ * --max-queued-kib unread; issue 25 item 2).
+ */
+export type StreamOutcome = DoneStatus | 'client_closed' | 'overflow';
+
 /** Live counters of one server: /healthz reads them, shutdown waits on them. */
 export class ServerState {
   activeStreams = 0;
   shuttingDown = false;
+  /** Monotonic ms of the last request refused with 503 during shutdown (the listener lingers after it). */
+  refusedAt = -Infinity;
   /** Aborted on shutdown: every open stream listens to it (one listener each, removed at its end). */
   readonly shutdown = new AbortController();
 
@@ -14,13 +23,14 @@ export class ServerState {
     setMaxListeners(0, this.shutdown.signal);
   }
   streamsTotal = 0;
-  readonly outcomes: Record<DoneStatus | 'client_closed', number> = {
+  readonly outcomes: Record<StreamOutcome, number> = {
     ok: 0,
     error: 0,
     aborted: 0,
     timeout: 0,
     shutdown: 0,
     client_closed: 0,
+    overflow: 0,
   };
   private idleWaiters: Array<() => void> = [];
   /** Open streams' writers: /metrics sums what they hold for slow readers. */
@@ -37,7 +47,7 @@ export class ServerState {
     this.streamsTotal++;
   }
 
-  streamClosed(outcome: DoneStatus | 'client_closed'): void {
+  streamClosed(outcome: StreamOutcome): void {
     this.activeStreams--;
     this.outcomes[outcome]++;
     if (this.activeStreams === 0) {

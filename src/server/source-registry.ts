@@ -17,7 +17,9 @@ export class SourceRegistry {
   load(type: string, lang: Lang): Promise<LoadedSource> {
     const hit = this.loaded.get(type);
     if (hit !== undefined) return hit;
-    const loader = SOURCE_LOADERS[type];
+    // Own keys only: `__proto__`, `constructor` or `toString` must not find Object.prototype's
+    // members (they answered 500 NBS_INTERNAL; issue 25 item 6).
+    const loader = Object.hasOwn(SOURCE_LOADERS, type) ? SOURCE_LOADERS[type] : undefined;
     if (loader === undefined) {
       const known = knownOperationTypes().join(', ');
       throw new RequestError(

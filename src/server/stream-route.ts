@@ -5,16 +5,23 @@ import { monoNow } from './clock.js';
 import type { ServerMetrics } from './metrics.js';
 import { RequestError, say } from './request-error.js';
 import type { ServerOptions } from './server-options.js';
-import type { ServerState } from './server-state.js';
+import type { ServerState, StreamOutcome } from './server-state.js';
 import type { SourceRegistry } from './source-registry.js';
 import type { ErrorPayload, Payload } from './source.js';
 import { StreamWriter } from './stream-writer.js';
-import { prefersNdjson, validateEnvelope } from './validate-envelope.js';
+import { envelopeError, envelopeOf, prefersNdjson, type SchemaError } from './validate-envelope.js';
 
 export const POLICY_HEADER = 'x-nbs-flush-policy';
 
 /** Why a stream ended early; decides the `done` status (or no `done` at all for a gone client). */
-type EndCause = 'client_closed' | 'shutdown' | 'stall';
+type EndCause = 'client_closed' | 'shutdown' | 'stall' | 'overflow';
+
+/**
+ * How long more than --max-queued-kib may sit unread before the stream ends with `overflow`: long
+ * enough for a reading client to take one large event, short enough that a crowd of clients that
+ * never read cannot hold a stall timeout's worth of memory each (issue 25 item 2).
+ */
+export const OVERFLOW_WAIT_MS = 1000;
 
 function streamSettings(request: FastifyRequest, opts: ServerOptions, base: FlushSettings): FlushSettings {
   const header = request.headers[POLICY_HEADER];
@@ -36,7 +43,10 @@ export function makeStreamHandler(opts: ServerOptions, state: ServerState, base:
   const stallMs = opts.stallTimeoutS * 1000;
   return async function sendOperation(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const requestStart = (request as FastifyRequest & { nbsStart?: number }).nbsStart ?? monoNow();
-    const env = validateEnvelope(request.body);
+    // The route's schema (ENVELOPE_SCHEMA) checked the body; its error becomes the contract's message.
+    const invalid = (request as FastifyRequest & { validationError?: { validation?: SchemaError[] } }).validationError;
+    if (invalid !== undefined) throw envelopeError(invalid.validation ?? [], request.body);
+    const env = envelopeOf(request.body);
     if (state.activeStreams >= opts.maxStreams) {
       throw new RequestError(
         'NBS_TOO_MANY_STREAMS',
@@ -57,13 +67,17 @@ export function makeStreamHandler(opts: ServerOptions, state: ServerState, base:
     const onShutdown = () => end('shutdown');
     state.shutdown.signal.addEventListener('abort', onShutdown, { once: true });
     const res = reply.raw;
+    // Our own end of the response sets `finishing` first. `writableFinished` cannot tell: HTTP/2's
+    // compat response reports true once its stream is closed by a reset or a destroyed session,
+    // which left such streams holding a --max-streams slot until the stall timeout (issue 25).
+    let finishing = false;
     const onClose = () => {
-      if (!res.writableFinished) end('client_closed');
+      if (!finishing) end('client_closed');
     };
     res.once('close', onClose);
     state.streamOpened();
     const cleanup: Array<() => void> = [];
-    let outcome: DoneStatus | 'client_closed' = 'error';
+    let outcome: StreamOutcome = 'error';
     try {
       let source: AsyncIterable<Payload>;
       try {
@@ -90,6 +104,11 @@ export function makeStreamHandler(opts: ServerOptions, state: ServerState, base:
         for await (const payload of source) {
           if (payload.type === 'error') metrics.errors.inc({ code: payload.code });
           writer.push(payload);
+          if (!writer.backedUp) continue;
+          if (writer.bufferedBytes > opts.maxQueuedBytes && !(await drainedWithin(writer, Math.min(OVERFLOW_WAIT_MS, stallMs), controller.signal))) {
+            end('overflow');
+            break;
+          }
           if (writer.backedUp && !(await drainedWithin(writer, stallMs, controller.signal))) {
             end('stall');
             break;
@@ -103,11 +122,21 @@ export function makeStreamHandler(opts: ServerOptions, state: ServerState, base:
         }
       }
       const finalCause = cause as EndCause | null;
-      if (finalCause === 'client_closed') {
+      finishing = true;
+      if (finalCause === 'client_closed' || finalCause === 'overflow') {
+        // Nothing more reaches this client: no `done` (an overflowing one would not read it either).
         writer.abandon();
-        outcome = 'client_closed';
+        if (finalCause === 'overflow') res.destroy();
+        outcome = finalCause;
         metrics.streamEnded(env.operation.type, settings.policy, outcome, writer.stats());
-        logStream(request, env, settings, writer.stats(), outcome, 'client disconnected: source cancelled');
+        logStream(
+          request,
+          env,
+          settings,
+          writer.stats(),
+          outcome,
+          finalCause === 'overflow' ? `client left more than ${opts.maxQueuedBytes} bytes unread for ${OVERFLOW_WAIT_MS} ms (the per-stream queue limit)` : 'client disconnected: source cancelled',
+        );
         return;
       }
       const summary =

@@ -1,19 +1,24 @@
 import type { FlushSettings } from '../model/flush-presets.js';
 import { PLAIN_HEADERS, STREAMING_HEADERS, NDJSON_CONTENT_TYPE, type DoneStats, type DoneStatus } from '../model/protocol.js';
 import { monoNow, wireTime, type MonoMs } from './clock.js';
-import { encodePayload, encodeRaw, heartbeat, type WireFormat } from './event-encoder.js';
+import { encodeLargeText, encodePayload, encodeRaw, heartbeat, type WireFormat } from './event-encoder.js';
 import { FlushPolicy, type Release } from './flush-policy.js';
 import type { ErrorPayload, Payload, ResultPayload } from './source.js';
 
 /** An adaptive batch this large (UTF-16 units) is written at once instead of at the end of the turn. */
 const PENDING_FLUSH_CHARS = 64 * 1024;
 
+/** A text event this large (UTF-16 units) alone in its write goes out as shared parts (encodeLargeText). */
+const LARGE_TEXT_CHARS = 64 * 1024;
+
 /** What the writer needs of a response: node:http's ServerResponse and http2's compat response. */
 export interface RawResponse {
   writeHead(status: number, headers: Record<string, string>): unknown;
   flushHeaders(): void;
-  write(chunk: string): boolean;
+  write(chunk: string | Uint8Array): boolean;
   end(chunk?: string): unknown;
+  cork?(): void;
+  uncork?(): void;
   once(event: 'drain' | 'close', listener: () => void): unknown;
   removeListener(event: 'drain' | 'close', listener: () => void): unknown;
   readonly writableEnded: boolean;
@@ -201,7 +206,7 @@ export class StreamWriter {
     }
     // Buffered policies release already-coalesced text: one write per release, as the guide's
     // generator yields once per release.
-    for (const r of releases) this.write(this.encode([r], monoNow()));
+    for (const r of releases) if (!this.writeLarge([r])) this.write(this.encode([r], monoNow()));
   }
 
   private readonly flushPending = (): void => {
@@ -210,12 +215,43 @@ export class StreamWriter {
     const batch = this.pending;
     this.pending = [];
     this.pendingChars = 0;
-    this.write(this.encode(batch, monoNow()));
+    if (!this.writeLarge(batch)) this.write(this.encode(batch, monoNow()));
   };
 
   private scheduleFlush(): void {
     this.flushScheduled = true;
     process.nextTick(this.flushPending);
+  }
+
+  /**
+   * A batch of one large text event: written as framing + shared JSON Buffer + framing, corked into
+   * one write, so a queue of unread events holds a reference, not a copy. False: not such a batch.
+   */
+  private writeLarge(batch: Release[]): boolean {
+    const r = batch[0];
+    if (batch.length !== 1 || r === undefined || this.res.writableEnded) return false;
+    const p = r.payload;
+    if ((p.type !== 'chunk' && p.type !== 'stdout' && p.type !== 'stderr') || p.text.length < LARGE_TEXT_CHARS) return false;
+    const now = monoNow();
+    const hold = now - r.srcAt;
+    if (hold > this.maxHoldMs) this.maxHoldMs = hold;
+    this.opts.onHold?.(hold);
+    if (this.firstContentAt === null) this.firstContentAt = now;
+    const [head, json, tail] = encodeLargeText(this.opts.format, p.type, p.text, this.seq++, wireTime(now), wireTime(r.srcAt));
+    this.events++;
+    this.writes++;
+    this.bytes += Buffer.byteLength(head) + json.length + tail.length;
+    this.lastWriteAt = now;
+    this.res.cork?.();
+    this.res.write(head);
+    this.res.write(json);
+    const ok = this.res.write(tail);
+    this.res.uncork?.();
+    if (!ok) {
+      this.needDrain = true;
+      this.res.once('drain', this.onDrain);
+    }
+    return true;
   }
 
   private encode(batch: Release[], now: MonoMs): string {

@@ -18,6 +18,16 @@ export function createFastify(opts: ServerOptions): FastifyInstance {
     keepAliveTimeout: opts.keepAliveS * 1000,
     return503OnClosing: true,
     clientErrorHandler,
+    // Slow-header clients get 408 after --headers-timeout-s, checked every second (Node's default
+    // check runs every 30 s: such connections lived ~80 s; issue 25 item 7). Node requires
+    // requestTimeout ≥ headersTimeout; it bounds the request only, not our streamed response.
+    http: {
+      headersTimeout: opts.headersTimeoutS * 1000,
+      requestTimeout: Math.max(300, opts.headersTimeoutS) * 1000,
+      connectionsCheckingInterval: Math.min(1000, opts.headersTimeoutS * 500),
+      // The onRequest hook answers a missing Host with the contract's JSON 400.
+      requireHostHeader: false,
+    },
   };
   let fastify: FastifyInstance;
   if (opts.tls !== undefined) {
@@ -33,6 +43,8 @@ export function createFastify(opts: ServerOptions): FastifyInstance {
     // Streams end themselves on shutdown; Node closes idle keep-alive sockets on close().
     fastify = Fastify({ ...common, forceCloseConnections: 'idle' });
   }
+  // node:net drops connections past the cap at once (--max-connections; 0: none).
+  if (opts.maxConnections > 0) fastify.server.maxConnections = opts.maxConnections;
   fastify.addHook('onReady', async () => {
     // Nagle off: a small event must not wait for the ACK of the previous one (RFC 896).
     const event = opts.tls !== undefined ? 'secureConnection' : 'connection';
@@ -48,12 +60,15 @@ export function createFastify(opts: ServerOptions): FastifyInstance {
 function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
   if (!socket.writable) return;
   const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const timedOut = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
   const body: ErrorBody = tooLarge
     ? { error: { code: 'NBS_HEADERS_TOO_LARGE', message: 'the request headers are too large' } }
-    : { error: { code: 'NBS_BAD_REQUEST', message: 'malformed HTTP request' } };
+    : timedOut
+      ? { error: { code: 'NBS_REQUEST_TIMEOUT', message: "the request headers did not arrive within the server's headers timeout" } }
+      : { error: { code: 'NBS_BAD_REQUEST', message: 'malformed HTTP request' } };
   const json = JSON.stringify(body);
   socket.end(
-    `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
+    `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : timedOut ? '408 Request Timeout' : '400 Bad Request'}\r\n` +
       `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(json)}\r\nconnection: close\r\n\r\n${json}`,
   );
 }

@@ -18,14 +18,14 @@ export interface Usage {
   };
 }
 
-export function usageOf(promptTokens: number, completionTokens: number): Usage {
+export function usageOf(promptTokens: number, completionTokens: number, reasoningTokens = 0): Usage {
   return {
     prompt_tokens: promptTokens,
     completion_tokens: completionTokens,
     total_tokens: promptTokens + completionTokens,
     prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
     completion_tokens_details: {
-      reasoning_tokens: 0,
+      reasoning_tokens: reasoningTokens,
       audio_tokens: 0,
       accepted_prediction_tokens: 0,
       rejected_prediction_tokens: 0,
@@ -51,10 +51,15 @@ export class ChunkWriter {
   constructor(
     private readonly model: string,
     readonly includeUsage: boolean,
+    /** Running usage on every chunk (vLLM's `continuous_usage_stats`): set before each frame. */
+    readonly continuousUsage = false,
   ) {
     this.id = completionId();
     this.created = Math.floor(Date.now() / 1000);
   }
+
+  /** The running usage the next chunks carry when `continuousUsage`. */
+  running: Usage | null = null;
 
   private frame(choices: unknown[], usage?: Usage): string {
     const chunk: Record<string, unknown> = {
@@ -66,7 +71,7 @@ export class ChunkWriter {
       system_fingerprint: 'fp_nbs_replay',
       choices,
     };
-    if (this.includeUsage) chunk['usage'] = usage ?? null;
+    if (this.includeUsage || this.continuousUsage) chunk['usage'] = usage ?? (this.continuousUsage ? this.running : null);
     return `data: ${JSON.stringify(chunk)}\n\n`;
   }
 
@@ -79,6 +84,16 @@ export class ChunkWriter {
 
   content(text: string): string {
     return this.frame([{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }]);
+  }
+
+  /** A reasoning delta, as vLLM and DeepSeek send it (`delta.reasoning_content`). */
+  reasoning(text: string): string {
+    return this.frame([{ index: 0, delta: { reasoning_content: text }, logprobs: null, finish_reason: null }]);
+  }
+
+  /** An SSE comment: a heartbeat, ignored by clients (WHATWG HTML §9.2.6). */
+  static heartbeat(): string {
+    return ': keep-alive\n\n';
   }
 
   /** An empty delta with the finish reason. */

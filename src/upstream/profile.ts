@@ -9,6 +9,8 @@ import type { LlmRecording } from './recording.js';
  *   …&fail=429&retry_after_s=3       (any profile: answer with that status instead)
  *   …&reset_after=N | &stall_after=N | &error_after=N (any profile: reset the connection, go silent,
  *                                      or send an error event after N deltas)
+ *   synthetic?reasoning=6&tokens_per_chunk=3 (reasoning deltas first; several tokens a chunk)
+ *   …&cut_after=N | &heartbeat_ms=N | &usage=0|1 | &continuous_usage=1 | &error_body=1 (issue 30)
  *
  * docs/llm.md is the reference for every parameter.
  */
@@ -17,6 +19,10 @@ import type { LlmRecording } from './recording.js';
 export interface PlannedDelta {
   atMs: number;
   text: string;
+  /** `reasoning` deltas go out as `delta.reasoning_content` (vLLM's and DeepSeek's name). */
+  kind: 'content' | 'reasoning';
+  /** Output tokens the delta stands for (a synthetic chunk of `tokens_per_chunk` words, else 1). */
+  tokens: number;
 }
 
 /** What the upstream does for one request. */
@@ -41,6 +47,18 @@ export interface Plan {
   stallAfter: number | undefined;
   /** Send an in-stream error event (`data: {"error": …}`) after this many deltas, then end. */
   errorAfter: number | undefined;
+  /** End the body cleanly after this many deltas: no finish chunk, no `[DONE]` (a cut stream). */
+  cutAfter: number | undefined;
+  /** Write an SSE comment after this many ms without a write (a heartbeat). */
+  heartbeatMs: number | undefined;
+  /** true: the usage chunk whatever the request asked; false: never; undefined: as asked. */
+  usage: boolean | undefined;
+  /** Every chunk carries the running usage (vLLM's `continuous_usage_stats`). */
+  continuousUsage: boolean;
+  /** Answer 200 with an error object as the body (what some gateways do). */
+  errorBody: boolean;
+  /** Reasoning tokens among the completion tokens (`completion_tokens_details.reasoning_tokens`). */
+  reasoningTokens: number;
 }
 
 /** A model string that names no profile, or a bad parameter: the upstream answers 400/404. */
@@ -71,9 +89,16 @@ const LIMITS: Record<string, { min: number; max: number; int: boolean }> = {
   stall_after: { min: 0, max: 1_000_000, int: true },
   role_ms: { min: 0, max: 600_000, int: false },
   error_after: { min: 0, max: 1_000_000, int: true },
+  cut_after: { min: 0, max: 1_000_000, int: true },
+  heartbeat_ms: { min: 1, max: 600_000, int: false },
+  usage: { min: 0, max: 1, int: true },
+  continuous_usage: { min: 0, max: 1, int: true },
+  error_body: { min: 0, max: 1, int: true },
+  tokens_per_chunk: { min: 1, max: 1000, int: true },
+  reasoning: { min: 0, max: 1_000_000, int: true },
 };
-const COMMON_PARAMS = ['role_ms', 'fail', 'retry_after_s', 'reset_after', 'stall_after', 'error_after'];
-const SYNTHETIC_PARAMS = ['ttft_ms', 'tps', 'tokens', 'jitter_ms', 'seed', ...COMMON_PARAMS];
+const COMMON_PARAMS = ['role_ms', 'fail', 'retry_after_s', 'reset_after', 'stall_after', 'error_after', 'cut_after', 'heartbeat_ms', 'usage', 'continuous_usage', 'error_body'];
+const SYNTHETIC_PARAMS = ['ttft_ms', 'tps', 'tokens', 'jitter_ms', 'seed', 'tokens_per_chunk', 'reasoning', ...COMMON_PARAMS];
 const RECORDING_PARAMS = ['speed', ...COMMON_PARAMS];
 
 /** Words the synthetic profile cycles through; token i is `WORDS[i % n]` plus a space. */
@@ -119,8 +144,19 @@ function parseParams(query: string, allowed: readonly string[]): Map<string, num
   return out;
 }
 
-function common(params: Map<string, number>): Pick<Plan, 'roleAtMs' | 'failStatus' | 'retryAfterS' | 'resetAfter' | 'stallAfter' | 'errorAfter'> {
+type Common = Pick<
+  Plan,
+  'roleAtMs' | 'failStatus' | 'retryAfterS' | 'resetAfter' | 'stallAfter' | 'errorAfter' | 'cutAfter' | 'heartbeatMs' | 'usage' | 'continuousUsage' | 'errorBody'
+>;
+
+function common(params: Map<string, number>): Common {
+  const usage = params.get('usage');
   return {
+    cutAfter: params.get('cut_after'),
+    heartbeatMs: params.get('heartbeat_ms'),
+    usage: usage === undefined ? undefined : usage === 1,
+    continuousUsage: params.get('continuous_usage') === 1,
+    errorBody: params.get('error_body') === 1,
     roleAtMs: params.get('role_ms') ?? 0,
     failStatus: params.get('fail'),
     retryAfterS: params.get('retry_after_s') ?? 1,
@@ -146,16 +182,26 @@ export function planFor(model: string, maxTokens: number | undefined, recordings
     const tokens = p.get('tokens') ?? SYNTHETIC_DEFAULTS.tokens;
     const jitter = p.get('jitter_ms') ?? SYNTHETIC_DEFAULTS.jitter_ms;
     const random = prng(p.get('seed') ?? SYNTHETIC_DEFAULTS.seed);
+    const perChunk = p.get('tokens_per_chunk') ?? 1;
+    const reasoning = p.get('reasoning') ?? 0;
     const deltas: PlannedDelta[] = [];
     let last = 0;
-    for (let i = 0; i < tokens; i++) {
-      const nominal = ttft + (i * 1000) / tps;
-      const jittered = nominal + (jitter > 0 ? (random() * 2 - 1) * jitter : 0);
-      // Never before the previous token, never before the request: order is the point of a stream.
-      last = Math.max(last, jittered, 0);
-      deltas.push({ atMs: last, text: syntheticToken(i) });
-    }
-    plan = { model, deltas, finishReason: 'stop', completionTokens: tokens, promptTokens: undefined, ...common(p) };
+    // Reasoning tokens first, then content; a chunk of `perChunk` tokens every perChunk × 1000/tps ms.
+    const chunk = (kind: PlannedDelta['kind'], from: number, count: number, tokenBase: number) => {
+      for (let i = 0; i < count; i += perChunk) {
+        const n = Math.min(perChunk, count - i);
+        const nominal = ttft + ((from + i) * 1000) / tps;
+        const jittered = nominal + (jitter > 0 ? (random() * 2 - 1) * jitter : 0);
+        // Never before the previous chunk, never before the request: order is the point of a stream.
+        last = Math.max(last, jittered, 0);
+        let text = '';
+        for (let j = 0; j < n; j++) text += syntheticToken(tokenBase + i + j);
+        deltas.push({ atMs: last, text, kind, tokens: n });
+      }
+    };
+    chunk('reasoning', 0, reasoning, 0);
+    chunk('content', Math.ceil(reasoning / perChunk) * perChunk, tokens, 0);
+    plan = { model, deltas, finishReason: 'stop', completionTokens: reasoning + tokens, promptTokens: undefined, reasoningTokens: reasoning, ...common(p) };
   } else {
     const rec = recordings.get(name);
     if (rec === undefined) {
@@ -164,23 +210,29 @@ export function planFor(model: string, maxTokens: number | undefined, recordings
     }
     const p = parseParams(query, RECORDING_PARAMS);
     const speed = p.get('speed') ?? 1;
-    const deltas = rec.deltas.map(([at, text]) => ({ atMs: at / speed, text }));
+    const deltas = rec.deltas.map(([at, text]): PlannedDelta => ({ atMs: at / speed, text, kind: 'content', tokens: 1 }));
     plan = {
       model: rec.model,
       deltas,
       finishReason: rec.finish_reason,
       completionTokens: rec.usage?.completion_tokens ?? deltas.length,
       promptTokens: rec.usage?.prompt_tokens,
+      reasoningTokens: 0,
       ...common(p),
     };
   }
   // The role chunk precedes the first content delta, as in the real API.
   plan.roleAtMs = Math.min(plan.roleAtMs, plan.deltas[0]?.atMs ?? plan.roleAtMs);
-  if (maxTokens !== undefined && maxTokens < plan.deltas.length) {
-    // One delta stands for one token here, so max_tokens cuts the answer like a model would.
-    plan.deltas = plan.deltas.slice(0, maxTokens);
+  const planned = plan.deltas.reduce((n, d) => n + d.tokens, 0);
+  if (maxTokens !== undefined && maxTokens < planned) {
+    // Deltas stand for their tokens here, so max_tokens cuts the answer like a model would.
+    let kept = 0;
+    let n = 0;
+    while (n < plan.deltas.length && kept + plan.deltas[n]!.tokens <= maxTokens) kept += plan.deltas[n++]!.tokens;
+    plan.deltas = plan.deltas.slice(0, n);
     plan.finishReason = 'length';
-    plan.completionTokens = maxTokens;
+    plan.completionTokens = kept;
+    plan.reasoningTokens = plan.deltas.reduce((m, d) => m + (d.kind === 'reasoning' ? d.tokens : 0), 0);
   }
   return plan;
 }

@@ -251,10 +251,20 @@ async function chat(req: IncomingMessage, res: ServerResponse, env: HandlerEnv):
     const { body: errBody, headers } = failure(plan.failStatus, req, plan);
     return sendError(res, plan.failStatus, errBody, headers);
   }
-  const streamOptions = body['stream_options'] as { include_usage?: unknown } | undefined;
-  const includeUsage = stream && streamOptions?.include_usage === true;
-  const writer = new ChunkWriter(plan.model, includeUsage);
-  const usage = usageOf(plan.promptTokens ?? estimatePromptTokens(body['messages']), plan.completionTokens);
+  if (plan.errorBody) {
+    // A 200 whose body is an error object: what some gateways answer (issue 30).
+    const errBody = errorBody('The server had an error while processing your request (replay upstream: error_body).', 'server_error', 'server_error');
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(errBody) });
+    res.end(errBody);
+    return;
+  }
+  const streamOptions = body['stream_options'] as { include_usage?: unknown; continuous_usage_stats?: unknown } | undefined;
+  const includeUsage = stream && (plan.usage ?? streamOptions?.include_usage === true);
+  const continuous = stream && (plan.continuousUsage || streamOptions?.continuous_usage_stats === true);
+  const writer = new ChunkWriter(plan.model, includeUsage, continuous);
+  const promptTokens = plan.promptTokens ?? estimatePromptTokens(body['messages']);
+  const usage = usageOf(promptTokens, plan.completionTokens, plan.reasoningTokens);
+  if (continuous) writer.running = usageOf(promptTokens, 0);
   await respond(res, req, plan, writer, usage, stream, arrival, env);
 }
 
@@ -296,8 +306,22 @@ async function respond(
       };
     });
   let lastWrite: Promise<void> = Promise.resolve();
+  // heartbeat_ms: a comment after that long without a write, until the response ends.
+  let heartbeat: NodeJS.Timeout | undefined;
+  const beat = () => {
+    if (plan.heartbeatMs === undefined || closed) return;
+    clearTimeout(heartbeat);
+    heartbeat = setTimeout(() => {
+      if (closed || res.writableEnded) return;
+      res.write(ChunkWriter.heartbeat());
+      beat();
+    }, plan.heartbeatMs);
+  };
+  res.on('close', () => clearTimeout(heartbeat));
+  res.on('finish', () => clearTimeout(heartbeat));
   const write = (frame: string) => {
     lastWrite = new Promise((resolve) => res.write(frame, () => resolve()));
+    beat();
   };
   const resetNow = async () => {
     // Let what was written reach the client first, then send a TCP RST: a reset mid-body.
@@ -320,6 +344,11 @@ async function respond(
     else sendError(res, 500, body);
   };
 
+  const cutNow = () => {
+    env.log('upstream: ending the body without a finish chunk or [DONE] (cut_after)');
+    res.end();
+  };
+
   if (stream) {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -327,24 +356,31 @@ async function respond(
       'x-request-id': `req_nbs_${Math.random().toString(36).slice(2, 10)}`,
     });
     res.flushHeaders();
+    beat();
     if (!(await until(plan.roleAtMs))) return;
     write(writer.role());
   }
   let text = '';
+  let tokens = 0;
   for (const [i, delta] of plan.deltas.entries()) {
     if (plan.resetAfter === i) return resetNow();
     if (plan.stallAfter === i) return stallNow();
     if (plan.errorAfter === i) return errorNow();
+    if (stream && plan.cutAfter === i) return cutNow();
     if (!(await until(delta.atMs))) return;
-    if (stream) write(writer.content(delta.text));
-    text += delta.text;
+    tokens += delta.tokens;
+    if (writer.running !== null) writer.running = usageOf(writer.running.prompt_tokens, tokens);
+    if (stream) write(delta.kind === 'reasoning' ? writer.reasoning(delta.text) : writer.content(delta.text));
+    if (delta.kind === 'content') text += delta.text;
   }
   const n = plan.deltas.length;
   if (plan.resetAfter !== undefined && plan.resetAfter >= n) return resetNow();
   if (plan.stallAfter !== undefined && plan.stallAfter >= n) return stallNow();
   if (plan.errorAfter !== undefined && plan.errorAfter >= n) return errorNow();
+  if (stream && plan.cutAfter !== undefined && plan.cutAfter >= n) return cutNow();
   if (closed) return;
   if (!stream) return sendJson(res, writer.completion(text, plan.finishReason, usage));
+  clearTimeout(heartbeat);
   res.write(writer.finish(plan.finishReason));
   if (writer.includeUsage) res.write(writer.usage(usage));
   res.end(ChunkWriter.done());

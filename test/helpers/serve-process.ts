@@ -17,10 +17,21 @@ export interface ServeProcess {
 
 /**
  * Runs `notebook-stream serve --port 0 ARGS` (or `upstream`, which prints its URL line the same
- * way) and waits for its URL line (bounded by `timeoutMs`).
+ * way) and waits for its URL line (bounded by `timeoutMs`); `env` is added to this process's.
  */
-export async function startServeProcess(args: string[] = [], timeoutMs = 15_000, command: 'serve' | 'upstream' = 'serve'): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [BIN, command, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startServeProcess(
+  args: string[] = [],
+  timeoutMs = 15_000,
+  command: 'serve' | 'upstream' = 'serve',
+  env: Record<string, string> = {},
+): Promise<ServeProcess> {
+  return startUrlProcess([command, '--port', '0', ...args], timeoutMs, env);
+}
+
+/** Runs a CLI command that prints its URL as its first stdout line (serve, upstream, monitor) and waits for it. */
+export async function startUrlProcess(args: string[], timeoutMs = 15_000, env: Record<string, string> = {}): Promise<ServeProcess> {
+  const name = args[0] ?? 'notebook-stream';
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -36,10 +47,10 @@ export async function startServeProcess(args: string[] = [], timeoutMs = 15_000,
   };
   const deadline = Date.now() + timeoutMs;
   while (!out.includes('\n')) {
-    if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode} before printing its URL: ${err}`);
+    if (child.exitCode !== null) throw new Error(`${name} exited ${child.exitCode} before printing its URL: ${err}`);
     if (Date.now() > deadline) {
       await stop(1000);
-      throw new Error(`serve printed no URL within ${timeoutMs} ms: ${err}`);
+      throw new Error(`${name} printed no URL within ${timeoutMs} ms: ${err}`);
     }
     await new Promise((r) => setTimeout(r, 20));
   }

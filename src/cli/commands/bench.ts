@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { ExitCode, UsageError } from '../../model/errors.js';
 import { FLUSH_POLICY_NAMES } from '../../model/flush-presets.js';
+import { DEFINITION_TOOLS } from '../../model/report.js';
 import type { CliContext } from '../context.js';
 import { ARRIVALS, type Arrival } from '../../probe/arrival-schedule.js';
 import { flagNamer } from '../flag-names.js';
@@ -10,9 +11,10 @@ import { parseDuration } from '../duration.js';
 import { redactArgs } from '../redact-args.js';
 import { addRequestOptions } from './request-options.js';
 import type { RequestFlags } from '../../probe/build-request-spec.js';
+import type { BrowserFlags } from '../browser-options.js';
 
 /** Flags as commander hands them to the action. */
-interface BenchFlags extends OpenAiFlags, RequestFlags {
+interface BenchFlags extends OpenAiFlags, RequestFlags, BrowserFlags {
   requests: number;
   warmup: number;
   concurrency: number;
@@ -29,6 +31,11 @@ interface BenchFlags extends OpenAiFlags, RequestFlags {
   name?: string;
   quiet?: boolean;
   threshold?: string[];
+  slo?: string;
+  strictStreams?: boolean;
+  heartbeatMs?: number;
+  definitions?: (typeof DEFINITION_TOOLS)[number];
+  trace?: string;
 }
 
 export function registerBench(program: Command, ctx: CliContext): void {
@@ -61,6 +68,14 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--name <name>', 'configuration name in the report (default: bench, the flush policy, or the --openai model)')
     .option('-q, --quiet', 'no progress on stderr')
     .option('--threshold <expr>', "gate in one step, as `gate --threshold`: exit 1 unless it holds (repeatable)", collect)
+    .option('--slo <objectives>', "goodput: the share of requests meeting every objective, each on its own figures: 'ttft_ms<500,itl_ms.p99<80'")
+    .option('--strict-streams', 'a stream cut before [DONE]/done, with an error event or body, or without heartbeats fails with that kind (default: counted)')
+    .option('--heartbeat-ms <ms>', "the source's heartbeat interval: a longer silence (×1.5) with no heartbeat is heartbeat_missing", intIn(1, 3_600_000))
+    .addOption(new Option('--definitions <tool>', "also compute the LLM figures under this tool's names and formulas").choices([...DEFINITION_TOOLS]))
+    .option('--trace <file>', 'write every event of every request as JSON lines (request id, arrival µs, bytes, kind, tokens, stamps)')
+    .option('--browser', 'also run the same workload in headless Chromium (system Chromium, via playwright-core): what the page sees')
+    .addOption(new Option('--browser-api <api>', 'with --browser: how the page reads the stream (fetch can POST; eventsource needs GET)').choices(['fetch', 'eventsource']))
+    .option('--browser-path <file>', 'with --browser: the Chromium executable (default: chromium on PATH, else /usr/bin/chromium)')
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -70,7 +85,11 @@ export function registerBench(program: Command, ctx: CliContext): void {
         '  $ notebook-stream bench --rate 50 --arrival poisson -d 2m  # open model, no coordinated omission\n' +
         '  $ notebook-stream bench http://127.0.0.1:18600/send_operation --json\n' +
         "  $ notebook-stream bench https://api.example.com/v1/chat/completions -H 'Authorization: Bearer …' --body-file req.json\n" +
-        "  $ notebook-stream bench --openai http://127.0.0.1:18700/v1 --model 'synthetic?ttft_ms=200&tps=50' -n 10",
+        "  $ notebook-stream bench --openai http://127.0.0.1:18700/v1 --model 'synthetic?ttft_ms=200&tps=50' -n 10\n" +
+        "  $ notebook-stream bench --openai http://127.0.0.1:18700/v1 --model 'synthetic?reasoning=6&tokens_per_chunk=3' \\\n" +
+        "      --slo 'ttft_ms<500,itl_ms.p99<80' --definitions vllm --trace run.jsonl --strict-streams\n" +
+        '  $ notebook-stream bench --browser -n 10                    # the page in headless Chromium next to the wire\n' +
+        '  $ notebook-stream bench --browser -c 8 -n 8 --warmup 0     # over HTTP/1.1 two page streams wait for a connection',
     )
     .action(async (url: string | undefined, flags: BenchFlags, command: Command) => {
       if ((url !== undefined || flags.openai !== undefined) && command.getOptionValueSource('flushPolicy') === 'cli') {
@@ -84,6 +103,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
       if (flags.rate === undefined && (given('arrival') || flags.maxInFlight !== undefined)) {
         throw new UsageError(`${given('arrival') ? '--arrival' : '--max-in-flight'}: only with --rate (the open model)`);
       }
+      if (flags.browser === true && flags.openai !== undefined) throw new UsageError('--browser and --openai: the page probe runs against a stream URL, not the OpenAI client');
       // Messages the records keep name options as this command's flags.
       flags.names = flagNamer(command);
       // Lazy: --help and --version never load undici.

@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeText } from '../write-text.js';
+import { browserOptionsFrom } from '../browser-options.js';
 import path from 'node:path';
 import { ExitCode, UsageError } from '../../model/errors.js';
 import { compare, type CompareProgress } from '../../probe/compare.js';
@@ -43,14 +44,6 @@ async function fromReports(files: string[], flags: CompareFlags, args: readonly 
   return { ...reports[0]!, command: 'compare', created_at: new Date().toISOString(), args: [...args], configurations };
 }
 
-async function writeText(file: string, text: string, flag: string): Promise<void> {
-  try {
-    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-    await writeFile(file, text);
-  } catch (err) {
-    throw new UsageError(`${flag} '${file}': cannot write: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-}
 
 /** Runs `compare`, writes the report and Markdown, prints the table or JSON. Resolves to 0 or 3. */
 export async function runCompareCommand(inputs: string[], flags: CompareFlags, args: readonly string[]): Promise<number> {
@@ -63,6 +56,7 @@ export async function runCompareCommand(inputs: string[], flags: CompareFlags, a
   let code = 0;
   let defaultOut: string | null = null;
   if (files.length > 0) {
+    if (flags.browser === true) throw new UsageError('--browser: measures; with report files compare reads what they hold (bench --browser reports keep the page rows)');
     report = await fromReports(files, flags, args);
   } else {
     if (flags.select !== undefined) throw new UsageError('--select: picks configurations of report files; give report files');
@@ -85,9 +79,12 @@ export async function runCompareCommand(inputs: string[], flags: CompareFlags, a
       interrupt.abort();
     };
     process.on('SIGINT', onSignal);
+    const { browser: _browser, browserApi: _api, browserPath: _path, ...rest } = flags;
+    const browser = browserOptionsFrom(flags);
     const outcome = await compare(
       {
-        ...flags,
+        ...rest,
+        ...(browser !== undefined ? { browser } : {}),
         urls,
         labels: flags.label ?? [],
         workload: {

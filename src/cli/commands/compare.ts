@@ -3,6 +3,7 @@ import { ExitCode } from '../../model/errors.js';
 import type { CliContext } from '../context.js';
 import { JUPYTER_TUNINGS } from '../../jupyter/tuning.js';
 import { flagNamer } from '../flag-names.js';
+import type { BrowserFlags } from '../browser-options.js';
 import { collect, intIn, numberIn } from '../options.js';
 import { redactArgs } from '../redact-args.js';
 import { DEFAULT_WORKLOAD, type WorkloadOptions } from '../../probe/compare-workload.js';
@@ -10,7 +11,7 @@ import type { RequestFlags } from '../../probe/build-request-spec.js';
 import { addRequestOptions } from './request-options.js';
 
 /** Flags as commander hands them to the action. */
-export interface CompareFlags extends WorkloadOptions, RequestFlags {
+export interface CompareFlags extends WorkloadOptions, RequestFlags, BrowserFlags {
   flushPolicies: string[];
   rounds: number;
   requests: number;
@@ -81,6 +82,9 @@ export function registerCompare(program: Command, ctx: CliContext): void {
     .option('--wide', 'every word in the table: long row names with metric ids, worded changes (default: fit the terminal, 100 columns when unknown)')
     .option('--html <file>', 'also write the report as one self-contained HTML page (table and plots)')
     .option('-q, --quiet', 'no progress on stderr')
+    .option('--browser', "runs: each batch also read by a page in headless Chromium (the table gains the page's rows)")
+    .addOption(new Option('--browser-api <api>', 'with --browser: how the page reads the stream (fetch can POST; eventsource needs GET)').choices(['fetch', 'eventsource']))
+    .option('--browser-path <file>', 'with --browser: the Chromium executable (default: chromium on PATH, else /usr/bin/chromium)')
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -89,6 +93,7 @@ export function registerCompare(program: Command, ctx: CliContext): void {
         '  $ notebook-stream compare --source replay --fixture llm-answer\n' +
         '  $ notebook-stream compare http://127.0.0.1:18600/send_operation \\\n' +
         '      http://127.0.0.1:8080/send_operation --label direct --label nginx\n' +
+        '  $ notebook-stream compare --flush-policies guide-before,adaptive --rounds 2 --browser  # where the user sits\n' +
         '  $ notebook-stream compare before.json after.json --markdown table.md',
     )
     .action(async (inputs: string[], flags: CompareFlags, command: Command) => {

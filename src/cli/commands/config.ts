@@ -1,21 +1,27 @@
 import { realpathSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { UsageError } from '../../model/errors.js';
 import { packageRoot } from '../../paths.js';
 import { FLUSH_POLICY_NAMES } from '../../model/flush-presets.js';
 import { systemdPreflight } from '../systemd-preflight.js';
 import type { CliContext } from '../context.js';
 import { flagNamer } from '../flag-names.js';
+import { parseDuration } from '../duration.js';
 import { collect, intIn, numberIn, oneOf } from '../options.js';
+import { PROMETHEUS_DEFAULTS, promDuration } from '../../deploy/prometheus-defaults.js';
 
 /** `config nginx|systemd`: print (or write with --out) the deployment files; the library makes the text. */
 export function registerConfig(program: Command, _ctx: CliContext): void {
   const config = program
     .command('config')
-    .description('generate deployment files for serve: an nginx proxy config and a systemd unit')
-    .addHelpText('after', '\nExamples:\n  $ notebook-stream config nginx --server-name nb.example.com\n  $ notebook-stream config systemd --user nbs');
+    .description('generate deployment files: an nginx proxy config and a systemd unit for serve, a Prometheus config and alert rules')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ notebook-stream config nginx --server-name nb.example.com\n  $ notebook-stream config systemd --user nbs\n' +
+        '  $ notebook-stream config prometheus --out prometheus.yml',
+    );
 
   config
     .command('nginx')
@@ -107,6 +113,62 @@ export function registerConfig(program: Command, _ctx: CliContext): void {
         names: flagNamer(command),
       });
       await emit(text, opts);
+    });
+
+  config
+    .command('prometheus')
+    .description('print a Prometheus scrape config for monitor and serve (or, with --rules, the alert rules it loads)')
+    .option('--rules', 'print the alert rules file instead of the scrape config')
+    .option('--monitor <host:port>', 'a notebook-stream monitor to scrape (repeatable)', collect)
+    .option('--serve <host:port>', "a notebook-stream serve whose /metrics to scrape (repeatable)", collect)
+    .option('--no-monitor', 'no monitor job (serve only)')
+    .option('--no-serve', 'no serve job (monitor only)')
+    .option('--probe-target <name>', 'a monitor target Prometheus probes itself through /probe?target=NAME (repeatable)', collect)
+    .option('--serve-token-file <file>', "file with serve's token, for its /metrics (Prometheus reads it)")
+    .addOption(new Option('--scrape-interval <duration>', 'scrape_interval').argParser(parseDuration).default(PROMETHEUS_DEFAULTS.scrapeIntervalMs, promDuration(PROMETHEUS_DEFAULTS.scrapeIntervalMs)))
+    .addOption(new Option('--evaluation-interval <duration>', 'evaluation_interval (how often the rules run)').argParser(parseDuration).default(PROMETHEUS_DEFAULTS.evaluationIntervalMs, promDuration(PROMETHEUS_DEFAULTS.evaluationIntervalMs)))
+    .option('--rules-file <path>', 'the rules file the config loads (relative to the config file)', PROMETHEUS_DEFAULTS.rulesFile)
+    .addOption(new Option('--for <duration>', 'for: of every rule (how long a condition must hold)').argParser(parseDuration).default(PROMETHEUS_DEFAULTS.forMs, promDuration(PROMETHEUS_DEFAULTS.forMs)))
+    .addOption(new Option('--window <duration>', 'the rate() window under the quantiles (at least 2 scrape intervals)').argParser(parseDuration).default(PROMETHEUS_DEFAULTS.windowMs, promDuration(PROMETHEUS_DEFAULTS.windowMs)))
+    .option('--first-content-p99-ms <ms>', 'alert when first content p99 exceeds this', intIn(1, 3_600_000), PROMETHEUS_DEFAULTS.firstContentP99Ms)
+    .option('--failures <n>', 'alert after this many failed probes in a row', intIn(1, 10_000), PROMETHEUS_DEFAULTS.failures)
+    .option('--max-streams <n>', "serve's --max-streams", intIn(1, 10_000_000), PROMETHEUS_DEFAULTS.maxStreams)
+    .option('--near <share>', 'share of a limit that counts as near it', numberIn(0.01, 1), PROMETHEUS_DEFAULTS.near)
+    .option('--hold-margin-ms <ms>', "added to each flush policy's own delay for the hold rule", intIn(0, 60_000), PROMETHEUS_DEFAULTS.holdMarginMs)
+    .option('--custom-flush-interval-ms <ms>', "serve's --flush-interval-ms, for the custom policy's hold rule", intIn(0, 600_000))
+    .option('--out <file>', 'write to FILE instead of stdout')
+    .option('--force', 'let --out overwrite an existing file')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  $ notebook-stream config prometheus --out prometheus.yml\n' +
+        '  $ notebook-stream config prometheus --rules --out notebook-stream.rules.yml\n' +
+        '  $ notebook-stream config prometheus --serve 10.0.0.5:18600 --serve 10.0.0.6:18600 --max-streams 2000\n' +
+        '\nThen: promtool check config prometheus.yml (see docs/monitoring.md).',
+    )
+    .action(async (opts: Record<string, unknown>) => {
+      const { prometheusConfig, prometheusRules } = await import('../../deploy/prometheus-config.js');
+      const list = (key: string, fallback: string): string[] =>
+        opts[key] === false ? [] : ((opts[key] as string[] | undefined) ?? [fallback]);
+      const o = {
+        monitors: list('monitor', PROMETHEUS_DEFAULTS.monitor),
+        serves: list('serve', PROMETHEUS_DEFAULTS.serve),
+        probeTargets: (opts['probeTarget'] as string[] | undefined) ?? [],
+        serveTokenFile: opts['serveTokenFile'] as string | undefined,
+        scrapeIntervalMs: opts['scrapeInterval'] as number,
+        evaluationIntervalMs: opts['evaluationInterval'] as number,
+        rulesFile: String(opts['rulesFile']),
+        forMs: opts['for'] as number,
+        windowMs: opts['window'] as number,
+        firstContentP99Ms: opts['firstContentP99Ms'] as number,
+        failures: opts['failures'] as number,
+        maxStreams: opts['maxStreams'] as number,
+        near: opts['near'] as number,
+        holdMarginMs: opts['holdMarginMs'] as number,
+        customFlushIntervalMs: opts['customFlushIntervalMs'] as number | undefined,
+        generatedBy: commandLine('prometheus'),
+      };
+      await emit(opts['rules'] === true ? prometheusRules(o) : prometheusConfig(o), opts);
     });
 }
 

@@ -1,5 +1,5 @@
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { writeText } from '../write-text.js';
+import { appendFile, readFile } from 'node:fs/promises';
 import { UsageError } from '../../model/errors.js';
 import { parseMaxRegression, parseThreshold, type Threshold } from '../../probe/gate-expression.js';
 import { evaluateGates, type GateSpec } from '../../probe/gate.js';
@@ -10,14 +10,6 @@ import type { Report } from '../../model/report.js';
 import type { GateFlags } from './gate.js';
 import type { GateOutcome } from '../../model/gate-outcome.js';
 
-async function writeText(file: string, text: string, flag: string): Promise<void> {
-  try {
-    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-    await writeFile(file, text);
-  } catch (err) {
-    throw new UsageError(`${flag} '${file}': cannot write: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-}
 
 /** Appends the Markdown summary to `$GITHUB_STEP_SUMMARY` when set (GitHub Actions job summaries). */
 export async function appendStepSummary(o: GateOutcome, env: NodeJS.ProcessEnv = process.env): Promise<void> {

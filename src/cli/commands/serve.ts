@@ -18,6 +18,9 @@ interface ServeFlags extends CustomFlushOverrides, LlmFlags {
   maxStreams: number;
   graceS: number;
   stallTimeoutS: number;
+  maxQueuedKib: number;
+  headersTimeoutS: number;
+  maxConnections: number;
   allowPolicyOverride?: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   logFile?: string;
@@ -35,6 +38,7 @@ interface ServeFlags extends CustomFlushOverrides, LlmFlags {
   jupyterToken?: string;
   jupyterTuning: JupyterTuning;
   maxKernels: number;
+  jupyterEnv?: string[];
 }
 
 const CUSTOM_FLAGS: ReadonlyArray<[keyof CustomFlushOverrides, string]> = [
@@ -74,6 +78,9 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option('--max-streams <n>', 'concurrent streams; past it 503 NBS_TOO_MANY_STREAMS', intIn(1, 10_000_000), 10_000)
     .option('--grace-s <s>', 'on SIGINT/SIGTERM, time for open streams to end', numberIn(0, 3600), 5)
     .option('--stall-timeout-s <s>', 'end a stream whose client reads nothing for this long', numberIn(1, 86_400), 30)
+    .option('--max-queued-kib <n>', 'end a stream (outcome overflow) that leaves more than this many KiB unread for 1 s', intIn(16, 1_048_576), 1024)
+    .option('--headers-timeout-s <s>', 'a request whose headers take longer gets 408 and is closed', numberIn(1, 3600), 10)
+    .option('--max-connections <n>', 'open connections at most; more are closed at once (0: no limit)', intIn(0, 10_000_000), 0)
     .option('--allow-policy-override', 'let the X-NBS-Flush-Policy request header pick the policy')
     .addOption(
       new Option('--log-level <level>', 'stderr log level')
@@ -103,7 +110,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
         .choices(JUPYTER_TUNINGS)
         .default('fixed'),
     )
-    .option('--max-kernels <n>', 'live kernels at most; past it 503 NBS_TOO_MANY_KERNELS', intIn(1, 1000), 8);
+    .option('--max-kernels <n>', 'live kernels at most; past it 503 NBS_TOO_MANY_KERNELS', intIn(1, 1000), 8)
+    .option('--jupyter-env <name>', 'also pass this variable (or PREFIX*) to the managed Jupyter Server and kernels (repeatable; see docs/jupyter.md "Secrets")', collect);
   addLlmOptions(cmd)
     .addHelpText(
       'after',
@@ -119,6 +127,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         '  $ notebook-stream serve --host 0.0.0.0 --token-file /run/secrets/nbs-token\n' +
         '  $ notebook-stream serve --tls-cert cert.pem --tls-key key.pem --port 8443\n' +
         '  $ notebook-stream serve --jupyter eager --jupyter-tuning stock   # reproduce Jupyter\'s delays\n' +
+        '  $ notebook-stream serve --jupyter-env HF_TOKEN --jupyter-env \'AWS_*\'   # kernels see these, no other secret\n' +
         '  $ curl -N -X POST http://127.0.0.1:18600/send_operation -H \'Content-Type: application/json\' \\\n' +
         '      -d \'{"notebook_id":"n1","operation":{"type":"ping"},"lang":"en"}\'',
     )
@@ -134,6 +143,9 @@ export function registerServe(program: Command, ctx: CliContext): void {
       if (flags.jupyterUrl !== undefined && !/^https?:\/\/[^/]+/.test(flags.jupyterUrl)) {
         throw new UsageError(`--jupyter-url ${flags.jupyterUrl}: expected an http:// or https:// URL, e.g. http://127.0.0.1:8888/`);
       }
+      const { ENV_PATTERN } = await import('../../jupyter/managed-env.js');
+      const badEnv = (flags.jupyterEnv ?? []).find((n) => !ENV_PATTERN.test(n));
+      if (badEnv !== undefined) throw new UsageError(`--jupyter-env ${badEnv}: expected a variable name such as HF_TOKEN, or a prefix such as AWS_*`);
       const secrets = readServeSecrets(flags, process.env);
       const { resolveLlmConfig } = await import('../../server/sources/llm-config.js');
       const llm = resolveLlmConfig(flags, process.env);
@@ -149,6 +161,9 @@ export function registerServe(program: Command, ctx: CliContext): void {
           maxStreams: flags.maxStreams,
           graceS: flags.graceS,
           stallTimeoutS: flags.stallTimeoutS,
+          maxQueuedBytes: flags.maxQueuedKib * 1024,
+          headersTimeoutS: flags.headersTimeoutS,
+          maxConnections: flags.maxConnections,
           allowPolicyOverride: flags.allowPolicyOverride === true,
           logLevel: flags.logLevel,
           insecureNoAuth: flags.insecureNoAuth === true,
@@ -163,6 +178,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
             mode: flags.jupyter,
             tuning: flags.jupyterTuning,
             maxKernels: flags.maxKernels,
+            env: process.env,
+            passEnv: flags.jupyterEnv ?? [],
             ...(flags.jupyterUrl === undefined ? {} : { url: flags.jupyterUrl }),
             ...(flags.jupyterToken === undefined ? {} : { token: flags.jupyterToken }),
           },

@@ -25,7 +25,9 @@ export function registerUpstream(program: Command, _ctx: CliContext): void {
         'POST /v1/chat/completions (streaming or not) and GET /v1/models. ' +
         'The model name picks the profile: "synthetic?ttft_ms=200&tps=50&tokens=100", ' +
         'a recording from fixtures/llm/ ("zh-streaming-tips?speed=2"), and failures ' +
-        'on demand: fail=429|401|500|..., reset_after=N, stall_after=N, error_after=N. ' +
+        'on demand: fail=429|401|500|..., reset_after=N, stall_after=N, error_after=N, cut_after=N, error_body=1. ' +
+        'Stream shapes: reasoning=N (reasoning_content deltas first), tokens_per_chunk=K, usage=0|1, ' +
+        'continuous_usage=1 (running usage on every chunk), heartbeat_ms=N (SSE comments while idle). ' +
         'Prints the API base (http://127.0.0.1:PORT/v1) as its one stdout line.',
     )
     .option('--host <host>', 'address to listen on', '127.0.0.1')
@@ -37,6 +39,7 @@ export function registerUpstream(program: Command, _ctx: CliContext): void {
       '\nExamples:\n' +
         '  $ notebook-stream upstream --port 0\n' +
         '  $ curl -N $BASE/chat/completions -d \'{"model":"synthetic?tokens=5","stream":true,"messages":[{"role":"user","content":"hi"}]}\'\n' +
+        '  $ curl -N $BASE/chat/completions -d \'{"model":"synthetic?reasoning=6&tokens_per_chunk=3&heartbeat_ms=100","stream":true,"messages":[{"role":"user","content":"hi"}]}\'\n' +
         'Profiles and the recording format: docs/llm.md.',
     )
     .action(async (flags: UpstreamFlags) => {

@@ -1,7 +1,7 @@
 import type { ReportConfiguration } from '../../model/report.js';
 import { esc } from './escape.js';
 import { fmtNum, px } from './format.js';
-import { axes, figure, M, noSamples, seriesClass, svg, W } from './frame.js';
+import { axes, countPanel, figure, M, noSamples, seriesClass, svg, W } from './frame.js';
 import { recordedBuckets, type Bucket } from './histogram-data.js';
 import { linearTicks, place, scaleOf } from './scale.js';
 
@@ -39,13 +39,9 @@ export function eventsPerReadPlot(cs: readonly ReportConfiguration[], id: string
   const rows: string[] = [];
   all.forEach((buckets, i) => {
     const c = cs[i]!;
-    const top = Math.max(1, ...buckets.map((b) => b.count));
-    // Headroom over the tallest bar for its label; whole-number ticks.
-    const yt = linearTicks(0, top * 1.15, 4, true);
-    const y = scaleOf(0, yt.hi, false, PANEL_H - M.bottom, PANEL_TOP);
+    const { yt, y, open } = countPanel(i, c.name, Math.max(...buckets.map((b) => b.count)), PANEL_H, PANEL_TOP);
     const g: string[] = [
-      `<g class="panel" data-config="${i}" transform="translate(0 ${i * PANEL_H})">`,
-      `<text class="panel-title" x="8" y="20">${esc(c.name)}</text>`,
+      ...open,
       axes(
         { scale: x, ticks: countTicks(maxV), unit: 'count', title: 'events completed by one socket read' },
         { scale: y, ticks: yt.ticks, unit: 'count', title: 'reads' },

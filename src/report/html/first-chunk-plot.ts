@@ -1,7 +1,7 @@
 import type { ReportConfiguration } from '../../model/report.js';
 import { esc } from './escape.js';
 import { fmtMs, fmtNum, px } from './format.js';
-import { axes, figure, M, noSamples, seriesClass, svg, W } from './frame.js';
+import { axes, countPanel, figure, M, noSamples, seriesClass, svg, W } from './frame.js';
 import { logBins, type Bin } from './histogram-data.js';
 import { FIRST_CONTENT, firstContentBuckets, firstContentDomain } from './cdf-plot.js';
 import { linearTicks, logTicks, place, scaleOf } from './scale.js';
@@ -38,13 +38,9 @@ export function firstChunkPlot(cs: readonly ReportConfiguration[], id: string): 
   all.forEach((buckets, i) => {
     const c = cs[i]!;
     const bins: Bin[] = logBins(buckets, domain[0], perDecade);
-    const top = Math.max(1, ...bins.map((b) => b.count));
-    // Headroom over the tallest bar for its label; whole-number ticks.
-    const yt = linearTicks(0, top * 1.15, 4, true);
-    const y = scaleOf(0, yt.hi, false, PANEL_H - M.bottom, PANEL_TOP);
+    const { yt, y, open } = countPanel(i, c.name, Math.max(...bins.map((b) => b.count)), PANEL_H, PANEL_TOP);
     const g: string[] = [
-      `<g class="panel" data-config="${i}" transform="translate(0 ${i * PANEL_H})">`,
-      `<text class="panel-title" x="8" y="20">${esc(c.name)}</text>`,
+      ...open,
       axes(
         { scale: x, ticks: logTicks(domain[0], domain[1]), unit: 'ms', title: 'first content (ms, log scale)' },
         { scale: y, ticks: yt.ticks, unit: 'count', title: 'streams' },

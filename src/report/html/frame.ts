@@ -1,6 +1,6 @@
 import { esc } from './escape.js';
 import { px } from './format.js';
-import { place, tickLabel, type Scale } from './scale.js';
+import { linearTicks, place, scaleOf, tickLabel, type Scale } from './scale.js';
 
 /** The drawing area every plot shares (viewBox units; the SVG scales to its container). */
 export const W = 640;
@@ -98,4 +98,14 @@ export function seriesClass(i: number): string {
 export function legend(names: readonly string[]): string {
   if (names.length < 2) return '';
   return `<ul class="legend">${names.map((n, i) => `<li><span class="swatch ${seriesClass(i)}" aria-hidden="true"></span>${esc(n)}</li>`).join('')}</ul>`;
+}
+
+/**
+ * A panel of bar counts (one configuration of a histogram plot): its y scale with headroom over the
+ * tallest bar for the bar's label, whole-number ticks, and the panel's opening tags and title.
+ */
+export function countPanel(i: number, name: string, top: number, panelH: number, panelTop: number): { yt: ReturnType<typeof linearTicks>; y: Scale; open: string[] } {
+  const yt = linearTicks(0, Math.max(1, top) * 1.15, 4, true);
+  const y = scaleOf(0, yt.hi, false, panelH - M.bottom, panelTop);
+  return { yt, y, open: [`<g class="panel" data-config="${i}" transform="translate(0 ${i * panelH})">`, `<text class="panel-title" x="8" y="20">${esc(name)}</text>`] };
 }

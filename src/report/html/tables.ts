@@ -1,6 +1,7 @@
 import type { MetricStats, Report, ReportConfiguration } from '../../model/report.js';
 import { esc } from './escape.js';
 import { fmtBytes, fmtMs, fmtNum } from './format.js';
+import { figureValue } from '../render-definitions.js';
 
 const STATS = ['p50', 'p90', 'p99', 'p99.9', 'min', 'max', 'mean', 'stdev'] as const;
 
@@ -56,6 +57,20 @@ export function metricsTable(c: ReportConfiguration): string {
   return scrollTable(`${c.name}: every metric`, `<table><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>`);
 }
 
+/** `bench --definitions TOOL`: the same streams under that tool's names (docs/metrics.md), stats in the tool's unit. */
+function definitionsTable(c: ReportConfiguration): string {
+  const v = c.definitions!;
+  const head = `<tr><th scope="col">${esc(v.tool)} name</th><th scope="col">unit</th>${STATS.map((s) => `<th scope="col">${s}</th>`).join('')}<th scope="col">count</th><th scope="col">formula</th></tr>`;
+  const rows = v.figures.map((f) => {
+    const cell = (x: number | null) => {
+      const y = figureValue(f, x);
+      return y === null ? '–' : f.unit === 's' ? y.toFixed(4) : f.unit === 'ms' ? y.toFixed(2) : fmtNum(y);
+    };
+    return `<tr><th scope="row">${esc(f.name)}</th><td>${f.unit}</td>${STATS.map((s) => `<td>${esc(cell(f.stats[s]))}</td>`).join('')}<td>${f.stats.count}</td><td>${esc(f.formula)}</td></tr>`;
+  });
+  return `<p>${esc(v.tool)}: the same streams under its names and formulas (from ${esc(v.source)})</p>` + scrollTable(`${c.name}: ${v.tool} definitions`, `<table><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>`);
+}
+
 function dl(items: ReadonlyArray<[string, string]>): string {
   return `<dl class="facts">${items.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>`;
 }
@@ -79,10 +94,13 @@ export function configurationDetails(c: ReportConfiguration, i: number): string 
     ['errors', Object.entries(c.errors).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'],
     ['scalars', Object.entries(c.scalars).map(([k, v]) => `${k} ${fmtNum(v)}`).join(', ')],
   );
+  if (c.goodput !== undefined) items.push(['goodput', `${c.goodput.good} of ${c.goodput.measured} requests met ${c.goodput.slo}`]);
+  if (c.stream_integrity !== undefined) items.push(['stream integrity', Object.entries(c.stream_integrity).map(([k, n]) => `${k} ${n}`).join(', ')]);
+  const view = c.definitions === undefined ? '' : definitionsTable(c);
   const warnings = c.warnings.length === 0 ? '' : `<ul class="warnings">${c.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>`;
   return (
     `<section class="config" aria-labelledby="config-${i}-title"><h3 id="config-${i}-title">${esc(c.name)}</h3>` +
-    dl(items) + warnings + metricsTable(c) + '</section>'
+    dl(items) + warnings + metricsTable(c) + view + '</section>'
   );
 }
 

@@ -151,6 +151,42 @@ function errorCodeOf(err: unknown): string | undefined {
   return undefined;
 }
 
+/** Shortest run of the key that counts as the key (issue 25 item 7). */
+export const KEY_RUN_MIN = 8;
+
+/**
+ * Replaces every run of `min` or more characters of `key` found in `text`, compared without case:
+ * upstreams echo keys altered (case changed, first characters dropped, truncated), so the whole key
+ * is not the only thing to look for. O(|text| × |key|) on short error texts.
+ */
+export function scrubKeyRuns(text: string, key: string, min = KEY_RUN_MIN): string {
+  if (key.length < min || text.length < min) return text;
+  const t = text.toLowerCase();
+  const k = key.toLowerCase();
+  const hide = new Uint8Array(text.length);
+  let any = false;
+  for (let i = 0; i + min <= t.length; i++) {
+    for (let j = 0; j + min <= k.length; j++) {
+      let n = 0;
+      while (i + n < t.length && j + n < k.length && t.charCodeAt(i + n) === k.charCodeAt(j + n)) n++;
+      if (n >= min) {
+        hide.fill(1, i, i + n);
+        any = true;
+      }
+    }
+  }
+  if (!any) return text;
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    if (hide[i] === 1) {
+      if (i === 0 || hide[i - 1] !== 1) out += '[redacted]';
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
 export function createChatSource(config: LlmConfig, names: FieldNamer = byFieldName): ChatSource {
   let agent: Agent | undefined;
   let client: OpenAI | undefined;
@@ -159,7 +195,7 @@ export function createChatSource(config: LlmConfig, names: FieldNamer = byFieldN
 
   /** Removes the key (and anything shaped like an OpenAI key) from upstream text; bounds its length. */
   const scrub = (text: string): string => {
-    let out = key !== undefined && key.length > 0 ? text.split(key).join('[redacted]') : text;
+    let out = key !== undefined && key.length > 0 ? scrubKeyRuns(text, key) : text;
     out = out.replace(/\bsk-[A-Za-z0-9_*.-]{6,}/g, 'sk-[redacted]').replace(/Bearer\s+\S+/gi, 'Bearer [redacted]');
     return out.length > 300 ? `${out.slice(0, 300)}…` : out;
   };

@@ -25,6 +25,23 @@ export const PING_LIMITS = {
 
 export const DEFAULT_PING_TOKEN = 'tok ';
 
+/**
+ * Tokens given as a size, made once per size and shared by every stream that asks for it: 500
+ * streams of 1 MiB tokens must not hold 500 copies (issue 25 item 2). Few distinct sizes are in use
+ * at a time; the map is cleared past a handful.
+ */
+const sizedTokens = new Map<number, string>();
+function sizedToken(bytes: number): string {
+  let t = sizedTokens.get(bytes);
+  if (t === undefined) {
+    if (sizedTokens.size >= 8) sizedTokens.clear();
+    // Flat now, not a rope flattened by every stream's first JSON.stringify.
+    t = Buffer.alloc(bytes, 'x').toString('latin1');
+    sizedTokens.set(bytes, t);
+  }
+  return t;
+}
+
 function intField(op: Record<string, unknown>, name: keyof typeof PING_LIMITS, lang: Lang): number {
   const limits = PING_LIMITS[name] as { min: number; max: number; default?: number };
   const value = op[name];
@@ -50,7 +67,7 @@ function tokenField(op: Record<string, unknown>, lang: Lang): string {
   }
   if (typeof value === 'number' && Number.isInteger(value) && value >= PING_LIMITS.tokenBytes.min && value <= PING_LIMITS.tokenBytes.max) {
     // A size in bytes: ASCII, so bytes = characters on the wire (before JSON framing).
-    return 'x'.repeat(value);
+    return sizedToken(value);
   }
   throw new RequestError(
     'NBS_INVALID_BODY',
