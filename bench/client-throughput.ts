@@ -211,7 +211,7 @@ async function measure(CONNECTIONS: number): Promise<Record<string, unknown>> {
       (overBefore === null ? '' : `; ${f2(overBefore.median)}× the build before (per CPU-second ${f2(perCpuBefore!.median)}×)`),
   });
   recordGoal({
-    goal: `\`bench\` requests per client CPU-second ÷ autocannon's at -c ${CONNECTIONS} (what load cannot skew)`,
+    goal: `\`bench\` requests per client CPU-second ÷ autocannon's at -c ${CONNECTIONS} (whole process, start-up and report included)`,
     unit: 'requests/CPU-s',
     figure: round(bc.median, 0),
     baseline: round(ac.median, 0),
