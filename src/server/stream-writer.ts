@@ -123,6 +123,12 @@ export class StreamWriter {
     }
     if (payload.type === 'error') this.sawError = true;
     const now = monoNow();
+    if (this.adaptive) {
+      // Adaptive releases every payload as it comes (flush-policy.ts) and never needs a timer: skip
+      // the policy's per-event array and deadline check (issue 31: no per-event work that can go).
+      this.queue({ payload, srcAt: now });
+      return;
+    }
     this.emit(this.policy.push(payload, now, now));
     this.armPolicyTimer();
   }
@@ -185,28 +191,31 @@ export class StreamWriter {
   private emit(releases: Release[]): void {
     if (releases.length === 0) return;
     if (this.adaptive) {
-      for (const r of releases) {
-        this.pending.push(r);
-        const text = (r.payload as { text?: string }).text;
-        this.pendingChars += text === undefined ? 256 : text.length;
-      }
-      // A source that produces without ever yielding the event loop (interval 0) would grow the
-      // batch without bound before the flush runs: write it now, and let backpressure stop the pump.
-      if (this.pendingChars >= PENDING_FLUSH_CHARS && !this.needDrain) {
-        this.flushPending();
-        return;
-      }
-      // Everything released by the callback running now, with the promise reactions it set off (the
-      // source's next payloads, its end and `done`), or while the socket is backed up, goes out in
-      // one write. process.nextTick runs once they settle, before Node moves on to the next timer or
-      // I/O callback (issue 31: setImmediate waited for the whole turn, so with 100 streams firing
-      // in one turn each event waited for the others' work: 3.5 ms p99 hold). No timer.
-      if (!this.flushScheduled && !this.needDrain) this.scheduleFlush();
+      for (const r of releases) this.queue(r);
       return;
     }
     // Buffered policies release already-coalesced text: one write per release, as the guide's
     // generator yields once per release.
     for (const r of releases) if (!this.writeLarge([r])) this.write(this.encode([r], monoNow()));
+  }
+
+  /** Adaptive: one release joins the batch of the callback running now. */
+  private queue(r: Release): void {
+    this.pending.push(r);
+    const text = (r.payload as { text?: string }).text;
+    this.pendingChars += text === undefined ? 256 : text.length;
+    // A source that produces without ever yielding the event loop (interval 0) would grow the
+    // batch without bound before the flush runs: write it now, and let backpressure stop the pump.
+    if (this.pendingChars >= PENDING_FLUSH_CHARS && !this.needDrain) {
+      this.flushPending();
+      return;
+    }
+    // Everything released by the callback running now, with the promise reactions it set off (the
+    // source's next payloads, its end and `done`), or while the socket is backed up, goes out in
+    // one write. process.nextTick runs once they settle, before Node moves on to the next timer or
+    // I/O callback (issue 31: setImmediate waited for the whole turn, so with 100 streams firing
+    // in one turn each event waited for the others' work: 3.5 ms p99 hold). No timer.
+    if (!this.flushScheduled && !this.needDrain) this.scheduleFlush();
   }
 
   private readonly flushPending = (): void => {
