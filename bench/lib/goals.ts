@@ -23,3 +23,8 @@ export function recordGoal(row: GoalRow): void {
   const file = process.env['BENCH_GOALS_FILE'];
   if (file !== undefined && file !== '') appendFileSync(file, `${JSON.stringify(row)}\n`);
 }
+
+/** A goal "figure ÷ baseline ≥ min" (min 1: as fast as the baseline): its target and verdict. */
+export function recordRatioGoal(row: Omit<GoalRow, 'target' | 'met'>, min = 1): void {
+  recordGoal({ ...row, target: `≥ ${min.toFixed(1)}×`, met: row.ratio >= min });
+}
