@@ -4,9 +4,11 @@
  * against a minimal hand-written node:http SSE server (bench/minimal-sse-server.ts) in the same run
  * (target ≥ 0.9×). Server CPU comes from /proc/PID/stat before and after each batch; every batch is
  * the same ping workload; RUNS batches per server, interleaved; medians with min–max.
+ * BEFORE_BIN=path/to/bin/notebook-stream.js adds `serve adaptive` of that (older) build.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { recordRatioGoal } from './lib/goals.js';
 import { startServe, type ServeProcess } from './lib/serve-process.js';
 import { processCpuSeconds, runBenchCli, stat } from './lib/run-bench-cli.js';
 import { median, round, spread } from './lib/stats.js';
@@ -37,7 +39,10 @@ interface Target {
 
 const ours = await startServe(['--allow-policy-override', '--log-level', 'warn']);
 const minimal = await startMinimal();
+const BEFORE_BIN = process.env['BEFORE_BIN'];
+const before = BEFORE_BIN === undefined ? null : await startServe(['--allow-policy-override', '--log-level', 'warn'], 30_000, BEFORE_BIN);
 const targets: Target[] = [
+  ...(before === null ? [] : [{ name: 'serve adaptive (before)', server: before, header: 'x-nbs-flush-policy: adaptive', eventsPerCpuS: [], writesPerEvent: [], firstContentP50: [] }]),
   { name: 'minimal node:http', server: minimal, eventsPerCpuS: [], writesPerEvent: [], firstContentP50: [] },
   ...(['adaptive', 'guide-after', 'guide-before'] as const).map((p) => ({ name: `serve ${p}`, server: ours, header: `x-nbs-flush-policy: ${p}`, eventsPerCpuS: [], writesPerEvent: [], firstContentP50: [] })),
 ];
@@ -62,12 +67,30 @@ try {
     }
   }
 } finally {
-  await Promise.all([ours.stop(), minimal.stop()]);
+  await Promise.all([ours.stop(), minimal.stop(), before?.stop()]);
 }
 
 const fmt = (xs: number[]) => (xs.length === 0 ? '–' : `${round(median(xs))} (${round(spread(xs).min)}–${round(spread(xs).max)})`);
-const baseline = median(targets[0]!.eventsPerCpuS);
+const baseline = median(targets.find((t) => t.name === 'minimal node:http')!.eventsPerCpuS);
 const lines = [`| server (c = ${C}) | events per server CPU-second | × minimal | writes per event | first_content_ms p50 |`, '|---|---:|---:|---:|---:|'];
 for (const t of targets) lines.push(`| ${t.name} | ${fmt(t.eventsPerCpuS)} | ${round(median(t.eventsPerCpuS) / baseline)} | ${fmt(t.writesPerEvent)} | ${fmt(t.firstContentP50)} |`);
 process.stdout.write(`${lines.join('\n')}\n(${RUNS} batches of ${C * 3} streams (50 tokens, 20 ms apart) per server, interleaved; target: serve adaptive ≥ 0.9× minimal)\n`);
 process.stdout.write(`wrote ${writeResult('efficiency', { command: 'npm run bench:efficiency', runs: RUNS, c: C, targets: targets.map(({ server: _s, ...rest }) => rest) })}\n`);
+
+const adaptive = targets.find((t) => t.name === 'serve adaptive')!;
+const old = targets.find((t) => t.name === 'serve adaptive (before)');
+const ratio = round(median(adaptive.eventsPerCpuS) / baseline);
+recordRatioGoal(
+  {
+    goal: `serve adaptive events per server CPU-second ÷ a minimal node:http SSE server's (c = ${C})`,
+    unit: 'events/CPU-s',
+    figure: round(median(adaptive.eventsPerCpuS), 0),
+    baseline: round(baseline, 0),
+    baseline_name: 'minimal node:http SSE server',
+    ratio,
+    note:
+      `writes per event ${round(median(adaptive.writesPerEvent), 3)}` +
+      (old === undefined ? '' : `; build before: ${round(median(old.eventsPerCpuS) / baseline)}×, writes per event ${round(median(old.writesPerEvent), 3)}`),
+  },
+  0.9,
+);

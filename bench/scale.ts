@@ -3,10 +3,13 @@
  * embedded server (default 10,000), each sending one event a second for EVENTS seconds: `lag_ms`
  * p99 (target ≤ 10 ms), the server's peak RSS (target ≤ 1 GiB) and the client's memory per stream.
  * Checks the hard open-file limit first (both processes need one descriptor per stream).
+ * PIN=1 (issue 31) pins the server to CPU 0 and the client to CPU 1 (taskset, all threads), so the
+ * client's event-loop delay, reported next to lag_ms as its share, does not come from the server.
  */
 import { execFileSync } from 'node:child_process';
 import { startServe } from './lib/serve-process.js';
 import { processPeakRss, runBenchCli, stat } from './lib/run-bench-cli.js';
+import { recordGoal } from './lib/goals.js';
 import { round } from './lib/stats.js';
 import { writeResult } from './lib/write-result.js';
 
@@ -19,8 +22,14 @@ if (Number.isFinite(hard) && hard < STREAMS + 200) {
   process.exit(2);
 }
 
+const PIN = process.env['PIN'] === '1';
+/** Pins every thread of a running process to one CPU (Linux taskset). */
+const pin = (pid: number, cpu: number) => {
+  if (PIN) execFileSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore' });
+};
 const server = await startServe(['--max-streams', String(STREAMS * 2), '--heartbeat-s', '0', '--log-level', 'warn']);
 const body = JSON.stringify({ notebook_id: 'scale', operation: { type: 'ping', count: EVENTS, interval_ms: 1000 }, lang: 'en' });
+pin(server.child.pid as number, 0);
 let clientPeak = 0;
 let sampler: NodeJS.Timeout | undefined;
 let result;
@@ -29,6 +38,7 @@ try {
     [`${server.url}/send_operation`, '-c', String(STREAMS), '-n', String(STREAMS), '--body', body, '--connect-timeout-ms', '60000', '--headers-timeout-ms', '120000'],
     900_000,
     (pid) => {
+      pin(pid, 1);
       sampler = setInterval(() => {
         processPeakRss(pid).then((r) => (clientPeak = Math.max(clientPeak, r)), () => undefined);
       }, 500);
@@ -60,5 +70,17 @@ lines.push(`| lag_ms p50 / p99 | ${row.lag_ms_p50} / ${row.lag_ms_p99} | p99 ≤
 lines.push(`| server peak RSS | ${row.server_peak_rss_mib} MiB | ≤ 1024 MiB: ${row.server_peak_rss_mib <= 1024 ? 'met' : 'missed'} |`);
 lines.push(`| client peak RSS (per stream) | ${row.client_peak_rss_mib} MiB (${row.client_kib_per_stream} KiB) | |`);
 lines.push(`| client event-loop delay p99 | ${row.client_loop_delay_ms_p99} ms | |`);
-process.stdout.write(`${lines.join('\n')}\n(${EVENTS} events a stream, one a second)\n`);
-process.stdout.write(`wrote ${writeResult('scale', { command: 'npm run bench:scale', events: EVENTS, ...row })}\n`);
+process.stdout.write(`${lines.join('\n')}\n(${EVENTS} events a stream, one a second${PIN ? '; server pinned to CPU 0, client to CPU 1' : ''})\n`);
+process.stdout.write(`wrote ${writeResult('scale', { command: `${PIN ? 'PIN=1 ' : ''}npm run bench:scale`, events: EVENTS, pinned: PIN, ...row })}\n`);
+
+recordGoal({
+  goal: `${STREAMS} concurrent streams: \`lag_ms\` p99, the client's share apart`,
+  unit: 'ms',
+  figure: lagP99 ?? NaN,
+  baseline: NaN,
+  baseline_name: 'none (an absolute target)',
+  ratio: NaN,
+  target: '≤ 10 ms',
+  met: lagP99 !== null && lagP99 <= 10,
+  note: `client's own event-loop delay p99 ${row.client_loop_delay_ms_p99} ms (its share of lag)${PIN ? ', server and client pinned to a CPU each' : ''}; ${row.ok} ok / ${row.failed} failed`,
+});

@@ -30,4 +30,4 @@ await Promise.all(
 );
 const seconds = (performance.now() - t0) / 1000;
 await agent.close();
-process.stdout.write(JSON.stringify({ requests_per_s: requests / seconds, errors }) + '\n');
+process.stdout.write(JSON.stringify({ requests_per_s: requests / seconds, requests, errors }) + '\n');

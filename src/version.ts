@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 
 let cached: string | undefined;
 
-/** The package version, read once from package.json (dist/src/version.js → ../../package.json). */
+/** The package version, read once from package.json (dist/src/version.js or a dist/cli/ chunk → ../../package.json). */
 export function packageVersion(): string {
   if (cached === undefined) {
     const url = new URL('../../package.json', import.meta.url);

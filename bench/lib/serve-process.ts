@@ -9,9 +9,12 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
-/** `notebook-stream serve --port 0 ARGS` in its own process (never in the measuring loop). */
-export function startServe(args: readonly string[], timeoutMs = 30_000): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--log-level', 'warn', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * `notebook-stream serve --port 0 ARGS` in its own process (never in the measuring loop); `bin`
+ * another build's bin/notebook-stream.js (BEFORE_BIN: the baseline of a change, same run).
+ */
+export function startServe(args: readonly string[], timeoutMs = 30_000, bin = BIN): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--log-level', 'warn', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const stop = () =>
     new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve();

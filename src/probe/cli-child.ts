@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Environment } from '../model/environment.js';
 import { UnavailableError } from '../model/errors.js';
+import { packageRoot } from '../paths.js';
 
-/** dist/src/probe/ → bin/notebook-stream.js at the package root. */
-const BIN = fileURLToPath(new URL('../../../bin/notebook-stream.js', import.meta.url));
+/** bin/notebook-stream.js at the package root (from dist/src/ or from the CLI bundle in dist/cli/). */
+const BIN = join(packageRoot(), 'bin', 'notebook-stream.js');
 
 /** A notebook-stream command running in its own process (never in the measuring event loop). */
 export interface CliChild {

@@ -1,13 +1,10 @@
-import diagnostics from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
-import { Agent, buildConnector, type Dispatcher } from 'undici';
+import { buildConnector, Client, type Dispatcher } from 'undici';
 import { ProbeError } from './error-kind.js';
 import type { StreamRecord } from '../model/record.js';
 import type { RequestSpec } from './request-spec.js';
 import { specConnector } from './connector.js';
 import { RequestRun } from './stream-client.js';
-
-const sendHeadersChannel = diagnostics.channel('undici:client:sendHeaders');
 
 /** One connection our connector opened. */
 interface SocketInfo {
@@ -28,70 +25,43 @@ export interface ConnectionStats {
   reused: number;
 }
 
+/** One undici Client (one connection at a time) and the socket it holds now. */
+interface Slot {
+  client: Client;
+  socket: SocketInfo | null;
+}
+
 /**
- * Many requests at once through one undici Agent (a Pool per origin) whose socket cap is
- * `connections`: keep-alive connections are reused by whichever request is next, as a browser or
- * a load balancer's client would. `keepAlive` off sends `Connection: close`, a new connection each.
+ * Many requests at once over at most `connections` keep-alive connections, each an undici `Client`
+ * of its own (issue 31: an Agent's Pool routes every request by origin and picks a client; here a
+ * free connection is popped off a stack). A request takes a free connection, or opens one while
+ * fewer than `connections` exist, or waits in line for the next one to free up: keep-alive
+ * connections are reused by whichever request is next, as a browser or a load balancer's client
+ * would. One request at a time per connection (no pipelining): a pipelined request's times would
+ * include waiting behind the one before it. `keepAlive` off sends `Connection: close`, a new
+ * connection each.
  */
 export class LoadClient {
-  private readonly agent: Agent;
-  private readonly sockets = new WeakMap<object, SocketInfo>();
+  private readonly slots: Slot[] = [];
+  private readonly free: Slot[] = [];
+  /** Requests waiting for a connection, first in first out (`head` is the next). */
+  private waiting: LoadRequestRun[] = [];
+  private head = 0;
   private readonly inFlight = new Set<LoadRequestRun>();
   private opened = 0;
   private reused = 0;
-  /**
-   * The run whose `onRequestStart` just ran. undici publishes `undici:client:sendHeaders` with the
-   * socket synchronously after it, in the same call (client-h1 `writeH1`, client-h2 `writeH2`),
-   * so the socket it names is that request's.
-   */
-  starting: LoadRequestRun | null = null;
-  private readonly onSendHeaders = (message: unknown) => {
-    const run = this.starting;
-    this.starting = null;
-    const socket = (message as { socket?: object }).socket;
-    const info = socket === undefined ? undefined : this.sockets.get(socket);
-    if (run === null || info === undefined) return;
-    if (info.requests > 0) this.reused++;
-    run.onSocket(info);
-    info.requests++;
-  };
+  private readonly h2c: boolean;
+  private readonly base: buildConnector.connector;
 
   constructor(
     private readonly spec: RequestSpec,
-    connections: number,
+    private readonly connections: number,
   ) {
-    const h2c = spec.http2 && spec.url.protocol === 'http:';
-    const base = specConnector(spec);
-    const connector: buildConnector.connector = (options, callback) => {
-      const connectingAtMs = performance.now();
-      return base(options, (err, socket) => {
-        if (socket !== null && socket !== undefined) {
-          const alpn = (socket as { alpnProtocol?: string | false }).alpnProtocol;
-          this.sockets.set(socket, {
-            id: ++this.opened,
-            connectingAtMs,
-            connectedAtMs: performance.now(),
-            version: h2c || alpn === 'h2' ? '2' : '1.1',
-            requests: 0,
-          });
-        }
-        (callback as (e: Error | null, s: unknown) => void)(err, socket);
-      });
-    };
-    this.agent = new Agent({
-      connect: connector,
-      allowH2: spec.http2,
-      connections,
-      pipelining: 1,
-      headersTimeout: spec.headersTimeoutMs,
-      bodyTimeout: spec.idleTimeoutMs,
-      keepAliveTimeout: 60_000,
-      keepAliveMaxTimeout: 600_000,
-    });
-    sendHeadersChannel.subscribe(this.onSendHeaders);
+    this.h2c = spec.http2 && spec.url.protocol === 'http:';
+    this.base = specConnector(spec);
   }
 
-  get connections(): ConnectionStats {
+  get connectionStats(): ConnectionStats {
     return { opened: this.opened, reused: this.reused };
   }
 
@@ -101,17 +71,31 @@ export class LoadClient {
 
   /**
    * Measures one request whose intended start was `originMs` (`performance.now()` clock); it is
-   * dispatched now. Never throws: a failure is in the record.
+   * dispatched now, or as soon as a connection is free. Never throws: a failure is in the record.
    */
   request(index: number, warmup: boolean, originMs: number): Promise<StreamRecord> {
     return new Promise((resolve) => {
       const run = new LoadRequestRun(this, this.spec, index, warmup, originMs, (record) => {
         this.inFlight.delete(run);
+        this.release(run);
         resolve(record);
       });
       this.inFlight.add(run);
-      run.start(this.agent);
+      run.arm();
+      const slot = this.free.pop() ?? (this.slots.length < this.connections ? this.open() : null);
+      if (slot === null) this.waiting.push(run);
+      else this.dispatch(run, slot);
     });
+  }
+
+  /** The socket the run's connection holds now (undici calls onRequestStart as it writes the request). */
+  socketOf(run: LoadRequestRun): SocketInfo | null {
+    return run.slot?.socket ?? null;
+  }
+
+  countSent(info: SocketInfo): void {
+    if (info.requests > 0) this.reused++;
+    info.requests++;
   }
 
   /** Ends every request in flight as `aborted`. */
@@ -120,13 +104,73 @@ export class LoadClient {
   }
 
   async close(): Promise<void> {
-    sendHeadersChannel.unsubscribe(this.onSendHeaders);
-    await this.agent.destroy().catch(() => {});
+    await Promise.all(this.slots.map((s) => s.client.destroy().catch(() => {})));
+  }
+
+  private dispatch(run: LoadRequestRun, slot: Slot): void {
+    run.slot = slot;
+    run.send(slot.client);
+  }
+
+  /** A run ended: its connection serves the next waiting request, or becomes free. */
+  private release(run: LoadRequestRun): void {
+    const slot = run.slot;
+    if (slot === null) {
+      // It never got a connection (aborted while waiting): take it out of the line.
+      const i = this.waiting.indexOf(run, this.head);
+      if (i >= 0) this.waiting.splice(i, 1);
+      return;
+    }
+    run.slot = null;
+    if (this.head < this.waiting.length) {
+      const next = this.waiting[this.head++]!;
+      if (this.head > 1024 && this.head * 2 > this.waiting.length) {
+        this.waiting = this.waiting.slice(this.head);
+        this.head = 0;
+      }
+      this.dispatch(next, slot);
+    } else {
+      this.free.push(slot);
+    }
+  }
+
+  private open(): Slot {
+    const slot: Slot = { client: null as unknown as Client, socket: null };
+    const connector: buildConnector.connector = (options, callback) => {
+      const connectingAtMs = performance.now();
+      return this.base(options, (err, socket) => {
+        if (socket !== null && socket !== undefined) {
+          const alpn = (socket as { alpnProtocol?: string | false }).alpnProtocol;
+          slot.socket = {
+            id: ++this.opened,
+            connectingAtMs,
+            connectedAtMs: performance.now(),
+            version: this.h2c || alpn === 'h2' ? '2' : '1.1',
+            requests: 0,
+          };
+        }
+        (callback as (e: Error | null, s: unknown) => void)(err, socket);
+      });
+    };
+    slot.client = new Client(this.spec.url.origin, {
+      connect: connector,
+      allowH2: this.spec.http2,
+      pipelining: 1,
+      headersTimeout: this.spec.headersTimeoutMs,
+      bodyTimeout: this.spec.idleTimeoutMs,
+      keepAliveTimeout: 60_000,
+      keepAliveMaxTimeout: 600_000,
+    });
+    this.slots.push(slot);
+    return slot;
   }
 }
 
-/** A RequestRun that learns its connection from the Agent (which socket, new or reused). */
+/** A RequestRun that learns its connection from the LoadClient (which socket, new or reused). */
 class LoadRequestRun extends RequestRun {
+  /** The connection it was given; null while it waits for one. */
+  slot: Slot | null = null;
+
   constructor(
     private readonly owner: LoadClient,
     spec: RequestSpec,
@@ -141,7 +185,13 @@ class LoadRequestRun extends RequestRun {
   }
 
   override onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.owner.starting = this;
+    // undici calls this as it writes the request (client-h1 writeH1, client-h2 writeH2), on the
+    // socket its connection holds now.
+    const info = this.owner.socketOf(this);
+    if (info !== null) {
+      this.onSocket(info);
+      this.owner.countSent(info);
+    }
     super.onRequestStart(controller);
   }
 

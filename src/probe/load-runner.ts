@@ -140,7 +140,7 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
         wallMs,
         cpuUs: cpu.user + cpu.system,
         loopDelay: sampler.histogram,
-        connections: this.client.connections,
+        connections: this.client.connectionStats,
         interrupted: signal?.aborted === true,
       };
     } finally {

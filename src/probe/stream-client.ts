@@ -111,6 +111,34 @@ export class StreamClient {
   }
 }
 
+const dispatchCache = new WeakMap<RequestSpec, { url: URL; body: RequestSpec['body']; options: Dispatcher.DispatchOptions }>();
+
+/**
+ * A spec's dispatch options, built once and shared by all its requests (issue 31: no per-request
+ * work that can be done once; URL getters and a string body's encoding are not free). undici reads
+ * them and never writes them. Rebuilt if the spec's URL or body was replaced since (openai-request.ts
+ * sets the body after a first request); headers are shared by reference, so edits show.
+ */
+function dispatchOptions(spec: RequestSpec): Dispatcher.DispatchOptions {
+  const cached = dispatchCache.get(spec);
+  if (cached !== undefined && cached.url === spec.url && cached.body === spec.body) return cached.options;
+  const url = spec.url;
+  const options: Dispatcher.DispatchOptions = {
+    // A Client ignores the origin; it names where the request goes in errors.
+    origin: url.origin,
+    path: url.pathname + url.search,
+    method: spec.method as Dispatcher.HttpMethod,
+    headers: spec.headers,
+    body: typeof spec.body === 'string' ? Buffer.from(spec.body) : spec.body,
+    // keepAlive off: `Connection: close`, a new connection per request, as curl does.
+    reset: !spec.keepAlive,
+    headersTimeout: spec.headersTimeoutMs,
+    bodyTimeout: spec.idleTimeoutMs,
+  };
+  dispatchCache.set(spec, { url, body: spec.body, options });
+  return options;
+}
+
 export const INTEGRITY_MESSAGES: Record<IntegrityKind, string> = {
   stream_error: 'the stream carried an error event',
   error_body: 'the response body was an error object',
@@ -157,27 +185,23 @@ export class RequestRun implements Dispatcher.DispatchHandler, EventSink {
   }
 
   start(client: Dispatcher): void {
+    this.arm();
+    this.send(client);
+  }
+
+  /** The request begins: its start time, and its timeout (which covers any wait for a connection). */
+  arm(): void {
     this.record.startUs = this.now();
     this.timer = setTimeout(() => {
       this.abort(new ProbeError('request_timeout', `no complete response within ${this.spec.requestTimeoutMs} ms`));
     }, this.spec.requestTimeoutMs);
-    const url = this.spec.url;
+  }
+
+  /** Hands the request to undici (at once, or when load-client.ts has a connection for it). */
+  send(client: Dispatcher): void {
+    if (this.finished) return;
     try {
-      client.dispatch(
-        {
-          // An Agent (load-client.ts) routes by origin; a Client ignores it.
-          origin: url.origin,
-          path: url.pathname + url.search,
-          method: this.spec.method as Dispatcher.HttpMethod,
-          headers: this.spec.headers,
-          body: this.spec.body,
-          // keepAlive off: `Connection: close`, a new connection per request, as curl does.
-          reset: !this.spec.keepAlive,
-          headersTimeout: this.spec.headersTimeoutMs,
-          bodyTimeout: this.spec.idleTimeoutMs,
-        },
-        this,
-      );
+      client.dispatch(dispatchOptions(this.spec), this);
     } catch (err) {
       this.finish(err);
     }

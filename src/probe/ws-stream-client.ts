@@ -192,7 +192,7 @@ export class WsStreamClient {
     for (const [k, v] of Object.entries(spec.headers)) if (!HANDSHAKE_OWNED.has(k)) this.headers[k] = v;
   }
 
-  get connections(): ConnectionStats {
+  get connectionStats(): ConnectionStats {
     return { opened: this.opened, reused: this.reused };
   }
 

@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { Report } from '../model/report.js';
+import { packageRoot } from '../paths.js';
 
 let validator: ValidateFunction | undefined;
 
-/** The shipped schema (package `files` lists schema/): dist/src/report/ → ../../../schema/. */
+/** The shipped schema (package `files` lists schema/), at the package root. */
 export function reportSchema(): object {
-  return JSON.parse(readFileSync(new URL('../../../schema/report.schema.json', import.meta.url), 'utf8')) as object;
+  return JSON.parse(readFileSync(join(packageRoot(), 'schema', 'report.schema.json'), 'utf8')) as object;
 }
 
 /** The schema's complaints about `value`, one line each; empty when it is a valid report. */

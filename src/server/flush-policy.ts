@@ -14,8 +14,8 @@ import type { Payload } from './source.js';
  * it is flushed before any non-text payload and at the end. After each release the writer sleeps
  * `releaseWaitMs` (the guide's `asyncio.sleep(0.01)`): everything that arrives meanwhile queues.
  *
- * Adaptive mode releases every payload at once; the writer batches what one event-loop turn
- * produced into one write.
+ * Adaptive mode releases every payload at once; the writer batches what one callback (and the
+ * promise reactions it set off) produced into one write.
  */
 
 /** One event to write: a payload and when the oldest part of it was produced. */

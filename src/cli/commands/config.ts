@@ -1,8 +1,9 @@
 import { realpathSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../model/errors.js';
+import { packageRoot } from '../../paths.js';
 import { FLUSH_POLICY_NAMES } from '../../model/flush-presets.js';
 import { systemdPreflight } from '../systemd-preflight.js';
 import type { CliContext } from '../context.js';
@@ -179,9 +180,9 @@ function commandLine(sub: string): string {
   return ['notebook-stream', 'config', sub, ...quoted.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a)))].join(' ');
 }
 
-/** bin/notebook-stream.js of this installation (dist/src/cli/commands/ → package root), symlinks resolved. */
+/** bin/notebook-stream.js of this installation (at the package root), symlinks resolved. */
 function installedBin(): string {
-  const path = fileURLToPath(new URL('../../../../bin/notebook-stream.js', import.meta.url));
+  const path = join(packageRoot(), 'bin', 'notebook-stream.js');
   try {
     return realpathSync(path);
   } catch {

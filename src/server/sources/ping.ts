@@ -1,6 +1,6 @@
 import { RequestError, say, type Lang } from '../request-error.js';
 import type { Payload, SourceContext, SourceDefinition } from '../source.js';
-import { Sleeper } from './sleep.js';
+import { timedPayloads } from './sleep.js';
 
 /**
  * `ping`: a deterministic token stream, the guide's test operation. Token i is produced at
@@ -79,24 +79,14 @@ function tokenField(op: Record<string, unknown>, lang: Lang): string {
   );
 }
 
-async function* pingStream(op: PingOptions, ctx: SourceContext): AsyncGenerator<Payload> {
-  const { signal } = ctx;
-  const sleeper = new Sleeper(signal);
-  const start = performance.now();
+function pingStream(op: PingOptions, ctx: SourceContext): AsyncIterable<Payload> {
   const payload: Payload = { type: 'chunk', text: op.token };
-  try {
-    for (let i = 0; i < op.count; i++) {
-      const wait = start + op.firstDelayMs + i * op.intervalMs - performance.now();
-      if (wait >= 1) {
-        if (!(await sleeper.sleep(wait))) return;
-      } else if (signal.aborted) {
-        return;
-      }
-      yield payload;
-    }
-  } finally {
-    sleeper.dispose();
-  }
+  const item = { atMs: 0, payload };
+  return timedPayloads((i) => {
+    if (i >= op.count) return null;
+    item.atMs = op.firstDelayMs + i * op.intervalMs;
+    return item;
+  }, ctx.signal);
 }
 
 export const pingSource: SourceDefinition<PingOptions> = {

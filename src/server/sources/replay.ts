@@ -1,7 +1,7 @@
 import { invalidBody } from '../request-error.js';
 import type { Payload, SourceContext, SourceDefinition } from '../source.js';
 import { loadRecording, resolveFixture, type ReplayRecording } from './replay-fixture.js';
-import { Sleeper } from './sleep.js';
+import { timedPayloads } from './sleep.js';
 
 /** `replay`: a timed recording from fixtures/, at its recorded rhythm scaled by `speed`. */
 export interface ReplayOptions {
@@ -13,22 +13,15 @@ export interface ReplayOptions {
 
 export const REPLAY_SPEED_MAX = 1000;
 
-async function* replayStream(rec: ReplayRecording, speed: number, ctx: SourceContext): AsyncGenerator<Payload> {
-  const start = performance.now();
-  const sleeper = new Sleeper(ctx.signal);
-  try {
-    for (const e of rec.events) {
-      if (speed > 0) {
-        const wait = start + e.atMs / speed - performance.now();
-        if (wait >= 1 && !(await sleeper.sleep(wait))) return;
-      }
-      if (ctx.signal.aborted) return;
-      yield e.payload;
+function replayStream(rec: ReplayRecording, speed: number, ctx: SourceContext): AsyncIterable<Payload> {
+  const n = rec.events.length;
+  return timedPayloads((i) => {
+    if (i < n) {
+      const e = rec.events[i]!;
+      return { atMs: speed > 0 ? e.atMs / speed : -Infinity, payload: e.payload };
     }
-    if (rec.result !== null) yield rec.result;
-  } finally {
-    sleeper.dispose();
-  }
+    return i === n && rec.result !== null ? { atMs: -Infinity, payload: rec.result } : null;
+  }, ctx.signal);
 }
 
 export const replaySource: SourceDefinition<ReplayOptions> = {
