@@ -1,14 +1,16 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { UsageError } from '../model/errors.js';
 import { field, ft, type FieldText } from '../model/field-text.js';
+import { packageRoot } from '../paths.js';
 import { parseMaxRegression, parseThreshold, type MaxRegression, type Threshold } from './gate-expression.js';
 
 let validator: ValidateFunction | undefined;
 
-/** The shipped schema (package `files` lists schema/): dist/src/probe/ → ../../../schema/. */
+/** The shipped schema (package `files` lists schema/), found from the package root as from the CLI bundle. */
 export function gatesSchema(): object {
-  return JSON.parse(readFileSync(new URL('../../../schema/gates.schema.json', import.meta.url), 'utf8')) as object;
+  return JSON.parse(readFileSync(join(packageRoot(), 'schema', 'gates.schema.json'), 'utf8')) as object;
 }
 
 function describe(e: ErrorObject): string {

@@ -45,7 +45,8 @@ export function registerGate(program: Command, ctx: CliContext): void {
       '\nExamples:\n' +
         "  $ notebook-stream gate reports/bench.json --threshold 'first_content_ms.p99 < 150' --threshold 'error_rate < 0.01'\n" +
         "  $ notebook-stream gate new.json --baseline main.json --max-regression 'first_content_ms.p50:10%' --min-delta-ms 2\n" +
-        '  $ notebook-stream gate compare.json --select adaptive --config gates.json --junit gates.xml',
+        "  $ notebook-stream gate compare.json --select adaptive --threshold 'first_content_ms.p99 < 150' --junit gates.xml\n" +
+        '  $ notebook-stream gate new.json --baseline main.json --config gates.json       # gates.json as in the README',
     )
     .action(async (report: string, flags: GateFlags, command: Command) => {
       const { runGateCommand } = await import('./gate-action.js');
