@@ -72,7 +72,7 @@ function docExamples(): Example[] {
 
 /** Examples that cannot run here, and why. A pattern matches the example's text. */
 const NOT_RUN: ReadonlyArray<readonly [RegExp, string]> = [
-  [/example\.com|10\.0\.0\.\d|api\.openai/, 'talks to a host that is not this machine'],
+  [/(https?|wss?):\/\/[^\s'"]*(example\.com|10\.0\.0\.\d|api\.openai)/, 'talks to a host that is not this machine'],
   [/\b(URL|URL_A|URL_B|BASE_URL|REPORT\.json|B\.json|FILE|NAME|TOKEN)\b|…|<[a-z]+>|\[/, 'a template, with placeholders to fill in'],
   [/\bserve\b.*--jupyter eager/, 'starts Jupyter Server, which the Jupyter tests cover'],
 ];
@@ -91,13 +91,15 @@ function localize(text: string, serveUrl: string, upstreamUrl: string): string {
     .replace(/--tls-key \S+/g, '--tls-key key.pem')
     .replace(/--host 0\.0\.0\.0/g, '--host 127.0.0.1')
     .replace(/--out \/etc\/\S+/g, '--out ./out-file --force')
-    .replace(/\/run\/secrets\/nbs-token/g, './token');
+    .replace(/\/run\/secrets\/nbs-token/g, './token')
+    // The unit names where the package is installed: not this checkout, which may sit under /tmp or /root.
+    .replace(/^(notebook-stream config systemd\b.*)$/, '$1 --bin /opt/notebook-stream/bin/notebook-stream.js --node /usr/bin/node');
 }
 
 /** Commands that run until stopped: stopped with SIGTERM once they printed their URL line. */
 const SERVES = /^notebook-stream (serve|upstream|monitor)\b/;
 /** A run still going after this long is interrupted (the file must end within the suite's 180 s). */
-const INTERRUPT_MS = 12_000;
+const INTERRUPT_MS = 10_000;
 /** Examples run at once, each in its own copy of the working directory. */
 const PARALLEL = 5;
 /** Exit codes that mean the example ran: 1 is a verdict (a gate, a buffering diagnosis). */

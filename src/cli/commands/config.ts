@@ -86,7 +86,7 @@ export function registerConfig(program: Command, _ctx: CliContext): void {
       'after',
       '\nExamples:\n' +
         '  $ notebook-stream config systemd --user nbs --token-file /etc/notebook-stream/token\n' +
-        '  $ notebook-stream config systemd --flush-policy adaptive --allowed-host nb.example.com \\\n' +
+        '  $ notebook-stream config systemd --flush-policy adaptive --allowed-host nb.example.com --token-file /etc/notebook-stream/token \\\n' +
         '      --out /etc/systemd/system/notebook-stream.service\n' +
         '\nThen: systemd-analyze verify FILE && systemctl daemon-reload && systemctl enable --now notebook-stream.',
     )
