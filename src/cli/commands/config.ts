@@ -94,7 +94,6 @@ export function registerConfig(program: Command, _ctx: CliContext): void {
       const { systemdUnit } = await import('../../deploy/systemd-unit.js');
       const node = (opts['node'] as string | undefined) ?? process.execPath;
       const bin = (opts['bin'] as string | undefined) ?? installedBin();
-      systemdPreflight({ node, bin, workingDirectory: opts['workingDirectory'] as string | undefined }, opts['user'] as string | undefined);
       const text = systemdUnit({
         node,
         bin,
@@ -112,6 +111,8 @@ export function registerConfig(program: Command, _ctx: CliContext): void {
         generatedBy: commandLine('systemd'),
         names: flagNamer(command),
       });
+      // After the flag values are checked (the unit above): then whether the unit could start its program.
+      systemdPreflight({ node, bin, workingDirectory: opts['workingDirectory'] as string | undefined }, opts['user'] as string | undefined);
       await emit(text, opts);
     });
 
