@@ -7,6 +7,9 @@ function redactHeader(value: string): string {
   return `${value.slice(0, colon)}: [redacted]`;
 }
 
+/** Flags whose value is a secret itself (compare's Jupyter token, serve's token). */
+const SECRET_FLAGS = new Set(['--jupyter-token', '--token']);
+
 /**
  * The command line as a report records it (`args`), with the values of credential headers given by
  * `-H`/`--header` replaced by `[redacted]`: a report is shared, a key in it leaks. (vLLM's benchmark
@@ -16,7 +19,12 @@ export function redactArgs(args: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if ((a === '-H' || a === '--header') && i + 1 < args.length) {
+    if (SECRET_FLAGS.has(a) && i + 1 < args.length) {
+      out.push(a, '[redacted]');
+      i++;
+    } else if (SECRET_FLAGS.has(a.split('=')[0]!) && a.includes('=')) {
+      out.push(`${a.split('=')[0]!}=[redacted]`);
+    } else if ((a === '-H' || a === '--header') && i + 1 < args.length) {
       out.push(a, redactHeader(args[++i]!));
     } else if (a.startsWith('--header=')) {
       out.push(`--header=${redactHeader(a.slice('--header='.length))}`);

@@ -88,7 +88,8 @@ export async function runCompareCommand(inputs: string[], flags: CompareFlags, a
         ...(browser !== undefined ? { browser } : {}),
         urls,
         labels: flags.label ?? [],
-        env: process.env,
+        // The serve child reads the Jupyter token from its environment (never from argv, where ps shows it).
+        env: flags.jupyterToken === undefined ? process.env : { ...process.env, JUPYTER_TOKEN: flags.jupyterToken },
         workload: {
           count: flags.count,
           intervalMs: flags.intervalMs,

@@ -16,6 +16,8 @@ export interface CompareFlags extends WorkloadOptions, RequestFlags, BrowserFlag
   rounds: number;
   requests: number;
   wide?: boolean;
+  /** execute: the Jupyter token, handed to the serve child in its environment. */
+  jupyterToken?: string;
   concurrency: number;
   warmup: number;
   source: string;
@@ -67,6 +69,7 @@ export function registerCompare(program: Command, ctx: CliContext): void {
     .option('--llm-base-url <url>', 'chat: OpenAI-compatible API base (default: start the replay upstream)')
     .option('--llm-api-key-file <file>', 'chat: file holding the API key for --llm-base-url')
     .option('--jupyter-url <url>', 'execute: an existing Jupyter Server (default: serve starts one)')
+    .option('--jupyter-token <token>', "execute: the token of --jupyter-url's server (else JUPYTER_TOKEN); it reaches serve's environment, never its command line")
     .addOption(new Option('--jupyter-tuning <t>', 'execute: fixed (TCP_NODELAY, 10 ms flush) or stock').choices(JUPYTER_TUNINGS))
     .option('--label <name>', 'column name for the URL or report configuration at the same position (repeatable)', collect)
     .option('--select <name>', 'with report files: only these configurations (repeatable)', collect);
