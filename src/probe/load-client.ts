@@ -5,6 +5,7 @@ import type { StreamRecord } from '../model/record.js';
 import type { RequestSpec } from './request-spec.js';
 import { specConnector } from './connector.js';
 import { RequestRun } from './stream-client.js';
+import { H1Client, type DispatchTarget } from './h1-client.js';
 
 /** One connection our connector opened. */
 interface SocketInfo {
@@ -25,16 +26,16 @@ export interface ConnectionStats {
   reused: number;
 }
 
-/** One undici Client (one connection at a time) and the socket it holds now. */
+/** One client (one connection at a time) and the socket it holds now. */
 interface Slot {
-  client: Client;
+  client: DispatchTarget;
   socket: SocketInfo | null;
 }
 
 /**
- * Many requests at once over at most `connections` keep-alive connections, each an undici `Client`
- * of its own (issue 31: an Agent's Pool routes every request by origin and picks a client; here a
- * free connection is popped off a stack). A request takes a free connection, or opens one while
+ * Many requests at once over at most `connections` keep-alive connections, each a client of its
+ * own: h1-client.ts for HTTP/1.1, an undici `Client` for HTTP/2 (issue 31: an Agent's Pool routes
+ * every request by origin and picks a client; here a free connection is popped off a stack). A request takes a free connection, or opens one while
  * fewer than `connections` exist, or waits in line for the next one to free up: keep-alive
  * connections are reused by whichever request is next, as a browser or a load balancer's client
  * would. One request at a time per connection (no pipelining): a pipelined request's times would
@@ -51,6 +52,8 @@ export class LoadClient {
   private opened = 0;
   private reused = 0;
   private readonly h2c: boolean;
+  /** HTTP/1.1 (cleartext or TLS) goes through h1-client.ts; HTTP/2 through undici. */
+  private readonly h1: boolean;
   private readonly base: buildConnector.connector;
 
   constructor(
@@ -58,6 +61,7 @@ export class LoadClient {
     private readonly connections: number,
   ) {
     this.h2c = spec.http2 && spec.url.protocol === 'http:';
+    this.h1 = !spec.http2 && spec.method.toUpperCase() !== 'CONNECT';
     this.base = specConnector(spec);
   }
 
@@ -152,7 +156,9 @@ export class LoadClient {
         (callback as (e: Error | null, s: unknown) => void)(err, socket);
       });
     };
-    slot.client = new Client(this.spec.url.origin, {
+    slot.client = this.h1
+      ? new H1Client(this.spec.url, { connect: connector, headersTimeout: this.spec.headersTimeoutMs, bodyTimeout: this.spec.idleTimeoutMs })
+      : new Client(this.spec.url.origin, {
       connect: connector,
       allowH2: this.spec.http2,
       pipelining: 1,
@@ -185,7 +191,7 @@ class LoadRequestRun extends RequestRun {
   }
 
   override onRequestStart(controller: Dispatcher.DispatchController): void {
-    // undici calls this as it writes the request (client-h1 writeH1, client-h2 writeH2), on the
+    // The client calls this as it writes the request (h1-client.ts send, undici client-h2 writeH2), on the
     // socket its connection holds now.
     const info = this.owner.socketOf(this);
     if (info !== null) {

@@ -184,7 +184,7 @@ export class RequestRun implements Dispatcher.DispatchHandler, EventSink {
     return Math.round((performance.now() - this.record.originMs) * 1000);
   }
 
-  start(client: Dispatcher): void {
+  start(client: Pick<Dispatcher, 'dispatch'>): void {
     this.arm();
     this.send(client);
   }
@@ -197,8 +197,8 @@ export class RequestRun implements Dispatcher.DispatchHandler, EventSink {
     }, this.spec.requestTimeoutMs);
   }
 
-  /** Hands the request to undici (at once, or when load-client.ts has a connection for it). */
-  send(client: Dispatcher): void {
+  /** Hands the request to its client, undici's or h1-client.ts's (at once, or when load-client.ts has a connection for it). */
+  send(client: Pick<Dispatcher, 'dispatch'>): void {
     if (this.finished) return;
     try {
       client.dispatch(dispatchOptions(this.spec), this);
