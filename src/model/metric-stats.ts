@@ -1,6 +1,6 @@
 import type { Histogram } from 'hdr-histogram-js';
 import { histogramMoments } from './histogram-moments.js';
-import { bucketsOf, decodeHistogram, encodeHistogram } from './metric-histogram.js';
+import { bucketsOf, decodeHistogram, encodeHistogram, newHistogram } from './metric-histogram.js';
 import type { MetricStats } from './report.js';
 
 export const round3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -47,3 +47,17 @@ function minValue(h: Histogram): number {
 
 /** How a histogram becomes its statistics; the load runner defers it to the end of the run (load-summary.ts). */
 export type StatsOf = (h: Histogram, unit: 'ms' | 'count') => MetricStats;
+
+/**
+ * Where a summary's histograms come from, and what becomes of them. By default a summary builds
+ * its own and computes their statistics. A running summary (load-summary.ts) lends the run's own
+ * histograms, so that a batch records straight into them and the statistics wait for the end
+ * (issue 31: a fresh 1 µs … 1 h histogram per metric and batch is ~94 KB, and adding it to the
+ * run's walks all its buckets; that cost more than the batch's records).
+ */
+export interface Histograms {
+  of(metric: string): Histogram;
+  stats: StatsOf;
+}
+
+export const FRESH_HISTOGRAMS: Histograms = { of: () => newHistogram(), stats: metricStats };

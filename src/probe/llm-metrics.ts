@@ -1,8 +1,8 @@
 import type { Histogram } from 'hdr-histogram-js';
 import type { LlmSummary, MetricStats } from '../model/report.js';
-import { newHistogram, recordClamped } from '../model/metric-histogram.js';
+import { recordClamped } from '../model/metric-histogram.js';
 import type { StreamRecord } from '../model/record.js';
-import { metricStats, type StatsOf } from '../model/metric-stats.js';
+import { FRESH_HISTOGRAMS, type Histograms } from '../model/metric-stats.js';
 import type { ReportWarning } from '../model/warnings.js';
 import { outputTokensOf, streamFigures, type StreamFigures } from './stream-figures.js';
 
@@ -39,13 +39,14 @@ export { outputTokensOf };
 export function summarizeLlm(
   ok: readonly StreamRecord[],
   wallMs: number,
-  statsOf: StatsOf = metricStats,
+  histograms: Histograms = FRESH_HISTOGRAMS,
   figuresOf: (r: StreamRecord) => StreamFigures = streamFigures,
 ): LlmResult | null {
   const llm = ok.filter((r) => r.llm);
   if (llm.length === 0) return null;
+  const statsOf = histograms.stats;
   const h: Record<string, Histogram> = {};
-  for (const m of LLM_METRICS) h[m] = newHistogram();
+  for (const m of LLM_METRICS) h[m] = histograms.of(m);
   let outputTokens = 0;
   let usageStreams = 0;
   let streamErrors = 0;

@@ -2,8 +2,8 @@ import type { Histogram } from 'hdr-histogram-js';
 import type { KeptTimeline, MetricStats, ReportConfiguration, ReportTarget } from '../model/report.js';
 import { errorRate } from '../model/error-rate.js';
 import { summarizeLlm } from './llm-metrics.js';
-import { metricStats, round3, type StatsOf } from '../model/metric-stats.js';
-import { decodeHistogram, encodeHistogram, newHistogram, recordClamped } from '../model/metric-histogram.js';
+import { FRESH_HISTOGRAMS, round3, type Histograms } from '../model/metric-stats.js';
+import { decodeHistogram, encodeHistogram, recordClamped } from '../model/metric-histogram.js';
 import type { StreamRecord } from '../model/record.js';
 import { LATENCY_METRICS, STREAM_COUNT_METRICS } from '../model/metric-catalog.js';
 import type { ReportWarning } from '../model/warnings.js';
@@ -45,11 +45,12 @@ export function summarizeRun(
   target: ReportTarget,
   run: RunResult,
   keepTimelines: number,
-  statsOf: StatsOf = metricStats,
+  histograms: Histograms = FRESH_HISTOGRAMS,
   judge: JudgeOptions = {},
 ): ReportConfiguration {
+  const statsOf = histograms.stats;
   const h: Record<string, Histogram> = {};
-  for (const m of BENCH_METRICS) h[m] = newHistogram();
+  for (const m of BENCH_METRICS) h[m] = histograms.of(m);
   const measured = run.records.filter((r) => !r.warmup);
   const ok = measured.filter((r) => r.error === null);
   const errors: Record<string, number> = {};
@@ -154,7 +155,7 @@ export function summarizeRun(
     return f;
   };
   // LLM streams add ttft/ttfo/itl/tpot, tokens_per_event and output_tokens_per_s (llm-metrics.ts).
-  const llm = summarizeLlm(ok, run.wallMs, statsOf, figuresOf);
+  const llm = summarizeLlm(ok, run.wallMs, histograms, figuresOf);
   if (llm !== null) {
     Object.assign(metrics, llm.metrics);
     Object.assign(scalars, llm.scalars);
