@@ -142,6 +142,15 @@ export class H1ResponseParser {
         case State.ChunkSize:
         case State.Trailers: {
           const eol = buf.indexOf(0x0a, i);
+          if (this.state === State.ChunkSize && eol >= 0 && this.line === '') {
+            // The usual case, a chunk-size line inside one read: read from the bytes, no string.
+            const size = chunkSize(buf, i, eol);
+            if (size < 0) throw protocol(`invalid chunk size line ${JSON.stringify(buf.toString('latin1', i, Math.min(eol, i + 40)))}`);
+            i = eol + 1;
+            this.left = size;
+            this.state = size === 0 ? State.Trailers : State.ChunkData;
+            break;
+          }
           const stop = eol < 0 ? n : eol + 1;
           this.line += buf.toString('latin1', i, stop);
           i = stop;
@@ -284,6 +293,28 @@ function parseHead(text: string): Head {
   if (status === 101) throw protocol('101 Switching Protocols to a request that asked for no upgrade');
   const close = m[1] === '0' ? !HAS_KEEP_ALIVE.test(connection) : HAS_CLOSE.test(connection);
   return { status, statusText: m[3] ?? '', headers, length, transferEncoding, chunked, close };
+}
+
+/**
+ * A chunk-size line's size (RFC 9112 §7.1: hex digits, optional whitespace and extensions, CRLF or
+ * LF) from `buf[start, lf)`, or -1 when it is not one. Up to 12 hex digits, as CHUNK_SIZE allows.
+ */
+function chunkSize(buf: Buffer, start: number, lf: number): number {
+  let end = lf;
+  if (end > start && buf[end - 1] === 0x0d) end--;
+  let size = 0;
+  let i = start;
+  for (; i < end && i - start < 12; i++) {
+    const c = buf[i]!;
+    const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
+    if (d < 0) break;
+    size = size * 16 + d;
+  }
+  if (i === start) return -1;
+  while (i < end && (buf[i] === 0x20 || buf[i] === 0x09)) i++;
+  if (i < end && buf[i] !== 0x3b) return -1; // anything but an extension (";…") after the digits
+  for (let k = i; k < end; k++) if (buf[k] === 0x0d || buf[k] === 0x0a) return -1;
+  return size;
 }
 
 function protocol(message: string): ProbeError {

@@ -17,12 +17,16 @@ export abstract class LineParser {
   }
 }
 
+/** A line buffer before its first split line: shared, empty, never written. */
+const EMPTY = Buffer.alloc(0);
+
 /**
  * Holds the bytes of a line split across reads, growing by doubling up to a hard limit so one
- * endless line cannot take unbounded memory. A line that fits in one read is never copied.
+ * endless line cannot take unbounded memory. A line that fits in one read is never copied, and a
+ * stream whose lines all fit in their reads never allocates one (issue 31: a parser per request).
  */
 export class LineBuffer {
-  bytes: Buffer = Buffer.allocUnsafe(256);
+  bytes: Buffer = EMPTY;
   length = 0;
 
   constructor(private readonly limit: number) {}
@@ -33,7 +37,7 @@ export class LineBuffer {
     const need = this.length + n;
     if (need > this.limit) return false;
     if (need > this.bytes.length) {
-      let size = this.bytes.length * 2;
+      let size = Math.max(256, this.bytes.length * 2);
       while (size < need) size *= 2;
       const next = Buffer.allocUnsafe(Math.min(size, Math.max(need, this.limit)));
       this.bytes.copy(next, 0, 0, this.length);

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { buildConnector, Client, type Dispatcher } from 'undici';
 import { ProbeError } from './error-kind.js';
+import { IndexedSet } from '../model/indexed-set.js';
 import type { StreamRecord } from '../model/record.js';
 import type { RequestSpec } from './request-spec.js';
 import { specConnector } from './connector.js';
@@ -48,7 +49,7 @@ export class LoadClient {
   /** Requests waiting for a connection, first in first out (`head` is the next). */
   private waiting: LoadRequestRun[] = [];
   private head = 0;
-  private readonly inFlight = new Set<LoadRequestRun>();
+  private readonly inFlight = new IndexedSet<LoadRequestRun>();
   private opened = 0;
   private reused = 0;
   private readonly h2c: boolean;
@@ -104,7 +105,7 @@ export class LoadClient {
 
   /** Ends every request in flight as `aborted`. */
   abortAll(): void {
-    for (const run of [...this.inFlight]) run.abortAs(new ProbeError('aborted', 'the run was interrupted'));
+    for (const run of this.inFlight.snapshot()) run.abortAs(new ProbeError('aborted', 'the run was interrupted'));
   }
 
   async close(): Promise<void> {
@@ -176,6 +177,8 @@ export class LoadClient {
 class LoadRequestRun extends RequestRun {
   /** The connection it was given; null while it waits for one. */
   slot: Slot | null = null;
+  /** Its place in the LoadClient's in-flight set. */
+  setIndex = -1;
 
   constructor(
     private readonly owner: LoadClient,

@@ -195,7 +195,12 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
   /** Requests at their scheduled times, whatever the responses do; over the in-flight cap, `dropped`. */
   private async open(warmup: boolean, requests: number | null, durationMs: number | null): Promise<void> {
     const next = arrivalSchedule(this.plan.rate, this.plan.arrival);
-    const pending = new Set<Promise<void>>();
+    // Requests sent and not yet finished, and a wake-up for when the last one finishes (a counter:
+    // a Set of promises with an add and a delete per request kept them alive through scavenges,
+    // see model/indexed-set.ts).
+    let pending = 0;
+    let allDone: (() => void) | null = null;
+    let failure: unknown = null;
     const t0 = this.phaseStart;
     let sentWithoutYield = 0;
     for (let i = 0; !this.stopped; i++) {
@@ -209,11 +214,15 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
       if (this.client.inFlightCount >= this.plan.maxInFlight) {
         this.finished(droppedRecord(index, warmup, at, this.plan.maxInFlight, this.names));
       } else {
-        const p: Promise<void> = this.client.request(index, warmup, at).then((r) => {
-          pending.delete(p);
-          this.finished(r);
+        pending++;
+        void this.client.request(index, warmup, at).then((r) => {
+          try {
+            this.finished(r);
+          } catch (err) {
+            failure ??= err;
+          }
+          if (--pending === 0) allDone?.();
         });
-        pending.add(p);
       }
       // Catching up after a stall sends what was due at once, but lets I/O run now and then.
       if (++sentWithoutYield >= 64) {
@@ -221,7 +230,8 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
     }
-    await Promise.all(pending);
+    if (pending > 0) await new Promise<void>((resolve) => (allDone = resolve));
+    if (failure !== null) throw failure;
   }
 
   /** Waits until `performance.now() >= at`: a timer to within a millisecond, then turns of the loop. */

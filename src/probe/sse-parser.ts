@@ -6,6 +6,8 @@ const LF = 0x0a;
 const CR = 0x0d;
 const COLON = 0x3a;
 const SPACE = 0x20;
+/** No event type seen yet: shared, never written (a parser per request allocates nothing until it must). */
+const NO_TYPE = Buffer.alloc(0);
 
 /**
  * A streaming Server-Sent Events parser (WHATWG HTML §9.2.6 "Interpreting an event stream").
@@ -25,7 +27,7 @@ export class SseParser extends LineParser implements BodyParser {
   private data = '';
   private hasData = false;
   private type = '';
-  private typeKey: Buffer = Buffer.alloc(0);
+  private typeKey: Buffer = NO_TYPE;
   private typeName = '';
   private idBuffer: string | null = null;
   private eventBytes = 0;

@@ -116,7 +116,8 @@ export function summarizeRun(
     if (r.format !== null) parsedAs.add(r.format);
   }
   const loop = run.loopDelay;
-  h['client_loop_delay_ms']!.add(loop);
+  // A load batch has no loop delay of its own (load-summary.ts); adding an empty histogram still walks it.
+  if (loop.totalCount > 0) h['client_loop_delay_ms']!.add(loop);
 
   const metrics: Record<string, MetricStats> = {};
   for (const m of LATENCY_METRICS) metrics[m] = statsOf(h[m]!, 'ms');

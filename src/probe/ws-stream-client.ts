@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { WebSocket, type RawData } from 'ws';
 import { blankRecord, type StreamRecord } from '../model/record.js';
+import { IndexedSet } from '../model/indexed-set.js';
 import { errorKind, ProbeError } from './error-kind.js';
 import { eventFacts, recordEvent, type EventFacts } from './event-facts.js';
 import type { ConnectionStats } from './load-client.js';
@@ -175,7 +176,7 @@ class WsChannel {
  */
 export class WsStreamClient {
   private readonly channels = new Set<WsChannel>();
-  private readonly runs = new Set<WsRequestRun>();
+  private readonly runs = new IndexedSet<WsRequestRun>();
   private readonly envelope: Record<string, unknown>;
   private readonly headers: Record<string, string> = {};
   private nextId = 0;
@@ -235,7 +236,7 @@ export class WsStreamClient {
 
   /** Ends every operation in flight as `aborted`, cancelling it on the server (`{"id":…,"cancel":true}`). */
   abort(): void {
-    for (const run of [...this.runs]) run.abortAs(new ProbeError('aborted', 'the run was interrupted'));
+    for (const run of this.runs.snapshot()) run.abortAs(new ProbeError('aborted', 'the run was interrupted'));
   }
 
   abortAll(): void {
@@ -251,6 +252,8 @@ export class WsStreamClient {
 
 /** One operation on a WebSocket, measured into a StreamRecord. */
 class WsRequestRun {
+  /** Its place in the client's in-flight set. */
+  setIndex = -1;
   private readonly record: StreamRecord;
   private readonly facts: EventFacts = { name: '', content: false, t: NaN, tSrc: NaN, stats: null };
   private channel: WsChannel | null = null;

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { DoneStatus } from '../model/protocol.js';
 import type { StreamWriter } from './stream-writer.js';
+import { IndexedSet } from '../model/indexed-set.js';
 
 /**
  * How a stream ended, as logged and counted: a `done` status, or one of the ends where no `done`
@@ -34,7 +35,7 @@ export class ServerState {
   };
   private idleWaiters: Array<() => void> = [];
   /** Open streams' writers: /metrics sums what they hold for slow readers. */
-  readonly writers = new Set<StreamWriter>();
+  readonly writers = new IndexedSet<StreamWriter>();
 
   bufferedBytes(): number {
     let n = 0;

@@ -58,6 +58,8 @@ export interface StreamSummary {
  * The policy never sees the socket; this never decides what to coalesce.
  */
 export class StreamWriter {
+  /** Its place in the server's set of open writers (server-state.ts). */
+  setIndex = -1;
   private readonly res: RawResponse;
   private readonly opts: StreamWriterOptions;
   private readonly policy: FlushPolicy;
