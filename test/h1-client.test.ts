@@ -6,6 +6,7 @@
  * both must agree: a case where they differ is a defect of ours.
  */
 import assert from 'node:assert/strict';
+import https from 'node:https';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
@@ -15,6 +16,7 @@ import { LoadRunner, type LoadPlan } from '../src/probe/load-runner.js';
 import { runBench } from '../src/probe/run-bench.js';
 import type { StreamRecord } from '../src/model/record.js';
 import { specFor } from './helpers/bench-spec.js';
+import { makeSelfSignedCert } from './helpers/tls-cert.js';
 
 const SSE = 'data: {"seq":0,"text":"a"}\n\ndata: {"seq":1,"text":"b"}\n\n';
 
@@ -225,4 +227,27 @@ test('a gzip stream larger than the decoder backlog pauses the socket and decode
   assert.deepEqual(kinds(records), ['ok', 'ok']);
   assert.deepEqual(records.map((r) => r.events), [20_000, 20_000]);
   assert.equal(records[0]!.wireBytes, gz.length);
+});
+
+test('over TLS: kept-alive HTTP/1.1 by ALPN, the same records as undici, and an untrusted certificate is tls', async (t) => {
+  const { cert, key, certFile } = makeSelfSignedCert();
+  let connections = 0;
+  const server = https.createServer({ cert, key, ALPNProtocols: ['http/1.1'] }, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.end(SSE);
+  });
+  server.on('secureConnection', () => connections++);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    server.closeAllConnections();
+    return new Promise<void>((r) => server.close(() => r()));
+  });
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const load = await underLoad(url, { ca: certFile });
+  assert.deepEqual(kinds(load), ['ok', 'ok', 'ok', 'ok']);
+  assert.equal(connections, 2, 'two kept-alive TLS connections for four requests');
+  assert.ok(load.every((r) => r.httpVersion === '1.1'));
+  const seq = await sequential(url, { ca: certFile }, 2);
+  assert.deepEqual(load.map(facts), [...seq, ...seq].map(facts));
+  assert.deepEqual(kinds(await underLoad(url, {}, { requests: 2 })), ['tls', 'tls'], 'no --ca: the self-signed certificate is refused');
 });
