@@ -159,6 +159,7 @@ test('the request bytes: one write with host, connection, the spec headers and c
 test('malformed responses are protocol errors, as undici says, and the run goes on', async (t) => {
   const bad = [
     'HTTP/9 nonsense\r\n\r\n',
+    'SSH-2.0-OpenSSH_9.2\r\n',
     'HTTP/1.1 200 OK\r\ncontent-type : text/event-stream\r\ncontent-length: 0\r\n\r\n',
     'HTTP/1.1 200 OK\r\ncontent-length: 5\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n',
     'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n',

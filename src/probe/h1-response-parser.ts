@@ -30,6 +30,7 @@ const enum State {
 }
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
+const HTTP_SLASH = Buffer.from('HTTP/');
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: (.*))?$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const CHUNK_SIZE = /^([0-9A-Fa-f]{1,12})[ \t]*(?:;.*)?$/;
@@ -200,6 +201,15 @@ export class H1ResponseParser {
 
   /** Reads a head from `buf` at `i`; returns the index after its blank line, or -1 while it is incomplete. */
   private head(buf: Buffer, i: number): number {
+    // A response that does not start as one (an h2c-only server's SETTINGS frame) is refused at
+    // once, as llhttp does, not after a timeout; its words are llhttp's, which the CLI's hint reads.
+    const have = this.partial?.length ?? 0;
+    if (have < HTTP_SLASH.length) {
+      const n = Math.min(HTTP_SLASH.length - have, buf.length - i);
+      if (buf.compare(HTTP_SLASH, have, have + n, i, i + n) !== 0) {
+        throw protocol(`Expected HTTP/ at the start of a response, got ${JSON.stringify(Buffer.concat([this.partial ?? Buffer.alloc(0), buf.subarray(i, i + 16)]).toString('latin1'))}`);
+      }
+    }
     if (this.partial === null) {
       const end = buf.indexOf(CRLFCRLF, i);
       if (end < 0 || end - i > MAX_HEAD_BYTES) return this.keep(buf.subarray(i));
