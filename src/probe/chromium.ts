@@ -6,8 +6,7 @@ import { UnavailableError } from '../model/errors.js';
 /**
  * How the probes launch the system Chromium: headless, and as root in a container no sandbox; no
  * GPU; no QUIC (a stream must take the TCP path the wire client takes); and no background traffic
- * (update checks, sync) to compete with the measured streams. The HTML report's browser test uses
- * the same list.
+ * (update checks, sync) to compete with the measured streams.
  */
 export const CHROMIUM_ARGS: readonly string[] = [
   '--headless',
@@ -60,7 +59,7 @@ export type Browser = Awaited<ReturnType<Playwright['chromium']['launch']>>;
  * executable is missing or does not start.
  */
 export async function launchChromium(executablePath: string | null, extraArgs: readonly string[] = []): Promise<Browser> {
-  if (executablePath === null) throw new UnavailableError(`no Chromium found on PATH or at /usr/bin/chromium: ${CHROMIUM_INSTALL_HINT}`);
+  if (executablePath === null) throw new UnavailableError(ft`no Chromium found on PATH or at /usr/bin/chromium: ${CHROMIUM_INSTALL_HINT}`);
   let pw: Playwright;
   try {
     pw = await import('playwright-core');
@@ -70,6 +69,6 @@ export async function launchChromium(executablePath: string | null, extraArgs: r
   try {
     return await pw.chromium.launch({ executablePath, args: [...CHROMIUM_ARGS, ...extraArgs], timeout: 30_000 });
   } catch (err) {
-    throw new UnavailableError(`Chromium at ${executablePath} did not start (${(err as Error).message.split('\n')[0]}): ${CHROMIUM_INSTALL_HINT}`);
+    throw new UnavailableError(ft`Chromium at ${executablePath} did not start (${(err as Error).message.split('\n')[0]}): ${CHROMIUM_INSTALL_HINT}`);
   }
 }
