@@ -202,6 +202,15 @@ test('merge of two reports equals one run with the same samples; batches merge e
   for (const name of Object.keys(g.metrics)) assert.deepEqual(s.metrics[name], g.metrics[name], name);
   assert.deepEqual(s.requests, g.requests);
   assert.deepEqual(s.totals, g.totals);
+  assert.deepEqual(s.scalars, g.scalars);
+  // Ratios of run totals too, when a batch's wire bytes per event differ from the next one's (as
+  // over a compressed transport); one extra wire byte on every third record makes them differ.
+  const varied = records.map((r, i) => ({ ...r, wireBytes: r.wireBytes + (i % 3 === 0 ? 1 : 0) }));
+  const vs = new LoadSummary('x', TARGET, 2, false, 2);
+  for (const r of varied) vs.add(r);
+  const expected = summarizeRun('x', TARGET, { ...empty, records: varied }, 0).scalars['wire_bytes_per_event'];
+  assert.ok(expected !== undefined);
+  assert.equal(vs.finish(facts).scalars['wire_bytes_per_event'], expected);
   assert.deepEqual(s.timelines.map((x) => x.role), ['typical', 'worst', 'kept', 'kept']);
   assert.equal(s.timelines[1]!.request, g.timelines[1]!.request, 'the same worst stream');
 });

@@ -3,7 +3,7 @@ import { chooseAmong, mergeConfigurations } from '../model/merge-reports.js';
 import type { ColdStart, DefinitionsView, KeptTimeline, LoadFacts, MetricStats, ReportConfiguration, ReportTarget } from '../model/report.js';
 import { bucketsOf, newHistogram, recordClamped } from '../model/metric-histogram.js';
 import type { StreamRecord } from '../model/record.js';
-import { metricStats, round3, type Histograms, type StatsOf } from '../model/metric-stats.js';
+import { metricStats, round3, type Histograms } from '../model/metric-stats.js';
 import { summarizeRun, type JudgeOptions } from './summarize-run.js';
 
 /** Latencies that count from the start; in the open model each also as service time (`service_…`). */
@@ -40,14 +40,15 @@ export interface LoadRunFacts {
 
 /**
  * Summarises a run of any size in bounded memory. Records come in as they finish; every batch of
- * them is summarised by `summarizeRun` (so each metric it knows is computed the one way) and its
- * histograms are added to the run's, as `merge` adds reports; then the records, and their
+ * them is summarised by `summarizeRun` (so each metric it knows is computed the one way), recording
+ * into the run's histograms, and the rest merged as `merge` adds reports; then the records, and their
  * timelines, are dropped. Only the candidates for the typical, the worst and `--keep-timelines`
  * streams survive a batch. Statistics are computed once, at the end.
  *
- * Two things cannot be added batch by batch and are kept here for the whole run: `lag_ms` (relative
- * to the smallest arrival − stamp difference of the *run*) and, in the open model, the `service_…`
- * times (from the actual start rather than the intended one).
+ * Three things cannot be added batch by batch and are kept here for the whole run: `lag_ms` (relative
+ * to the smallest arrival − stamp difference of the *run*), `wire_bytes_per_event` (a ratio of run
+ * totals) and, in the open model, the `service_…` times (from the actual start rather than the
+ * intended one).
  */
 export class LoadSummary {
   private batch: StreamRecord[] = [];
@@ -55,18 +56,13 @@ export class LoadSummary {
   private batchEvents = 0;
   /** Everything of the batches so far but metrics and timelines (requests, errors, warnings, …). */
   private rest: ReportConfiguration | null = null;
-  /** The run's histograms, one per metric, batches added as they are summarised. */
+  /**
+   * The run's histograms, one per metric (and per `--definitions` figure, keyed `definitions:NAME`):
+   * a batch records straight into them (issue 31: no fresh ~94 KB histogram per metric and batch).
+   */
   private readonly running = new Map<string, { unit: MetricStats['unit']; h: Histogram }>();
   /** Timelines the batches kept: candidates for the typical, the worst and `kept` (pruned). */
   private candidates: KeptTimeline[] = [];
-  /** The live histogram behind each deferred statistic `summarizeRun` hands back. */
-  private readonly live = new WeakMap<MetricStats, Histogram>();
-  private readonly deferred: StatsOf = (h, unit) => {
-    const stats: MetricStats = { unit, count: h.totalCount, p50: null, p90: null, p99: null, 'p99.9': null, min: null, max: null, mean: null, stdev: null, histogram: '' };
-    this.live.set(stats, h);
-    return stats;
-  };
-  /** A batch records into the run's own histograms (issue 31: no fresh ~94 KB histogram per metric and batch). */
   private readonly histograms: Histograms = {
     of: (m) => {
       let r = this.running.get(m);
@@ -74,7 +70,8 @@ export class LoadSummary {
       if (r === undefined) this.running.set(m, (r = { unit: 'ms', h: newHistogram() }));
       return r.h;
     },
-    stats: this.deferred,
+    // Statistics wait for the end: computing them walks every histogram (tens of ms a batch).
+    stats: (h, unit) => ({ unit, count: h.totalCount, p50: null, p90: null, p99: null, 'p99.9': null, min: null, max: null, mean: null, stdev: null, histogram: '' }),
   };
   /** A batch's loop delay: the run's is measured by the runner and taken at the end. */
   private readonly noLoopDelay = newHistogram();
@@ -84,6 +81,8 @@ export class LoadSummary {
   private readonly serviceTtft = newHistogram();
   private events = 0;
   private bytes = 0;
+  /** Wire bytes of the successful streams: `wire_bytes_per_event` is a ratio of run totals (a batch's would not merge). */
+  private wireBytes = 0;
   /** The first warm-up request: a cold start (new connection, cold server paths), reported apart. */
   private cold: ColdStart | null = null;
   /** arrival − stamp, µs, relative to the run's first such difference: at or above it, and below it. */
@@ -109,6 +108,7 @@ export class LoadSummary {
     if (r.warmup && this.cold === null) this.cold = coldStart(r);
     if (!r.warmup && r.error === null) {
       this.events += r.events;
+      this.wireBytes += r.wireBytes;
       this.bytes += r.bytes;
       if (this.service !== null) {
         for (const [m, key] of FROM_START) {
@@ -135,9 +135,9 @@ export class LoadSummary {
   }
 
   /**
-   * A batch is summarised by `summarizeRun` with its statistics deferred (computing them walks
-   * every histogram: tens of ms, which would delay every stamp taken meanwhile); its histograms are
-   * added to the run's, the rest merged, and the timelines kept as candidates.
+   * A batch is summarised by `summarizeRun` into the run's histograms with its statistics deferred
+   * (computing them walks every histogram: tens of ms, which would delay every stamp taken
+   * meanwhile); the rest is merged and the timelines kept as candidates.
    */
   private flush(): void {
     if (this.batch.length === 0 && this.rest !== null) return;
@@ -145,23 +145,10 @@ export class LoadSummary {
     const part = summarizeRun(this.name, this.target, run, this.keepTimelines, this.histograms, this.judge);
     this.batch = [];
     this.batchEvents = 0;
-    for (const [m, stats] of Object.entries(part.metrics)) {
-      let r = this.running.get(m);
-      if (r === undefined) this.running.set(m, (r = { unit: stats.unit, h: newHistogram() }));
-      r.unit = stats.unit;
-      const live = this.live.get(stats)!;
-      if (live !== r.h) r.h.add(live);
-    }
-    // A tool's view (--definitions) is histograms too: added the same way, under its own keys.
-    if (part.definitions !== undefined) {
-      this.view ??= { ...part.definitions, figures: part.definitions.figures.map((f) => ({ ...f })) };
-      for (const f of part.definitions.figures) {
-        const key = `definitions:${f.name}`;
-        let r = this.running.get(key);
-        if (r === undefined) this.running.set(key, (r = { unit: f.stats.unit, h: newHistogram() }));
-        r.h.add(this.live.get(f.stats)!);
-      }
-    }
+    // Every metric of the batch was recorded into `running` (histograms.of); only its unit is news.
+    for (const [m, stats] of Object.entries(part.metrics)) this.running.get(m)!.unit = stats.unit;
+    // A tool's view (--definitions): names, units and formulas from the first batch.
+    if (part.definitions !== undefined) this.view ??= { ...part.definitions, figures: part.definitions.figures.map((f) => ({ ...f })) };
     this.candidates.push(...part.timelines);
     const { definitions: _view, ...rest } = part;
     const light: ReportConfiguration = { ...rest, metrics: {}, timelines: [] };
@@ -225,6 +212,7 @@ export class LoadSummary {
       bytes_per_s: seconds > 0 ? round3(this.bytes / seconds) : 0,
       client_cpu_pct: cpuPct,
     };
+    if (this.events > 0) scalars['wire_bytes_per_event'] = round3(this.wireBytes / this.events);
     if (c.llm !== undefined) scalars['output_tokens_per_s'] = seconds > 0 ? round3(c.llm.output_tokens / seconds) : 0;
     if (c.goodput !== undefined) scalars['goodput_per_s'] = seconds > 0 ? round3(c.goodput.good / seconds) : 0;
     const view: DefinitionsView | null =

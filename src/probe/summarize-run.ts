@@ -3,7 +3,7 @@ import type { KeptTimeline, MetricStats, ReportConfiguration, ReportTarget } fro
 import { errorRate } from '../model/error-rate.js';
 import { summarizeLlm } from './llm-metrics.js';
 import { FRESH_HISTOGRAMS, round3, type Histograms } from '../model/metric-stats.js';
-import { decodeHistogram, encodeHistogram, recordClamped } from '../model/metric-histogram.js';
+import { recordClamped } from '../model/metric-histogram.js';
 import type { StreamRecord } from '../model/record.js';
 import { LATENCY_METRICS, STREAM_COUNT_METRICS } from '../model/metric-catalog.js';
 import type { ReportWarning } from '../model/warnings.js';
@@ -176,7 +176,7 @@ export function summarizeRun(
     scalars['goodput'] = measured.length === 0 ? 0 : round3(good / measured.length);
     scalars['goodput_per_s'] = seconds > 0 ? round3(good / seconds) : 0;
   }
-  const definitions = judge.definitions !== undefined ? definitionsView(judge.definitions, ok, statsOf) : null;
+  const definitions = judge.definitions !== undefined ? definitionsView(judge.definitions, ok, histograms) : null;
 
   const first = ok[0];
   return {

@@ -1,6 +1,5 @@
-import type { Histogram } from 'hdr-histogram-js';
-import { newHistogram, recordClamped } from '../model/metric-histogram.js';
-import { metricStats, type StatsOf } from '../model/metric-stats.js';
+import { recordClamped } from '../model/metric-histogram.js';
+import { FRESH_HISTOGRAMS, type Histograms } from '../model/metric-stats.js';
 import type { StreamRecord } from '../model/record.js';
 import type { DefinitionFigure, DefinitionTool, DefinitionsView } from '../model/report.js';
 import { outputTokensOf } from './stream-figures.js';
@@ -85,10 +84,6 @@ const SPECS: Record<DefinitionTool, { source: string; figures: FigureSpec[] }> =
   },
 };
 
-export function definitionsSource(tool: DefinitionTool): string {
-  return SPECS[tool].source;
-}
-
 function pointsOf(r: StreamRecord): StreamPoints {
   const tl = r.timeline;
   const text: number[] = [];
@@ -104,12 +99,17 @@ function pointsOf(r: StreamRecord): StreamPoints {
   return { text, chunks, sdkChunks, end: r.endUs, n: outputTokensOf(r).tokens };
 }
 
-/** The view of `tool` over the successful LLM streams `ok`; null when there were none. */
-export function definitionsView(tool: DefinitionTool, ok: readonly StreamRecord[], statsOf: StatsOf = metricStats): DefinitionsView | null {
+/**
+ * The view of `tool` over the successful LLM streams `ok`; null when there were none. Its
+ * histograms are keyed `definitions:NAME`, apart from the report's metrics (a load run lends its
+ * own, load-summary.ts).
+ */
+export function definitionsView(tool: DefinitionTool, ok: readonly StreamRecord[], histograms: Histograms = FRESH_HISTOGRAMS): DefinitionsView | null {
   const llm = ok.filter((r) => r.llm);
   if (llm.length === 0) return null;
   const spec = SPECS[tool];
-  const hs: Histogram[] = spec.figures.map(() => newHistogram());
+  const statsOf = histograms.stats;
+  const hs = spec.figures.map((f) => histograms.of(`definitions:${f.name}`));
   for (const r of llm) {
     const p = pointsOf(r);
     spec.figures.forEach((f, i) => {
