@@ -2,6 +2,9 @@ import type { DoneStats } from './protocol.js';
 import type { BodyFormat } from './body-formats.js';
 import { Timeline } from './timeline.js';
 
+/** The error kinds a transport-successful stream can still earn (stream-integrity.ts judges them). */
+export const INTEGRITY_KINDS = ['stream_error', 'error_body', 'stream_cut', 'heartbeat_missing'] as const;
+
 /** Error kinds of docs/metrics.md, in its order. */
 export const ERROR_KINDS = [
   'connect_refused',
@@ -17,17 +20,12 @@ export const ERROR_KINDS = [
   'undecodable_encoding',
   'event_too_large',
   // Stream integrity (docs/metrics.md, "Stream integrity"): failures with --strict-streams only.
-  'stream_error',
-  'error_body',
-  'stream_cut',
-  'heartbeat_missing',
+  ...INTEGRITY_KINDS,
   'dropped',
   'aborted',
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
-/** The error kinds a transport-successful stream can still earn (stream-integrity.ts judges them). */
-export const INTEGRITY_KINDS = ['stream_error', 'error_body', 'stream_cut', 'heartbeat_missing'] as const;
 export type IntegrityKind = (typeof INTEGRITY_KINDS)[number];
 
 /**

@@ -33,7 +33,6 @@ const CRLFCRLF = Buffer.from('\r\n\r\n');
 const HTTP_SLASH = Buffer.from('HTTP/');
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: (.*))?$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const CHUNK_SIZE = /^([0-9A-Fa-f]{1,12})[ \t]*(?:;.*)?$/;
 const CONTENT_LENGTH = /^\d{1,15}$/;
 const CHUNKED_LAST = /(?:^|,)\s*chunked\s*$/i;
 const HAS_CLOSE = /(?:^|,)\s*close\s*(?:,|$)/;
@@ -143,30 +142,29 @@ export class H1ResponseParser {
         case State.ChunkSize:
         case State.Trailers: {
           const eol = buf.indexOf(0x0a, i);
+          let size: number;
           if (this.state === State.ChunkSize && eol >= 0 && this.line === '') {
             // The usual case, a chunk-size line inside one read: read from the bytes, no string.
-            const size = chunkSize(buf, i, eol);
+            size = chunkSize(buf, i, eol);
             if (size < 0) throw protocol(`invalid chunk size line ${JSON.stringify(buf.toString('latin1', i, Math.min(eol, i + 40)))}`);
             i = eol + 1;
-            this.left = size;
-            this.state = size === 0 ? State.Trailers : State.ChunkData;
-            break;
+          } else {
+            const stop = eol < 0 ? n : eol + 1;
+            this.line += buf.toString('latin1', i, stop);
+            i = stop;
+            if (this.line.length > MAX_HEAD_BYTES) throw protocol('a chunk-size or trailer line exceeds 16 KiB');
+            if (eol < 0) return Parsed.More;
+            const text = this.takeLine();
+            if (this.state === State.Trailers) {
+              // Trailer fields are read and dropped; an empty line ends the message.
+              if (text === '') this.state = State.Done;
+              break;
+            }
+            size = chunkSize(Buffer.from(text, 'latin1'), 0, text.length);
+            if (size < 0) throw protocol(`invalid chunk size line ${JSON.stringify(text.slice(0, 40))}`);
           }
-          const stop = eol < 0 ? n : eol + 1;
-          this.line += buf.toString('latin1', i, stop);
-          i = stop;
-          if (this.line.length > MAX_HEAD_BYTES) throw protocol('a chunk-size or trailer line exceeds 16 KiB');
-          if (eol < 0) return Parsed.More;
-          const text = this.takeLine();
-          if (this.state === State.Trailers) {
-            // Trailer fields are read and dropped; an empty line ends the message.
-            if (text === '') this.state = State.Done;
-            break;
-          }
-          const m = CHUNK_SIZE.exec(text);
-          if (m === null) throw protocol(`invalid chunk size line ${JSON.stringify(text.slice(0, 40))}`);
-          this.left = parseInt(m[1]!, 16);
-          this.state = this.left === 0 ? State.Trailers : State.ChunkData;
+          this.left = size;
+          this.state = size === 0 ? State.Trailers : State.ChunkData;
           break;
         }
         case State.UntilClose: {
@@ -307,7 +305,7 @@ function parseHead(text: string): Head {
 
 /**
  * A chunk-size line's size (RFC 9112 §7.1: hex digits, optional whitespace and extensions, CRLF or
- * LF) from `buf[start, lf)`, or -1 when it is not one. Up to 12 hex digits, as CHUNK_SIZE allows.
+ * LF) from `buf[start, lf)`, or -1 when it is not one. Up to 12 hex digits (2⁴⁸ bytes: an exact number).
  */
 function chunkSize(buf: Buffer, start: number, lf: number): number {
   let end = lf;

@@ -2,9 +2,9 @@ import type { Histogram } from 'hdr-histogram-js';
 import type { LlmSummary, MetricStats } from '../model/report.js';
 import { recordClamped } from '../model/metric-histogram.js';
 import type { StreamRecord } from '../model/record.js';
-import { FRESH_HISTOGRAMS, type Histograms } from '../model/metric-stats.js';
+import { FRESH_HISTOGRAMS, round3, type Histograms } from '../model/metric-stats.js';
 import type { ReportWarning } from '../model/warnings.js';
-import { outputTokensOf, streamFigures, type StreamFigures } from './stream-figures.js';
+import { streamFigures, type StreamFigures } from './stream-figures.js';
 
 /** LLM latencies (µs histograms, reported in ms) and counts; docs/metrics.md defines each. */
 export const LLM_LATENCY_METRICS = ['ttft_ms', 'ttfo_ms', 'itl_ms', 'itl_per_token_ms', 'tpot_ms'] as const;
@@ -18,10 +18,6 @@ export interface LlmResult {
   summary: LlmSummary;
   warnings: ReportWarning[];
 }
-
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
-
-export { outputTokensOf };
 
 /**
  * LLM metrics of the successful, measured records of a run (`ok`), over `wallMs` of the run; null

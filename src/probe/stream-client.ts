@@ -117,7 +117,8 @@ const dispatchCache = new WeakMap<RequestSpec, { url: URL; body: RequestSpec['bo
  * A spec's dispatch options, built once and shared by all its requests (issue 31: no per-request
  * work that can be done once; URL getters and a string body's encoding are not free). undici reads
  * them and never writes them. Rebuilt if the spec's URL or body was replaced since (openai-request.ts
- * sets the body after a first request); headers are shared by reference, so edits show.
+ * sets the body after a first request). Headers are final before a spec's first request (its
+ * builders set them) and never change after: h1-client.ts keeps the request's bytes per options.
  */
 function dispatchOptions(spec: RequestSpec): Dispatcher.DispatchOptions {
   const cached = dispatchCache.get(spec);
