@@ -10,16 +10,16 @@
  * - kill -9 of a serve with two live kernels: its processes still alive 10 s later (needs
  *   jupyter-server);
  * - SIGTERM with 100 open streams: share that got `done` status `shutdown`;
- * - SOAK_MIN=N adds N minutes at 50 concurrent streams with RSS sampled each minute (slope).
+ * - SOAK_MIN=N adds N minutes at 50 concurrent streams with RSS sampled ten times (slope per minute).
  * Not a test: nothing here asserts; a row that misses its target says so.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { connect as h2connect } from 'node:http2';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startServe, type ServeProcess } from './lib/serve-process.js';
+import { alive, descendants } from '../test/helpers/process-tree.js';
+import { hasCommand } from '../test/helpers/system.js';
+import { makeSelfSignedCert } from '../test/helpers/tls-cert.js';
 import { writeResult } from './lib/write-result.js';
 
 const FUZZ = Number(process.env['FUZZ'] ?? 2000);
@@ -36,7 +36,8 @@ interface Row {
   check: string;
   result: string;
   target: string;
-  met: boolean;
+  /** null: the check did not run (a component is missing, too few samples). */
+  met: boolean | null;
 }
 const rows: Row[] = [];
 
@@ -238,39 +239,9 @@ async function slowReaders(): Promise<void> {
 }
 
 // ---------------------------------------------------------------- kill -9 with kernels
-function descendants(root: number): number[] {
-  const rows2 = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' })
-    .split('\n')
-    .map((l) => /^\s*(\d+)\s+(\d+)/.exec(l))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]) }));
-  const out: number[] = [];
-  const frontier = [root];
-  while (frontier.length > 0) {
-    const parent = frontier.pop() as number;
-    for (const r of rows2) if (r.ppid === parent) (out.push(r.pid), frontier.push(r.pid));
-  }
-  return out;
-}
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 async function killNine(): Promise<void> {
-  const has = (() => {
-    try {
-      execFileSync('sh', ['-c', 'command -v jupyter-server'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-  if (!has) {
-    rows.push({ check: 'kill -9 of serve with live kernels', result: 'skipped: jupyter-server not installed', target: '0 left after 10 s', met: true });
+  if (!hasCommand('jupyter-server')) {
+    rows.push({ check: 'kill -9 of serve with live kernels', result: 'skipped: jupyter-server not installed', target: '0 left after 10 s', met: null });
     return;
   }
   const serve = await startServe(['--jupyter', 'eager'], 120_000);
@@ -284,7 +255,7 @@ async function killNine(): Promise<void> {
     await res.text();
   }
   const pid = serve.child.pid as number;
-  const tree = descendants(pid);
+  const tree = descendants(pid).map((d) => d.pid);
   process.kill(pid, 'SIGKILL');
   await sleep(10_000);
   const left = tree.filter(alive);
@@ -343,37 +314,28 @@ async function soak(minutes: number): Promise<void> {
       streams++;
     }
   };
-  const sampler = setInterval(() => samples.push(rssOf(pid)), 60_000);
+  // Ten samples whatever the length: a slope needs more than the first and last.
+  const everyMs = (minutes * 60_000) / 10;
+  const sampler = setInterval(() => samples.push(rssOf(pid)), everyMs);
   await Promise.all(Array.from({ length: 50 }, worker));
   clearInterval(sampler);
   await serve.stop();
-  // Least-squares slope of RSS over the minutes sampled.
+  // Least-squares slope of RSS per sample, then per minute.
   const n = samples.length;
   const mx = (n - 1) / 2;
   const my = samples.reduce((a, b) => a + b, 0) / n;
   let num = 0;
   let den = 0;
   samples.forEach((y, x) => ((num += (x - mx) * (y - my)), (den += (x - mx) ** 2)));
-  const slope = den === 0 ? 0 : num / den;
+  const perMin = den === 0 ? 0 : (num / den) * (60_000 / everyMs);
   rows.push({
     check: `soak: ${minutes} min at 50 concurrent streams (${streams} streams)`,
-    result: `RSS ${samples.map(mb).join(', ')} MB; slope ${mb(slope)} MB/min`,
+    result: `RSS ${samples.map(mb).join(', ')} MB; slope ${mb(perMin)} MB/min`,
     target: 'slope ≈ 0',
-    met: Math.abs(slope) < 1e6,
+    met: n < 3 ? null : Math.abs(perMin) < 1e6,
   });
 }
 
-function tlsCert(): { certFile: string; keyFile: string; cert: Buffer } | undefined {
-  try {
-    const dir = mkdtempSync(join(tmpdir(), 'nbs-chaos-'));
-    const certFile = join(dir, 'cert.pem');
-    const keyFile = join(dir, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-    return { certFile, keyFile, cert: readFileSync(certFile) };
-  } catch {
-    return undefined;
-  }
-}
 
 const only = process.env['ONLY']?.split(',');
 const want = (name: string) => only === undefined || only.includes(name);
@@ -381,8 +343,8 @@ if (want('fuzz')) await fuzz();
 if (want('drops')) {
   await drops('HTTP/1.1', []);
   await drops('h2c', ['--http2']);
-  const tls = tlsCert();
-  if (tls === undefined) rows.push({ check: 'drops: TLS h2', result: 'skipped: openssl not installed', target: '0 leaked', met: true });
+  const tls = hasCommand('openssl') ? makeSelfSignedCert() : undefined;
+  if (tls === undefined) rows.push({ check: 'drops: TLS h2', result: 'skipped: openssl not installed', target: '0 leaked', met: null });
   else await drops('TLS h2', ['--tls-cert', tls.certFile, '--tls-key', tls.keyFile], tls.cert);
 }
 if (want('slow')) await slowReaders();
@@ -391,6 +353,6 @@ if (want('sigterm')) await sigterm();
 if (SOAK_MIN > 0) await soak(SOAK_MIN);
 
 const lines = ['| check | result | target | met |', '|---|---|---|---|'];
-for (const r of rows) lines.push(`| ${r.check} | ${r.result} | ${r.target} | ${r.met ? 'yes' : '**no**'} |`);
+for (const r of rows) lines.push(`| ${r.check} | ${r.result} | ${r.target} | ${r.met === null ? 'skipped' : r.met ? 'yes' : '**no**'} |`);
 process.stdout.write(`${lines.join('\n')}\n`);
 process.stdout.write(`wrote ${writeResult('chaos', { command: 'npm run bench:chaos', fuzz: FUZZ, drops: DROPS, slow: SLOW, soak_min: SOAK_MIN, rows })}\n`);

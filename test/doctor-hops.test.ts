@@ -14,14 +14,13 @@ import { DOCTOR_FLAGS } from './helpers/doctor-flags.js';
  * rounds; the table's verdicts must match what each hop does and the summary must blame the hop
  * that holds the stream.
  */
-const FLAGS = DOCTOR_FLAGS;
 const HELD = ['FULLY_BUFFERED', 'SIZE_THRESHOLD', 'PERIODIC_FLUSH'];
 const show = (r: DoctorResult) =>
   `${r.verdict}: ${r.reason}\n` +
   (r.hops ?? []).map((h) => `  ${h.name} ${h.verdict} tpe=${h.tokensPerEvent} fc=${h.firstContentP50Ms}/${h.firstContentP90Ms} wait=${h.waitMs} adds=${h.addedMs}±${h.addedNoiseMs}`).join('\n') +
   `\n  blame: ${JSON.stringify(r.blame)}\n  fixes: ${r.fixes.map((f) => f.id).join(', ')}`;
 
-const opts = (url: string, over: Partial<DoctorOptions> = {}): DoctorOptions => ({ ...FLAGS, url, runs: 3, budgetS: 60, ...over });
+const opts = (url: string, over: Partial<DoctorOptions> = {}): DoctorOptions => ({ ...DOCTOR_FLAGS, url, runs: 3, budgetS: 60, ...over });
 
 test('three hops, origin → nginx (buffering off) → public nginx (TLS, h2, buffering on): the table blames public', async (t) => {
   const nginx = requireNginx(t);

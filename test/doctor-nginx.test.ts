@@ -12,7 +12,6 @@ import { DOCTOR_FLAGS } from './helpers/doctor-flags.js';
  * serve sends X-Accel-Buffering: no, so the buffering set-ups ignore it (proxy_ignore_headers),
  * as a proxy someone else runs may.
  */
-const FLAGS = DOCTOR_FLAGS;
 /** 20 events 20 ms apart: ~1.9 KB, less than one of nginx's 4 KiB buffers. */
 const SHORT_PING = JSON.stringify({ notebook_id: 'n1', operation: { type: 'ping', count: 20, interval_ms: 20 }, lang: 'en' });
 
@@ -46,7 +45,7 @@ async function throughNginx(t: TestContext, location: string): Promise<Path | nu
   return { proxy: `http://127.0.0.1:${proxy.port}/send_operation`, direct: `${serve.url}/send_operation` };
 }
 
-const opts = (url: string, over: Partial<DoctorOptions> = {}): DoctorOptions => ({ ...FLAGS, url, runs: 3, budgetS: 50, ...over });
+const opts = (url: string, over: Partial<DoctorOptions> = {}): DoctorOptions => ({ ...DOCTOR_FLAGS, url, runs: 3, budgetS: 50, ...over });
 const outcome = (r: Awaited<ReturnType<typeof checkHeaders>>, id: string) => r.findings.find((f) => f.id === id)?.outcome;
 
 test('nginx, proxy_buffering on, HTTP/1.0 upstream: a short stream is FULLY_BUFFERED, headers withheld', async (t) => {
@@ -57,11 +56,11 @@ test('nginx, proxy_buffering on, HTTP/1.0 upstream: a short stream is FULLY_BUFF
   assert.equal(r.attribution.find((s) => s.id === 'direct')?.implicates, 'path');
   assert.equal(r.fixes[0]?.id, 'proxy-buffering-off');
   assert.ok(r.intermediaries.some((i) => i.name === 'nginx'));
-  const h = await checkHeaders({ ...FLAGS, url: p.proxy, body: SHORT_PING, idleWindowS: 20, strict: false });
+  const h = await checkHeaders({ ...DOCTOR_FLAGS, url: p.proxy, body: SHORT_PING, idleWindowS: 20, strict: false });
   assert.equal(outcome(h, 'headers-withheld'), 'fail', JSON.stringify(h.response));
   assert.equal(outcome(h, 'x-accel-buffering'), 'skip', 'nginx consumed it: its absence proves nothing');
   assert.ok(h.findings.some((f) => f.id === 'intermediary' && /nginx/.test(f.seen)));
-  const hd = await checkHeaders({ ...FLAGS, url: p.proxy, direct: p.direct, body: SHORT_PING, idleWindowS: 20, strict: false });
+  const hd = await checkHeaders({ ...DOCTOR_FLAGS, url: p.proxy, direct: p.direct, body: SHORT_PING, idleWindowS: 20, strict: false });
   assert.equal(outcome(hd, 'x-accel-buffering'), 'pass', 'the backend sends X-Accel-Buffering: no');
 });
 
@@ -105,7 +104,7 @@ test('nginx, gzip on for text/event-stream with buffering on: the client asking 
   assert.equal(compression?.verdict, 'STREAMING');
   assert.equal(compression?.implicates, 'compression');
   assert.equal(r.fixes[0]?.id, 'gzip-off');
-  const h = await checkHeaders({ ...FLAGS, url: p.proxy, body: SHORT_PING, idleWindowS: 20, strict: false });
+  const h = await checkHeaders({ ...DOCTOR_FLAGS, url: p.proxy, body: SHORT_PING, idleWindowS: 20, strict: false });
   assert.equal(outcome(h, 'content-encoding'), 'fail');
   assert.equal(outcome(h, 'headers-withheld'), 'fail', 'gzip + buffering: headers come with the events at the end');
 });
@@ -116,7 +115,7 @@ test('nginx, gzip on for text/event-stream with buffering on: a client not askin
   const r = await doctor(opts(p.proxy, { body: SHORT_PING, identity: true, runs: 2 }));
   assert.equal(r.verdict, 'STREAMING', r.reason);
   assert.equal(r.runs[0]?.contentEncoding, '');
-  const h = await checkHeaders({ ...FLAGS, url: p.proxy, identity: true, body: SHORT_PING, idleWindowS: 20, strict: false });
+  const h = await checkHeaders({ ...DOCTOR_FLAGS, url: p.proxy, identity: true, body: SHORT_PING, idleWindowS: 20, strict: false });
   assert.equal(outcome(h, 'content-encoding'), 'pass');
   const cli = await runCli(['doctor', p.proxy, '--identity', '--body', SHORT_PING, '--runs', '1']);
   assert.equal(cli.code, 0, cli.stdout);
@@ -127,7 +126,7 @@ test('nginx, proxy_http_version 1.0 with buffering off: measured STREAMING (the 
   if (p === null) return;
   const r = await doctor(opts(p.proxy, { body: SHORT_PING, runs: 2 }));
   assert.equal(r.verdict, 'STREAMING', `${r.reason} ${JSON.stringify(r.runs)}`);
-  const h = await checkHeaders({ ...FLAGS, url: p.proxy, body: SHORT_PING, idleWindowS: 20, strict: false });
+  const h = await checkHeaders({ ...DOCTOR_FLAGS, url: p.proxy, body: SHORT_PING, idleWindowS: 20, strict: false });
   // nginx answers the client in HTTP/1.1 whatever it speaks upstream.
   assert.equal(h.response.statusLineVersion, 'HTTP/1.1');
   assert.equal(outcome(h, 'http-1.0'), 'pass');

@@ -8,9 +8,8 @@ import { runCli, startServeProcess } from './helpers/serve-process.js';
 import { startServer } from './helpers/start-server.js';
 import { DOCTOR_FLAGS } from './helpers/doctor-flags.js';
 
-const FLAGS = DOCTOR_FLAGS;
 function opts(url: string, over: Partial<DoctorOptions> = {}): DoctorOptions {
-  return { ...FLAGS, url, runs: 1, budgetS: 1, ...over };
+  return { ...DOCTOR_FLAGS, url, runs: 1, budgetS: 1, ...over };
 }
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform' };
@@ -203,7 +202,7 @@ test('check-headers: an HTTP/1.0 backend with text/plain and no Cache-Control fa
     server.close();
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/stream`;
-  const r = await checkHeaders({ ...FLAGS, url, idleWindowS: 20, strict: false });
+  const r = await checkHeaders({ ...DOCTOR_FLAGS, url, idleWindowS: 20, strict: false });
   const fail = (id: string) => r.findings.find((f) => f.id === id)?.outcome;
   assert.equal(r.response.statusLineVersion, 'HTTP/1.0');
   assert.equal(fail('http-1.0'), 'fail');
@@ -224,7 +223,7 @@ test('check-headers: headers withheld until a late first event, and a healthy st
     res.on('close', () => clearTimeout(timer));
   });
   t.after(() => late.close());
-  const r = await checkHeaders({ ...FLAGS, url: `${late.url}/s`, idleWindowS: 20, strict: false });
+  const r = await checkHeaders({ ...DOCTOR_FLAGS, url: `${late.url}/s`, idleWindowS: 20, strict: false });
   assert.equal(r.findings.find((f) => f.id === 'headers-withheld')?.outcome, 'fail', JSON.stringify(r.response));
   const serve = await startServeProcess([]);
   t.after(() => serve.stop());
@@ -272,10 +271,10 @@ test('check-headers: a stream idle past --idle-window-s warns without heartbeats
   t.after(() => silent.close());
   const beating = await idle(true);
   t.after(() => beating.close());
-  const a = await checkHeaders({ ...FLAGS, url: `${silent.url}/s`, idleWindowS: 1, strict: false });
+  const a = await checkHeaders({ ...DOCTOR_FLAGS, url: `${silent.url}/s`, idleWindowS: 1, strict: false });
   assert.equal(a.findings.find((f) => f.id === 'heartbeat')?.outcome, 'fail');
-  const b = await checkHeaders({ ...FLAGS, url: `${beating.url}/s`, idleWindowS: 1, strict: false });
+  const b = await checkHeaders({ ...DOCTOR_FLAGS, url: `${beating.url}/s`, idleWindowS: 1, strict: false });
   assert.equal(b.findings.find((f) => f.id === 'heartbeat')?.outcome, 'pass', JSON.stringify(b.findings.find((f) => f.id === 'heartbeat')));
-  const skipped = await checkHeaders({ ...FLAGS, url: `${silent.url}/s`, idleWindowS: 20, strict: false });
+  const skipped = await checkHeaders({ ...DOCTOR_FLAGS, url: `${silent.url}/s`, idleWindowS: 20, strict: false });
   assert.equal(skipped.findings.find((f) => f.id === 'heartbeat')?.outcome, 'skip');
 });

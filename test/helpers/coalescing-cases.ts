@@ -10,8 +10,7 @@ import { DOCTOR_FLAGS } from './doctor-flags.js';
  * what. Shared by doctor-coalescing.test.ts (no stamps) and doctor-coalescing-stamps.test.ts, one
  * file each so that each stays well inside the per-file timeout on a loaded machine.
  */
-export const FLAGS = DOCTOR_FLAGS;
-export const opts = (url: string, over: Partial<DoctorOptions> = {}): DoctorOptions => ({ ...FLAGS, url, runs: 1, budgetS: 60, ...over });
+export const opts = (url: string, over: Partial<DoctorOptions> = {}): DoctorOptions => ({ ...DOCTOR_FLAGS, url, runs: 1, budgetS: 60, ...over });
 /** The guide's ping: 100 tokens of `tok ` 10 ms apart (1 s: ten releases of a 100 ms buffer). */
 export const PING = JSON.stringify({ notebook_id: 'doctor', operation: { type: 'ping', count: 100, interval_ms: 10, token: 'tok ' }, lang: 'en' });
 

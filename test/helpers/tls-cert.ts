@@ -1,11 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A throw-away self-signed certificate for 127.0.0.1 and localhost, made with openssl. */
+/**
+ * A throw-away self-signed certificate for 127.0.0.1 and localhost, made with openssl. Its folder
+ * (with the private key) is removed when the test process exits.
+ */
 export function makeSelfSignedCert(): { certFile: string; keyFile: string; cert: Buffer; key: Buffer } {
   const dir = mkdtempSync(join(tmpdir(), 'nbs-tls-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const certFile = join(dir, 'cert.pem');
   const keyFile = join(dir, 'key.pem');
   execFileSync(
