@@ -202,7 +202,8 @@ class WsSession {
     const obj = typeof msg === 'object' && msg !== null && !Array.isArray(msg) ? (msg as Record<string, unknown>) : null;
     const id = obj?.['id'];
     if (obj === null || (typeof id !== 'string' && typeof id !== 'number') || String(id) === '' || String(id).length > 256) {
-      this.refuse(obj?.['id'], new RequestError('NBS_INVALID_BODY', 'each message needs an "id" (a string or number of 1 to 256 characters), e.g. {"id":"op1","notebook_id":"n1","operation":{"type":"ping"}}'));
+      // The id is unusable, so it is not echoed: the refusal carries "id":null (docs/protocol.md).
+      this.refuse(null, new RequestError('NBS_INVALID_BODY', 'each message needs an "id" (a string or number of 1 to 256 characters), e.g. {"id":"op1","notebook_id":"n1","operation":{"type":"ping"}}'));
       return;
     }
     const key = JSON.stringify(id);
