@@ -1,7 +1,7 @@
 import { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { flushSettings } from '../model/flush-presets.js';
 import { byFieldName, field } from '../model/field-text.js';
-import type { ErrorBody, NbsErrorCode } from '../model/protocol.js';
+import { WS_PATH, type ErrorBody, type NbsErrorCode } from '../model/protocol.js';
 import { packageVersion } from '../version.js';
 import { monoNow } from './clock.js';
 import { AccessGuard, CORS_ALLOW_HEADERS, corsHeaders } from './access.js';
@@ -162,7 +162,7 @@ export function buildApp(opts: ServerOptions): App {
     auth: guard.hasToken ? 'token' : 'host-check',
     protocol: opts.tls !== undefined ? 'https (HTTP/1.1, h2)' : opts.http2 ? 'h2c' : 'http/1.1',
     compress: opts.compress,
-    websocket: { path: '/ws', permessage_deflate: opts.wsDeflate },
+    websocket: { path: WS_PATH, permessage_deflate: opts.wsDeflate },
     streams: { active: state.activeStreams, max: opts.maxStreams, total: state.streamsTotal, outcomes: state.outcomes },
     heartbeat_s: opts.heartbeatS,
     keep_alive_s: opts.keepAliveS,

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { flushSettings, isFlushPolicyName, type FlushSettings } from '../model/flush-presets.js';
-import { ERROR_STATUS, type DoneStatus, type ErrorBody, type NbsErrorCode } from '../model/protocol.js';
+import { ERROR_STATUS, WS_PATH, WS_SUBPROTOCOL, WS_TOKEN_PREFIX, type DoneStatus, type ErrorBody, type NbsErrorCode } from '../model/protocol.js';
 import { type AccessGuard, type CorsOptions } from './access.js';
 import { byFieldName, field } from '../model/field-text.js';
 import { monoNow } from './clock.js';
@@ -19,12 +19,6 @@ import { strictValidatorCompiler } from './json-body.js';
 import { ENVELOPE_SCHEMA, envelopeError, envelopeOf, JSON_DEPTH_MAX, nestsDeeper, type Envelope, type SchemaError } from './validate-envelope.js';
 import { WsConnection, WsOperationSink } from './ws-sink.js';
 
-/** The WebSocket endpoint and its subprotocol (docs/protocol.md, "WebSocket"). */
-export const WS_PATH = '/ws';
-export const WS_PROTOCOL = 'notebook-stream';
-/** A `Sec-WebSocket-Protocol` value carrying the token: `bearer.` + base64url(token). Browsers cannot set Authorization. */
-export const WS_TOKEN_PREFIX = 'bearer.';
-
 export interface WsDeps {
   opts: ServerOptions;
   state: ServerState;
@@ -38,7 +32,7 @@ export interface WsDeps {
 type EndCause = 'client_closed' | 'shutdown' | 'stall' | 'cancelled';
 
 /** A message is checked by the same JSON Schema as POST /send_operation's body (issue 24), compiled once. */
-const checkEnvelope = strictValidatorCompiler({ schema: ENVELOPE_SCHEMA, method: 'GET', url: '/ws', httpPart: 'body' }) as ((data: unknown) => boolean) & {
+const checkEnvelope = strictValidatorCompiler({ schema: ENVELOPE_SCHEMA, method: 'GET', url: WS_PATH, httpPart: 'body' }) as ((data: unknown) => boolean) & {
   errors?: SchemaError[] | null;
 };
 
@@ -88,7 +82,7 @@ export function attachWebSocket(fastify: FastifyInstance, deps: WsDeps): void {
     maxPayload: BODY_LIMIT_BYTES,
     perMessageDeflate: opts.wsDeflate ? { threshold: 0, serverNoContextTakeover: false, clientNoContextTakeover: false } : false,
     // Never echo the token subprotocol back (response headers end up in proxy logs).
-    handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+    handleProtocols: (protocols) => (protocols.has(WS_SUBPROTOCOL) ? WS_SUBPROTOCOL : false),
   });
   const log = fastify.log;
   const refuse = (req: IncomingMessage, socket: Duplex, code: NbsErrorCode, message: string, extra = '') => {
