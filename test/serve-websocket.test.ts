@@ -273,7 +273,13 @@ test('shutdown: operations on a socket end with done status shutdown, then the s
   c.send(op('long', { type: 'ping', count: 100, interval_ms: 1000 }));
   await c.until((m) => m.some((x) => x.id === 'long' && x.event === 'chunk'));
   const closed = once(c.ws, 'close');
-  await server.shutdown(5);
+  const closing = server.shutdown(5);
+  // An upgrade refused meanwhile keeps the listener lingering, as a refused HTTP request does.
+  const late = await refusal(wsUrl(server), {});
+  assert.equal(late.status, 503);
+  assert.equal(JSON.parse(late.body).error.code, 'NBS_SHUTTING_DOWN');
+  assert.ok(server.app.state.refusedAt > -Infinity, 'the refused upgrade was noted for the linger');
+  await closing;
   const done = c.messages.find((m) => m.id === 'long' && m.event === 'done');
   assert.equal(done?.status, 'shutdown');
   const [code] = (await closed) as [number];

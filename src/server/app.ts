@@ -94,8 +94,7 @@ export function buildApp(opts: ServerOptions): App {
       // RFC 9112 §3.2: a 400 for HTTP/1.1 without Host, with our JSON body (Node's own is empty).
       return refuse(reply, 400, 'NBS_BAD_REQUEST', 'an HTTP/1.1 request needs a Host header');
     }
-    if (state.shuttingDown && !isHealth) {
-      state.refusedAt = monoNow();
+    if (!isHealth && state.refusesForShutdown()) {
       // Connection-specific headers are forbidden on HTTP/2 (RFC 9113 §8.2.2).
       if (request.raw.httpVersionMajor === 1) void reply.header('connection', 'close');
       return refuse(reply, 503, 'NBS_SHUTTING_DOWN', 'the server is shutting down', 1);

@@ -94,7 +94,7 @@ export function attachWebSocket(fastify: FastifyInstance, deps: WsDeps): void {
   fastify.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '').split('?')[0];
     if (path !== WS_PATH) return refuse(req, socket, 'NBS_NOT_FOUND', `no WebSocket endpoint at ${path}; use ${WS_PATH} (docs/protocol.md)`);
-    if (state.shuttingDown) return refuse(req, socket, 'NBS_SHUTTING_DOWN', 'the server is shutting down', 'retry-after: 1\r\n');
+    if (state.refusesForShutdown()) return refuse(req, socket, 'NBS_SHUTTING_DOWN', 'the server is shutting down', 'retry-after: 1\r\n');
     const origin = req.headers.origin;
     if (origin !== undefined && !cors.origins.includes(origin)) {
       return refuse(req, socket, 'NBS_ORIGIN_NOT_ALLOWED', `Origin ${origin} not allowed: start serve with ${names(field('corsOrigins'))} ${origin}`);
