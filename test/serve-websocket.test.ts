@@ -139,16 +139,21 @@ test('many operations multiplexed on one socket, each tagged with its id', async
   const firstDone = c.messages.findIndex((m) => m.id === 'a' && m.event === 'done');
   const lastFirst = c.messages.findIndex((m) => m.id === 'e' && m.event === 'chunk');
   assert.ok(lastFirst < firstDone, 'operations stream at the same time');
-  // An id still streaming cannot be reused; a message without an id is refused with the HTTP error body.
+  // An id still streaming cannot be reused; a message without a usable id is refused with the HTTP
+  // error body and "id":null, never its unusable id echoed (docs/protocol.md).
   c.send(op('x', { type: 'ping', count: 3, interval_ms: 200 }));
   c.send(op('x', { type: 'ping', count: 1 }));
   c.send({ notebook_id: 'n1', operation: { type: 'ping' } });
+  for (const unusable of [true, {}, 'i'.repeat(257)]) c.send(op(unusable, { type: 'ping' }));
   c.send(op('bad', { type: 'nope' }));
-  await c.until((m) => m.filter((x) => x.event === 'refused').length >= 3 && doneOf('x')(m));
+  await c.until((m) => m.filter((x) => x.event === 'refused').length >= 6 && doneOf('x')(m));
   const refused = c.messages.filter((m) => m.event === 'refused');
   assert.deepEqual(refused.map((m) => [m.id, m.status, m.error?.code]).sort(), [
     ['bad', 400, 'NBS_UNKNOWN_OPERATION'],
     ['x', 400, 'NBS_INVALID_BODY'],
+    [null, 400, 'NBS_INVALID_BODY'],
+    [null, 400, 'NBS_INVALID_BODY'],
+    [null, 400, 'NBS_INVALID_BODY'],
     [null, 400, 'NBS_INVALID_BODY'],
   ].sort());
 });
@@ -268,7 +273,13 @@ test('shutdown: operations on a socket end with done status shutdown, then the s
   c.send(op('long', { type: 'ping', count: 100, interval_ms: 1000 }));
   await c.until((m) => m.some((x) => x.id === 'long' && x.event === 'chunk'));
   const closed = once(c.ws, 'close');
-  await server.shutdown(5);
+  const closing = server.shutdown(5);
+  // An upgrade refused meanwhile keeps the listener lingering, as a refused HTTP request does.
+  const late = await refusal(wsUrl(server), {});
+  assert.equal(late.status, 503);
+  assert.equal(JSON.parse(late.body).error.code, 'NBS_SHUTTING_DOWN');
+  assert.ok(server.app.state.refusedAt > -Infinity, 'the refused upgrade was noted for the linger');
+  await closing;
   const done = c.messages.find((m) => m.id === 'long' && m.event === 'done');
   assert.equal(done?.status, 'shutdown');
   const [code] = (await closed) as [number];

@@ -90,6 +90,12 @@ export interface ErrorBody {
 export const COMPRESS_MODES = ['off', 'gzip', 'br', 'auto'] as const;
 export type CompressMode = (typeof COMPRESS_MODES)[number];
 
+/** The WebSocket endpoint and its subprotocol (docs/protocol.md, "WebSocket"). */
+export const WS_PATH = '/ws';
+export const WS_SUBPROTOCOL = 'notebook-stream';
+/** A `Sec-WebSocket-Protocol` value carrying the token: `bearer.` + base64url(token). Browsers cannot set Authorization. */
+export const WS_TOKEN_PREFIX = 'bearer.';
+
 /** `Content-Type` of the two stream formats. */
 export const SSE_CONTENT_TYPE = 'text/event-stream; charset=utf-8';
 export const NDJSON_CONTENT_TYPE = 'application/x-ndjson';

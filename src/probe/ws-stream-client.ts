@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { WebSocket, type RawData } from 'ws';
+import { WS_SUBPROTOCOL } from '../model/protocol.js';
 import { blankRecord, type StreamRecord } from '../model/record.js';
 import { IndexedSet } from '../model/indexed-set.js';
 import { errorKind, ProbeError } from './error-kind.js';
@@ -10,9 +11,6 @@ import type { ConnectionStats } from './load-client.js';
 import type { RequestSpec } from './request-spec.js';
 import { INTEGRITY_MESSAGES, type EventObserver } from './stream-client.js';
 import { judgeIntegrity } from './stream-integrity.js';
-
-/** The subprotocol of serve's GET /ws (docs/protocol.md, "WebSocket"). */
-export const WS_SUBPROTOCOL = 'notebook-stream';
 
 /** Headers the WebSocket handshake sets itself, or that mean nothing on it. */
 const HANDSHAKE_OWNED = new Set(['accept', 'accept-encoding', 'content-type', 'content-length', 'connection', 'upgrade', 'cache-control', 'x-nbs-flush-policy']);

@@ -1,7 +1,7 @@
 import { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { flushSettings } from '../model/flush-presets.js';
 import { byFieldName, field } from '../model/field-text.js';
-import type { ErrorBody, NbsErrorCode } from '../model/protocol.js';
+import { WS_PATH, type ErrorBody, type NbsErrorCode } from '../model/protocol.js';
 import { packageVersion } from '../version.js';
 import { monoNow } from './clock.js';
 import { AccessGuard, CORS_ALLOW_HEADERS, corsHeaders } from './access.js';
@@ -94,8 +94,7 @@ export function buildApp(opts: ServerOptions): App {
       // RFC 9112 §3.2: a 400 for HTTP/1.1 without Host, with our JSON body (Node's own is empty).
       return refuse(reply, 400, 'NBS_BAD_REQUEST', 'an HTTP/1.1 request needs a Host header');
     }
-    if (state.shuttingDown && !isHealth) {
-      state.refusedAt = monoNow();
+    if (!isHealth && state.refusesForShutdown()) {
       // Connection-specific headers are forbidden on HTTP/2 (RFC 9113 §8.2.2).
       if (request.raw.httpVersionMajor === 1) void reply.header('connection', 'close');
       return refuse(reply, 503, 'NBS_SHUTTING_DOWN', 'the server is shutting down', 1);
@@ -162,7 +161,7 @@ export function buildApp(opts: ServerOptions): App {
     auth: guard.hasToken ? 'token' : 'host-check',
     protocol: opts.tls !== undefined ? 'https (HTTP/1.1, h2)' : opts.http2 ? 'h2c' : 'http/1.1',
     compress: opts.compress,
-    websocket: { path: '/ws', permessage_deflate: opts.wsDeflate },
+    websocket: { path: WS_PATH, permessage_deflate: opts.wsDeflate },
     streams: { active: state.activeStreams, max: opts.maxStreams, total: state.streamsTotal, outcomes: state.outcomes },
     heartbeat_s: opts.heartbeatS,
     keep_alive_s: opts.keepAliveS,

@@ -56,8 +56,10 @@ export function encodeLargeText(format: WireFormat, event: EventName, text: stri
   return [head, sharedText.json, `,"event":"${event}"}\n`];
 }
 
-/** Keeps idle connections open through proxies with read timeouts; never parsed as an event. */
+/**
+ * Keeps idle connections open through proxies with read timeouts; never parsed as an event.
+ * Not for WebSocket: ping frames keep the socket alive (ws-route.ts starts its writers without heartbeats).
+ */
 export function heartbeat(format: WireFormat): string {
-  // WebSocket keeps the connection alive with ping frames (ws-route.ts), not per stream.
-  return format === 'sse' ? ': hb\n\n' : format === 'ws' ? '' : '\n';
+  return format === 'sse' ? ': hb\n\n' : '\n';
 }

@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { DoneStatus } from '../model/protocol.js';
+import { monoNow } from './clock.js';
 import type { StreamWriter } from './stream-writer.js';
 import { IndexedSet } from '../model/indexed-set.js';
 
@@ -41,6 +42,13 @@ export class ServerState {
     let n = 0;
     for (const w of this.writers) n += w.bufferedBytes;
     return n;
+  }
+
+  /** True during shutdown: the caller refuses with 503, and the listener lingers after that refusal. */
+  refusesForShutdown(): boolean {
+    if (!this.shuttingDown) return false;
+    this.refusedAt = monoNow();
+    return true;
   }
 
   streamOpened(): void {

@@ -1,6 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { flushSettings, isFlushPolicyName, type FlushSettings } from '../model/flush-presets.js';
-import type { DoneStatus } from '../model/protocol.js';
 import { monoNow } from './clock.js';
 import type { ServerMetrics } from './metrics.js';
 import { RequestError, say } from './request-error.js';
@@ -10,12 +9,42 @@ import type { SourceRegistry } from './source-registry.js';
 import type { ErrorPayload, Payload } from './source.js';
 import { CompressedResponse, negotiateEncoding, varyOnEncoding } from './compress-sink.js';
 import { StreamWriter } from './stream-writer.js';
-import { envelopeError, envelopeOf, prefersNdjson, type SchemaError } from './validate-envelope.js';
+import { envelopeError, envelopeOf, prefersNdjson, type Envelope, type SchemaError } from './validate-envelope.js';
 
 export const POLICY_HEADER = 'x-nbs-flush-policy';
 
-/** Why a stream ended early; decides the `done` status (or no `done` at all for a gone client). */
-type EndCause = 'client_closed' | 'shutdown' | 'stall' | 'overflow';
+/**
+ * Why a stream ended early; decides the `done` status (or no `done` at all for a gone client).
+ * `cancelled`: a WebSocket client's cancel message.
+ */
+export type EndCause = 'client_closed' | 'shutdown' | 'stall' | 'overflow' | 'cancelled';
+
+/** How one stream ends: the first cause wins, and the signal stops its source. */
+export class StreamEnd {
+  readonly controller = new AbortController();
+  private first: EndCause | null = null;
+  private taken = false;
+
+  readonly end = (why: EndCause): void => {
+    // Once the pump has taken the cause, our own end of the response (its 'close') is none.
+    if (this.first === null && !this.taken) this.first = why;
+    this.controller.abort(why);
+  };
+
+  get cause(): EndCause | null {
+    return this.first;
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** The cause the stream ends with; later calls of `end` no longer change it. */
+  take(): EndCause | null {
+    this.taken = true;
+    return this.first;
+  }
+}
 
 /**
  * How long more than --max-queued-kib may sit unread before the stream ends with `overflow`: long
@@ -41,7 +70,6 @@ function streamSettings(request: FastifyRequest, opts: ServerOptions, base: Flus
  */
 export function makeStreamHandler(opts: ServerOptions, state: ServerState, base: FlushSettings, metrics: ServerMetrics, sources: SourceRegistry) {
   const heartbeatMs = opts.heartbeatS * 1000;
-  const stallMs = opts.stallTimeoutS * 1000;
   return async function sendOperation(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const requestStart = (request as FastifyRequest & { nbsStart?: number }).nbsStart ?? monoNow();
     // The route's schema (ENVELOPE_SCHEMA) checked the body; its error becomes the contract's message.
@@ -59,30 +87,22 @@ export function makeStreamHandler(opts: ServerOptions, state: ServerState, base:
     const def = await sources.load(env.operation.type, env.lang);
     const op = def.validate(env.operation, env.lang);
 
-    const controller = new AbortController();
-    let cause: EndCause | null = null;
-    const end = (why: EndCause) => {
-      if (cause === null) cause = why;
-      controller.abort(why);
-    };
-    const onShutdown = () => end('shutdown');
+    const stop = new StreamEnd();
+    const onShutdown = () => stop.end('shutdown');
     state.shutdown.signal.addEventListener('abort', onShutdown, { once: true });
     const res = reply.raw;
-    // Our own end of the response sets `finishing` first. `writableFinished` cannot tell: HTTP/2's
-    // compat response reports true once its stream is closed by a reset or a destroyed session,
-    // which left such streams holding a --max-streams slot until the stall timeout (issue 25).
-    let finishing = false;
-    const onClose = () => {
-      if (!finishing) end('client_closed');
-    };
+    // A 'close' after the pump took the cause is our own end of the response (StreamEnd.take).
+    // `writableFinished` cannot tell: HTTP/2's compat response reports true once its stream is closed
+    // by a reset or a destroyed session, which left such streams holding a --max-streams slot until
+    // the stall timeout (issue 25).
+    const onClose = () => stop.end('client_closed');
     res.once('close', onClose);
     state.streamOpened();
-    const cleanup: Array<() => void> = [];
     let outcome: StreamOutcome = 'error';
     try {
       let source: AsyncIterable<Payload>;
       try {
-        source = await def.open(op, { signal: controller.signal, settings, notebookId: env.notebookId, lang: env.lang });
+        source = await def.open(op, { signal: stop.signal, settings, notebookId: env.notebookId, lang: env.lang });
       } catch (err) {
         if (err instanceof RequestError) throw err;
         throw new RequestError('NBS_SOURCE_FAILED', `the ${env.operation.type} source failed to start: ${(err as Error).message}`, { cause: err });
@@ -101,67 +121,95 @@ export function makeStreamHandler(opts: ServerOptions, state: ServerState, base:
         extraHeaders,
         onHold: (ms) => hold.observe(ms / 1000),
       });
-      writer.start();
-      state.writers.add(writer);
-      cleanup.push(() => state.writers.delete(writer));
-      let failure: ErrorPayload | undefined;
-      try {
-        for await (const payload of source) {
-          if (payload.type === 'error') metrics.errors.inc({ code: payload.code });
-          writer.push(payload);
-          if (!writer.backedUp) continue;
-          if (writer.bufferedBytes > opts.maxQueuedBytes && !(await drainedWithin(writer, Math.min(OVERFLOW_WAIT_MS, stallMs), controller.signal))) {
-            end('overflow');
-            break;
-          }
-          if (writer.backedUp && !(await drainedWithin(writer, stallMs, controller.signal))) {
-            end('stall');
-            break;
-          }
-        }
-      } catch (err) {
-        if (cause === null) {
-          failure = { type: 'error', code: 'NBS_SOURCE_FAILED', message: `the ${env.operation.type} source failed: ${(err as Error).message}` };
-          metrics.errors.inc({ code: failure.code });
-          request.log.warn({ err }, 'stream source failed');
-        }
-      }
-      const finalCause = cause as EndCause | null;
-      finishing = true;
-      if (finalCause === 'client_closed' || finalCause === 'overflow') {
-        // Nothing more reaches this client: no `done` (an overflowing one would not read it either).
-        writer.abandon();
-        if (finalCause === 'overflow') res.destroy();
-        outcome = finalCause;
-        metrics.streamEnded(env.operation.type, settings.policy, outcome, writer.stats());
-        logStream(
-          request,
-          env,
-          settings,
-          writer.stats(),
-          outcome,
-          finalCause === 'overflow' ? `client left more than ${opts.maxQueuedBytes} bytes unread for ${OVERFLOW_WAIT_MS} ms (the per-stream queue limit)` : 'client disconnected: source cancelled',
-        );
-        return;
-      }
-      const summary =
-        finalCause === 'shutdown'
-          ? writer.finish({ status: 'shutdown', reason: 'server shutting down' })
-          : finalCause === 'stall'
-            ? writer.finish({ status: 'timeout', reason: `client read nothing for ${opts.stallTimeoutS} s (stall timeout)` })
-            : writer.finish(failure === undefined ? undefined : { status: 'error', reason: failure.message, error: failure });
-      if (finalCause === 'stall') res.destroy();
-      outcome = summary.status;
-      metrics.streamEnded(env.operation.type, settings.policy, outcome, summary.stats);
-      logStream(request, env, settings, summary.stats, outcome, summary.reason, summary.maxHoldMs);
+      outcome = await pumpStream({ opts, state, metrics, request, env, settings, writer, stop, cut: () => res.destroy() }, source);
     } finally {
-      for (const fn of cleanup) fn();
       state.shutdown.signal.removeEventListener('abort', onShutdown);
       res.removeListener('close', onClose);
-      if (!controller.signal.aborted) controller.abort('done');
+      if (!stop.signal.aborted) stop.controller.abort('done');
       state.streamClosed(outcome);
     }
   };
+}
+
+export interface StreamPump {
+  opts: ServerOptions;
+  state: ServerState;
+  metrics: ServerMetrics;
+  request: Pick<FastifyRequest, 'log' | 'ip' | 'headers'>;
+  env: Envelope;
+  settings: FlushSettings;
+  writer: StreamWriter;
+  stop: StreamEnd;
+  /** Cuts off a client that stopped reading (stall, overflow): its connection, or its WebSocket with every operation on it. */
+  cut: () => void;
+}
+
+/**
+ * The pump of POST /send_operation and GET /ws alike: starts the writer, pulls payloads from the
+ * source into it until the source ends or fails, the client goes away, the server shuts down or
+ * the client stops reading (more than --max-queued-kib unread for OVERFLOW_WAIT_MS: `overflow`;
+ * anything unread for the stall timeout: `timeout`). Then ends the stream by its cause, counts
+ * and logs it, and returns its outcome.
+ */
+export async function pumpStream(p: StreamPump, source: AsyncIterable<Payload>): Promise<StreamOutcome> {
+  const { opts, state, metrics, request, env, settings, writer, stop } = p;
+  const stallMs = opts.stallTimeoutS * 1000;
+  writer.start();
+  state.writers.add(writer);
+  try {
+    let failure: ErrorPayload | undefined;
+    try {
+      for await (const payload of source) {
+        if (payload.type === 'error') metrics.errors.inc({ code: payload.code });
+        writer.push(payload);
+        if (!writer.backedUp) continue;
+        if (writer.bufferedBytes > opts.maxQueuedBytes && !(await drainedWithin(writer, Math.min(OVERFLOW_WAIT_MS, stallMs), stop.signal))) {
+          stop.end('overflow');
+          break;
+        }
+        if (writer.backedUp && !(await drainedWithin(writer, stallMs, stop.signal))) {
+          stop.end('stall');
+          break;
+        }
+      }
+    } catch (err) {
+      if (stop.cause === null) {
+        failure = { type: 'error', code: 'NBS_SOURCE_FAILED', message: `the ${env.operation.type} source failed: ${(err as Error).message}` };
+        metrics.errors.inc({ code: failure.code });
+        request.log.warn({ err }, 'stream source failed');
+      }
+    }
+    const cause = stop.take();
+    if (cause === 'client_closed' || cause === 'overflow') {
+      // Nothing more reaches this client: no `done` (an overflowing one would not read it either).
+      writer.abandon();
+      if (cause === 'overflow') p.cut();
+      metrics.streamEnded(env.operation.type, settings.policy, cause, writer.stats());
+      logStream(
+        request,
+        env,
+        settings,
+        writer.stats(),
+        cause,
+        cause === 'overflow' ? `client left more than ${opts.maxQueuedBytes} bytes unread for ${OVERFLOW_WAIT_MS} ms (the per-stream queue limit)` : 'client disconnected: source cancelled',
+      );
+      return cause;
+    }
+    const summary =
+      cause === 'shutdown'
+        ? writer.finish({ status: 'shutdown', reason: 'server shutting down' })
+        : cause === 'cancelled'
+          ? writer.finish({ status: 'aborted', reason: 'cancelled by the client' })
+          : cause === 'stall'
+            ? writer.finish({ status: 'timeout', reason: `client read nothing for ${opts.stallTimeoutS} s (stall timeout)` })
+            : writer.finish(failure === undefined ? undefined : { status: 'error', reason: failure.message, error: failure });
+    if (cause === 'stall') p.cut();
+    metrics.streamEnded(env.operation.type, settings.policy, summary.status, summary.stats);
+    logStream(request, env, settings, summary.stats, summary.status, summary.reason, summary.maxHoldMs);
+    return summary.status;
+  } finally {
+    state.writers.delete(writer);
+  }
 }
 
 /** Headers hooks set on the reply (CORS) that a hijacked response must still send. */

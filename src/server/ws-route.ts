@@ -3,27 +3,21 @@ import type { Duplex } from 'node:stream';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { flushSettings, isFlushPolicyName, type FlushSettings } from '../model/flush-presets.js';
-import { ERROR_STATUS, type DoneStatus, type ErrorBody, type NbsErrorCode } from '../model/protocol.js';
+import { ERROR_STATUS, WS_PATH, WS_SUBPROTOCOL, WS_TOKEN_PREFIX, type ErrorBody, type NbsErrorCode } from '../model/protocol.js';
 import { type AccessGuard, type CorsOptions } from './access.js';
 import { byFieldName, field } from '../model/field-text.js';
 import { monoNow } from './clock.js';
 import type { ServerMetrics } from './metrics.js';
 import { RequestError, say } from './request-error.js';
 import { BODY_LIMIT_BYTES, type ServerOptions } from './server-options.js';
-import type { ServerState } from './server-state.js';
+import type { ServerState, StreamOutcome } from './server-state.js';
 import type { SourceRegistry } from './source-registry.js';
-import type { ErrorPayload, Payload } from './source.js';
-import { drainedWithin, logStream } from './stream-route.js';
+import type { Payload } from './source.js';
+import { pumpStream, StreamEnd } from './stream-route.js';
 import { StreamWriter } from './stream-writer.js';
 import { strictValidatorCompiler } from './json-body.js';
 import { ENVELOPE_SCHEMA, envelopeError, envelopeOf, JSON_DEPTH_MAX, nestsDeeper, type Envelope, type SchemaError } from './validate-envelope.js';
 import { WsConnection, WsOperationSink } from './ws-sink.js';
-
-/** The WebSocket endpoint and its subprotocol (docs/protocol.md, "WebSocket"). */
-export const WS_PATH = '/ws';
-export const WS_PROTOCOL = 'notebook-stream';
-/** A `Sec-WebSocket-Protocol` value carrying the token: `bearer.` + base64url(token). Browsers cannot set Authorization. */
-export const WS_TOKEN_PREFIX = 'bearer.';
 
 export interface WsDeps {
   opts: ServerOptions;
@@ -35,10 +29,8 @@ export interface WsDeps {
   cors: CorsOptions;
 }
 
-type EndCause = 'client_closed' | 'shutdown' | 'stall' | 'cancelled';
-
 /** A message is checked by the same JSON Schema as POST /send_operation's body (issue 24), compiled once. */
-const checkEnvelope = strictValidatorCompiler({ schema: ENVELOPE_SCHEMA, method: 'GET', url: '/ws', httpPart: 'body' }) as ((data: unknown) => boolean) & {
+const checkEnvelope = strictValidatorCompiler({ schema: ENVELOPE_SCHEMA, method: 'GET', url: WS_PATH, httpPart: 'body' }) as ((data: unknown) => boolean) & {
   errors?: SchemaError[] | null;
 };
 
@@ -88,7 +80,7 @@ export function attachWebSocket(fastify: FastifyInstance, deps: WsDeps): void {
     maxPayload: BODY_LIMIT_BYTES,
     perMessageDeflate: opts.wsDeflate ? { threshold: 0, serverNoContextTakeover: false, clientNoContextTakeover: false } : false,
     // Never echo the token subprotocol back (response headers end up in proxy logs).
-    handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+    handleProtocols: (protocols) => (protocols.has(WS_SUBPROTOCOL) ? WS_SUBPROTOCOL : false),
   });
   const log = fastify.log;
   const refuse = (req: IncomingMessage, socket: Duplex, code: NbsErrorCode, message: string, extra = '') => {
@@ -100,7 +92,7 @@ export function attachWebSocket(fastify: FastifyInstance, deps: WsDeps): void {
   fastify.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '').split('?')[0];
     if (path !== WS_PATH) return refuse(req, socket, 'NBS_NOT_FOUND', `no WebSocket endpoint at ${path}; use ${WS_PATH} (docs/protocol.md)`);
-    if (state.shuttingDown) return refuse(req, socket, 'NBS_SHUTTING_DOWN', 'the server is shutting down', 'retry-after: 1\r\n');
+    if (state.refusesForShutdown()) return refuse(req, socket, 'NBS_SHUTTING_DOWN', 'the server is shutting down', 'retry-after: 1\r\n');
     const origin = req.headers.origin;
     if (origin !== undefined && !cors.origins.includes(origin)) {
       return refuse(req, socket, 'NBS_ORIGIN_NOT_ALLOWED', `Origin ${origin} not allowed: start serve with ${names(field('corsOrigins'))} ${origin}`);
@@ -155,7 +147,7 @@ export function attachWebSocket(fastify: FastifyInstance, deps: WsDeps): void {
 /** One WebSocket and the operations streaming on it. */
 class WsSession {
   private readonly conn: WsConnection;
-  private readonly ops = new Map<string, (why: EndCause) => void>();
+  private readonly ops = new Map<string, StreamEnd>();
   private readonly request: Pick<FastifyRequest, 'log' | 'ip' | 'headers'>;
 
   constructor(
@@ -170,7 +162,7 @@ class WsSession {
     ws.on('error', () => undefined);
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     ws.once('close', () => {
-      for (const end of this.ops.values()) end('client_closed');
+      for (const stop of this.ops.values()) stop.end('client_closed');
     });
   }
 
@@ -202,13 +194,14 @@ class WsSession {
     const obj = typeof msg === 'object' && msg !== null && !Array.isArray(msg) ? (msg as Record<string, unknown>) : null;
     const id = obj?.['id'];
     if (obj === null || (typeof id !== 'string' && typeof id !== 'number') || String(id) === '' || String(id).length > 256) {
-      this.refuse(obj?.['id'], new RequestError('NBS_INVALID_BODY', 'each message needs an "id" (a string or number of 1 to 256 characters), e.g. {"id":"op1","notebook_id":"n1","operation":{"type":"ping"}}'));
+      // The id is unusable, so it is not echoed: the refusal carries "id":null (docs/protocol.md).
+      this.refuse(null, new RequestError('NBS_INVALID_BODY', 'each message needs an "id" (a string or number of 1 to 256 characters), e.g. {"id":"op1","notebook_id":"n1","operation":{"type":"ping"}}'));
       return;
     }
     const key = JSON.stringify(id);
     if (obj['cancel'] === true) {
       // Cancelling an operation that already ended is not an error: the two crossed on the wire.
-      this.ops.get(key)?.('cancelled');
+      this.ops.get(key)?.end('cancelled');
       return;
     }
     if (this.ops.has(key)) {
@@ -223,18 +216,13 @@ class WsSession {
   private async run(key: string, body: Record<string, unknown>): Promise<void> {
     const { opts, state, metrics, sources } = this.deps;
     const requestStart = monoNow();
-    const controller = new AbortController();
-    let cause: EndCause | null = null;
-    const end = (why: EndCause) => {
-      if (cause === null) cause = why;
-      controller.abort(why);
-    };
+    const stop = new StreamEnd();
     // Registered before the first await, so a cancel or close during the source's start counts.
-    this.ops.set(key, end);
+    this.ops.set(key, stop);
     const id = body['id'];
     let opened = false;
-    let outcome: DoneStatus | 'client_closed' = 'error';
-    const onShutdown = () => end('shutdown');
+    let outcome: StreamOutcome = 'error';
+    const onShutdown = () => stop.end('shutdown');
     try {
       let env: Envelope;
       let settings: FlushSettings;
@@ -257,7 +245,7 @@ class WsSession {
         this.conn.operations++;
         opened = true;
         try {
-          source = await def.open(op, { signal: controller.signal, settings, notebookId: env.notebookId, lang: env.lang });
+          source = await def.open(op, { signal: stop.signal, settings, notebookId: env.notebookId, lang: env.lang });
         } catch (err) {
           if (err instanceof RequestError) throw err;
           throw new RequestError('NBS_SOURCE_FAILED', `the ${env.operation.type} source failed to start: ${(err as Error).message}`, { cause: err });
@@ -267,10 +255,22 @@ class WsSession {
         this.refuse(id, err);
         return;
       }
-      await this.pump(id, env, settings, source, requestStart, controller.signal, end, () => cause, (o) => (outcome = o));
+      const hold = metrics.hold.labels(settings.policy);
+      const writer = new StreamWriter(new WsOperationSink(this.conn), {
+        format: 'ws',
+        messageOpen: `{"id":${JSON.stringify(id)},`,
+        settings,
+        requestStart,
+        // Ping frames keep the socket alive (attachWebSocket), not per-operation heartbeats: heartbeat() has no WebSocket form.
+        heartbeatMs: 0,
+        onHold: (ms) => hold.observe(ms / 1000),
+      });
+      // A socket that stalls or overflows stalls every operation on it: cut it.
+      const cut = () => this.conn.ws.terminate();
+      outcome = await pumpStream({ opts, state, metrics, request: this.request, env, settings, writer, stop, cut }, source);
     } finally {
       this.ops.delete(key);
-      if (!controller.signal.aborted) controller.abort('done');
+      if (!stop.signal.aborted) stop.controller.abort('done');
       if (opened) {
         state.shutdown.signal.removeEventListener('abort', onShutdown);
         this.conn.operations--;
@@ -288,73 +288,5 @@ class WsSession {
       throw new RequestError('NBS_UNKNOWN_POLICY', `unknown flush policy ${JSON.stringify(name)} in "flush_policy" (known: guide-before, guide-after, adaptive, custom)`);
     }
     return name === base.policy ? base : flushSettings(name, opts.custom);
-  }
-
-  private async pump(
-    id: unknown,
-    env: Envelope,
-    settings: FlushSettings,
-    source: AsyncIterable<Payload>,
-    requestStart: number,
-    signal: AbortSignal,
-    end: (why: EndCause) => void,
-    causeOf: () => EndCause | null,
-    setOutcome: (o: DoneStatus | 'client_closed') => void,
-  ): Promise<void> {
-    const { opts, state, metrics } = this.deps;
-    const hold = metrics.hold.labels(settings.policy);
-    const writer = new StreamWriter(new WsOperationSink(this.conn), {
-      format: 'ws',
-      messageOpen: `{"id":${JSON.stringify(id)},`,
-      settings,
-      requestStart,
-      // Ping frames keep the socket alive (attachWebSocket), not per-operation heartbeats.
-      heartbeatMs: 0,
-      onHold: (ms) => hold.observe(ms / 1000),
-    });
-    writer.start();
-    state.writers.add(writer);
-    let failure: ErrorPayload | undefined;
-    try {
-      try {
-        for await (const payload of source) {
-          if (payload.type === 'error') metrics.errors.inc({ code: payload.code });
-          writer.push(payload);
-          if (writer.backedUp && !(await drainedWithin(writer, opts.stallTimeoutS * 1000, signal))) {
-            end('stall');
-            break;
-          }
-        }
-      } catch (err) {
-        if (causeOf() === null) {
-          failure = { type: 'error', code: 'NBS_SOURCE_FAILED', message: `the ${env.operation.type} source failed: ${(err as Error).message}` };
-          metrics.errors.inc({ code: failure.code });
-          this.request.log.warn({ err }, 'stream source failed');
-        }
-      }
-      const cause = causeOf();
-      if (cause === 'client_closed') {
-        writer.abandon();
-        setOutcome('client_closed');
-        metrics.streamEnded(env.operation.type, settings.policy, 'client_closed', writer.stats());
-        logStream(this.request, env, settings, writer.stats(), 'client_closed', 'client disconnected: source cancelled');
-        return;
-      }
-      const summary =
-        cause === 'shutdown'
-          ? writer.finish({ status: 'shutdown', reason: 'server shutting down' })
-          : cause === 'cancelled'
-            ? writer.finish({ status: 'aborted', reason: 'cancelled by the client' })
-            : cause === 'stall'
-              ? writer.finish({ status: 'timeout', reason: `client read nothing for ${opts.stallTimeoutS} s (stall timeout)` })
-              : writer.finish(failure === undefined ? undefined : { status: 'error', reason: failure.message, error: failure });
-      // A stalled socket stalls every operation on it: cut it.
-      if (cause === 'stall') this.conn.ws.terminate();
-      setOutcome(summary.status);
-      metrics.streamEnded(env.operation.type, settings.policy, summary.status, summary.stats);
-      logStream(this.request, env, settings, summary.stats, summary.status, summary.reason, summary.maxHoldMs);
-    } finally {
-      state.writers.delete(writer);
-    }
   }
 }

@@ -66,10 +66,10 @@ export class WsOperationSink implements RawResponse {
 
   flushHeaders(): void {}
 
-  write(chunk: string | Uint8Array): boolean {
+  /** One text message. The writer writes format `ws` as strings only (no shared-Buffer parts: writeLarge skips framed streams). */
+  write(chunk: string): boolean {
     if (chunk.length === 0 || this.ended || !this.conn.open) return true;
-    // Text frames only (the writer hands format `ws` strings; a Buffer would go out as binary).
-    return this.conn.send(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return this.conn.send(chunk);
   }
 
   end(chunk?: string): unknown {

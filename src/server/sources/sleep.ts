@@ -12,7 +12,7 @@ export function pendingSourceTimers(): number {
  * whole stream, not one per sleep: adding and removing EventTarget listeners per token showed in
  * the server's CPU profile.
  */
-export class Sleeper {
+class Sleeper {
   private timer: NodeJS.Timeout | null = null;
   private wake: ((slept: boolean) => void) | null = null;
   private readonly signal: AbortSignal;
@@ -20,12 +20,6 @@ export class Sleeper {
   constructor(signal: AbortSignal) {
     this.signal = signal;
     signal.addEventListener('abort', this.onAbort, { once: true });
-  }
-
-  /** Resolves true after `ms`, or false at once when the signal aborts (the timer is cleared). */
-  sleep(ms: number): Promise<boolean> {
-    if (this.signal.aborted) return Promise.resolve(false);
-    return new Promise((resolve) => this.after(ms, resolve));
   }
 
   /** Calls `wake(true)` after `ms`, or `wake(false)` when the signal aborts first. */
