@@ -22,7 +22,7 @@ import { FIXES } from './fix-snippets.js';
 import { browserFixes, browserStep, skippedBrowserStep, type DoctorBrowserOptions } from './doctor-browser.js';
 import { recogniseIntermediaries } from './header-rules.js';
 import type { StreamRecord } from '../model/record.js';
-import type { RequestSpec } from './request-spec.js';
+import { isPingEndpoint, type RequestSpec } from './request-spec.js';
 import { captureResponse, headerOf } from './response-capture.js';
 import { openStreamClient, type SequentialClient } from './open-stream-client.js';
 import type {
@@ -237,7 +237,7 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
   const hops = hopList(o);
   const targetUrl = hops === null ? o.url : hops.at(-1)!.url;
   // An unparsable URL is left to buildRequestSpec, whose message names it (exit 2).
-  const ownPing = (u: string) => o.body === undefined && o.bodyFile === undefined && URL.canParse(u) && /\/(send_operation|ws)$/.test(new URL(u).pathname);
+  const ownPing = (u: string) => o.body === undefined && o.bodyFile === undefined && URL.canParse(u) && isPingEndpoint(new URL(u));
   const targetOf = async (name: string, url: string): Promise<Target> => {
     const f: RequestFlags = ownPing(url) ? { ...flags, body: JSON.stringify(DOCTOR_PING) } : { ...flags };
     // Along a chain, --http2 offers h2 where TLS can negotiate it (ALPN); a plain-http hop (a backend
