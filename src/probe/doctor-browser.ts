@@ -1,4 +1,4 @@
-import type { AttributionStep, RankedFix, Verdict } from '../model/doctor-result.js';
+import { isHeld, type AttributionStep, type RankedFix, type Verdict } from '../model/doctor-result.js';
 import { UsageError } from '../model/errors.js';
 import type { StreamRecord } from '../model/record.js';
 import type { TimelineEntry } from '../model/timeline.js';
@@ -20,8 +20,6 @@ export interface DoctorBrowserOptions extends BrowserOptions {
  * main thread, not the network, kept an event off the screen.
  */
 export const LONG_TASK_MS = 50;
-
-const HELD: readonly Verdict[] = ['FULLY_BUFFERED', 'SIZE_THRESHOLD', 'PERIODIC_FLUSH'];
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
@@ -78,7 +76,7 @@ export async function browserStep(spec: RequestSpec, wireVerdict: Verdict, o: Do
     const paintP99 = summary.metrics['paint_delay_ms']?.p99 ?? null;
     const overheadP50 = summary.metrics['browser_overhead_ms']?.p50 ?? null;
     const wireStreams = wireVerdict === 'STREAMING';
-    const pageHeld = HELD.includes(c.verdict);
+    const pageHeld = isHeld(c.verdict);
     const lead = wireStreams && (pageHeld || queued.length > 0 || (paintP99 !== null && paintP99 > LONG_TASK_MS)) ? 'the wire streams and the page does not: ' : '';
     const judged = ((): Pick<AttributionStep, 'conclusion' | 'implicates'> => {
       if (queued.length > 0) {
