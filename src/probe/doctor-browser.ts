@@ -1,6 +1,5 @@
 import { isHeld, type AttributionStep, type RankedFix, type Verdict } from '../model/doctor-result.js';
 import { UsageError } from '../model/errors.js';
-import type { StreamRecord } from '../model/record.js';
 import type { TimelineEntry } from '../model/timeline.js';
 import type { PageStream } from './browser-run.js';
 import { BrowserTwin, browserApiFor, requireChromium, type BrowserOptions } from './browser-twin.js';
@@ -46,12 +45,8 @@ export async function browserStep(spec: RequestSpec, wireVerdict: Verdict, o: Do
   }
   const plan = { api, concurrency: o.streams, requests: o.streams, durationMs: null, warmup: 0 };
   const twin = await BrowserTwin.launch(requireChromium(o), spec, plan);
-  const wire: StreamRecord[] = [];
   try {
-    const runner = new LoadRunner(spec, { model: 'closed', concurrency: o.streams, rate: 0, arrival: 'constant', requests: o.streams, durationMs: null, warmup: 0, maxInFlight: o.streams, connections: o.streams }, (r) => {
-      wire.push(r);
-      twin.wire(r);
-    });
+    const runner = new LoadRunner(spec, { model: 'closed', concurrency: o.streams, rate: 0, arrival: 'constant', requests: o.streams, durationMs: null, warmup: 0, maxInFlight: o.streams, connections: o.streams }, (r) => twin.wire(r));
     const [, page] = await Promise.all([runner.run(), twin.run()]);
     const summary = twin.summary([])!;
     const first = page.streams.find((s) => s.index === 0);
