@@ -2,6 +2,7 @@ import { isHeld, type AttributionStep, type RankedFix, type Verdict } from '../m
 import { UsageError } from '../model/errors.js';
 import type { TimelineEntry } from '../model/timeline.js';
 import type { PageStream } from './browser-run.js';
+import { HTTP1_CONNECTIONS_PER_ORIGIN } from './browser-summary.js';
 import { BrowserTwin, browserApiFor, requireChromium, type BrowserOptions } from './browser-twin.js';
 import { classifyArrivals } from './doctor-classifier.js';
 import { FIXES } from './fix-snippets.js';
@@ -68,6 +69,9 @@ export async function browserStep(spec: RequestSpec, wireVerdict: Verdict, o: Do
       contentEncoding: '',
     };
     const queued = summary.facts.queued_streams;
+    const protocol = summary.facts.protocol;
+    // The six-connection limit is HTTP/1.x's: an h2 page that queued waited for something else.
+    const h1 = protocol === null || /http\/1/i.test(protocol);
     const paintP99 = summary.metrics['paint_delay_ms']?.p99 ?? null;
     const overheadP50 = summary.metrics['browser_overhead_ms']?.p50 ?? null;
     const wireStreams = wireVerdict === 'STREAMING';
@@ -76,7 +80,7 @@ export async function browserStep(spec: RequestSpec, wireVerdict: Verdict, o: Do
     const judged = ((): Pick<AttributionStep, 'conclusion' | 'implicates'> => {
       if (queued.length > 0) {
         return {
-          conclusion: `${lead}queueing: ${queued.length} of ${o.streams} page streams waited up to ${Math.max(...queued.map((q) => q.queued_ms))} ms for a connection (${summary.facts.protocol ?? 'HTTP/1.1'}: 6 connections per origin)`,
+          conclusion: `${lead}queueing: ${queued.length} of ${o.streams} page streams waited up to ${Math.max(...queued.map((q) => q.queued_ms))} ms for a connection (${h1 ? `${protocol ?? 'HTTP/1.1'}: ${HTTP1_CONNECTIONS_PER_ORIGIN} connections per origin` : protocol})`,
           implicates: 'queueing',
         };
       }
