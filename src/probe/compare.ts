@@ -1,7 +1,7 @@
 import { UsageError } from '../model/errors.js';
 import { field, ft } from '../model/field-text.js';
 import { flushSettings, isFlushPolicyName } from '../model/flush-presets.js';
-import type { Report, ReportFlushSettings } from '../model/report.js';
+import type { ReportFlushSettings } from '../model/report.js';
 import { buildRequestSpec } from './build-request-spec.js';
 import { ComparePages } from './compare-browser.js';
 import { newTarget, runRounds, type Target } from './compare-rounds.js';

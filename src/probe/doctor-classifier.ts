@@ -51,7 +51,8 @@ export const STEADY_CV = 0.35;
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
-function quantile(sorted: readonly number[], q: number): number {
+/** The q-quantile of an ascending list, interpolated between ranks (NaN when empty). */
+export function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return NaN;
   const pos = (sorted.length - 1) * q;
   const lo = Math.floor(pos);
@@ -738,10 +739,6 @@ export const HOP_MIN_ROUNDS = 3;
 export const HOP_ADDED_MIN_MS = 20;
 /** … and more than this many times its noise. */
 export const HOP_NOISE_FACTOR = 2;
-
-export function quantileOf(sorted: readonly number[], q: number): number {
-  return quantile(sorted, q);
-}
 
 /** Arrival times (ms from each request's start) per round, at the previous hop and at this one. */
 export function addedOverPrevious(
