@@ -133,5 +133,5 @@ test('notebook-stream merge: counts add, rates recomputed; refusals exit 2', asy
   assert.match(version.stderr, /v9\.json.*schemaVersion 9/);
   const missing = await cli(['merge', a, path.join(dir, 'nope.json'), '--no-out']);
   assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /nope\.json: cannot read/);
+  assert.match(missing.stderr, /nope\.json'?: cannot read/);
 });

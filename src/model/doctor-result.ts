@@ -7,6 +7,11 @@ export const VERDICTS = ['STREAMING', 'FULLY_BUFFERED', 'SIZE_THRESHOLD', 'PERIO
 
 export type Verdict = (typeof VERDICTS)[number];
 
+/** The verdicts of a stream someone holds (a buffer, a size threshold, a timer), as against STREAMING or INCONCLUSIVE. */
+export const HELD_VERDICTS: readonly Verdict[] = ['FULLY_BUFFERED', 'SIZE_THRESHOLD', 'PERIODIC_FLUSH'];
+
+export const isHeld = (v: Verdict): boolean => HELD_VERDICTS.includes(v);
+
 export interface VerdictEvidence {
   events: number;
   bytes: number;

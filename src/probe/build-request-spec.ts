@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { UsageError } from '../model/errors.js';
 import { byFieldName, field, ft, type FieldNamer } from '../model/field-text.js';
 import type { FormatOption } from './body-format.js';
-import { defaultHeaders, GUIDE_PING_BODY, isWebSocketUrl, type RequestSpec } from './request-spec.js';
+import { defaultHeaders, GUIDE_PING_BODY, isPingEndpoint, isWebSocketUrl, type RequestSpec } from './request-spec.js';
 import { DEFAULT_SERVER_TIME, parseServerTime } from './server-time.js';
 
 /** The request flags of `bench` as commander parsed them. */
@@ -59,8 +59,7 @@ export async function buildRequestSpec(rawUrl: string, f: RequestFlags): Promise
     }
   }
   const ws = isWebSocketUrl(url);
-  // serve's GET /ws takes the same envelope as a message (docs/protocol.md, "WebSocket").
-  if (body === null && (url.pathname.endsWith('/send_operation') || ws)) body = GUIDE_PING_BODY;
+  if (body === null && isPingEndpoint(url)) body = GUIDE_PING_BODY;
   if (ws && (f.http2 === true || f.method !== undefined)) {
     throw new UsageError(ft`${f.http2 === true ? field('http2') : field('method', 'both')} does not apply to a ${url.protocol}// URL: the WebSocket handshake is an HTTP/1.1 GET`, { code: 'NBS_USAGE_CONFLICT' });
   }

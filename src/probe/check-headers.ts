@@ -5,7 +5,7 @@ import type { StreamRecord } from '../model/record.js';
 import { isWebSocketUrl, type RequestSpec } from './request-spec.js';
 import { UsageError } from '../model/errors.js';
 import { StreamClient } from './stream-client.js';
-import type { CheckHeadersResult, Finding } from '../model/header-findings.js';
+import type { CheckHeadersResult } from '../model/header-findings.js';
 
 export interface CheckHeadersOptions extends RequestFlags {
   url: string;

@@ -1,13 +1,13 @@
 import { UsageError } from '../model/errors.js';
 import { field, ft } from '../model/field-text.js';
 import { flushSettings, isFlushPolicyName } from '../model/flush-presets.js';
-import type { Report, ReportFlushSettings } from '../model/report.js';
+import type { ReportFlushSettings } from '../model/report.js';
 import { buildRequestSpec } from './build-request-spec.js';
 import { ComparePages } from './compare-browser.js';
 import { newTarget, runRounds, type Target } from './compare-rounds.js';
 import { compareSource, type SourceSetup, workloadBody } from './compare-workload.js';
 import type { CompareOptions, CompareOutcome, CompareProgress } from './compare-options.js';
-import { httpUrl, type RequestSpec } from './request-spec.js';
+import { httpUrl, isPingEndpoint, type RequestSpec } from './request-spec.js';
 import { startServeChild, type ServeChild } from './serve-child.js';
 import { readServerCpuS } from './server-cpu.js';
 import { openStreamClient } from './open-stream-client.js';
@@ -109,7 +109,7 @@ export async function compare(o: CompareOptions, onProgress?: (p: CompareProgres
     } else {
       const names = uniqueNames(o.urls.map((u, i) => o.labels[i] ?? u));
       for (const [i, url] of o.urls.entries()) {
-        const wantsWorkload = o.body === undefined && o.bodyFile === undefined && /\/(send_operation|ws)$/.test(new URL(url, 'http://x').pathname);
+        const wantsWorkload = o.body === undefined && o.bodyFile === undefined && URL.canParse(url) && isPingEndpoint(new URL(url));
         const spec = await buildRequestSpec(url, wantsWorkload ? { ...o, body } : o);
         const auth = spec.headers['authorization'] === undefined ? {} : { authorization: spec.headers['authorization'] };
         const metricsUrl = httpUrl('/metrics', spec.url).href;

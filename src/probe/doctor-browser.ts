@@ -1,8 +1,8 @@
-import type { AttributionStep, RankedFix, Verdict } from '../model/doctor-result.js';
+import { isHeld, type AttributionStep, type RankedFix, type Verdict } from '../model/doctor-result.js';
 import { UsageError } from '../model/errors.js';
-import type { StreamRecord } from '../model/record.js';
 import type { TimelineEntry } from '../model/timeline.js';
 import type { PageStream } from './browser-run.js';
+import { HTTP1_CONNECTIONS_PER_ORIGIN } from './browser-summary.js';
 import { BrowserTwin, browserApiFor, requireChromium, type BrowserOptions } from './browser-twin.js';
 import { classifyArrivals } from './doctor-classifier.js';
 import { FIXES } from './fix-snippets.js';
@@ -20,8 +20,6 @@ export interface DoctorBrowserOptions extends BrowserOptions {
  * main thread, not the network, kept an event off the screen.
  */
 export const LONG_TASK_MS = 50;
-
-const HELD: readonly Verdict[] = ['FULLY_BUFFERED', 'SIZE_THRESHOLD', 'PERIODIC_FLUSH'];
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
@@ -48,12 +46,8 @@ export async function browserStep(spec: RequestSpec, wireVerdict: Verdict, o: Do
   }
   const plan = { api, concurrency: o.streams, requests: o.streams, durationMs: null, warmup: 0 };
   const twin = await BrowserTwin.launch(requireChromium(o), spec, plan);
-  const wire: StreamRecord[] = [];
   try {
-    const runner = new LoadRunner(spec, { model: 'closed', concurrency: o.streams, rate: 0, arrival: 'constant', requests: o.streams, durationMs: null, warmup: 0, maxInFlight: o.streams, connections: o.streams }, (r) => {
-      wire.push(r);
-      twin.wire(r);
-    });
+    const runner = new LoadRunner(spec, { model: 'closed', concurrency: o.streams, rate: 0, arrival: 'constant', requests: o.streams, durationMs: null, warmup: 0, maxInFlight: o.streams, connections: o.streams }, (r) => twin.wire(r));
     const [, page] = await Promise.all([runner.run(), twin.run()]);
     const summary = twin.summary([])!;
     const first = page.streams.find((s) => s.index === 0);
@@ -75,15 +69,18 @@ export async function browserStep(spec: RequestSpec, wireVerdict: Verdict, o: Do
       contentEncoding: '',
     };
     const queued = summary.facts.queued_streams;
+    const protocol = summary.facts.protocol;
+    // The six-connection limit is HTTP/1.x's: an h2 page that queued waited for something else.
+    const h1 = protocol === null || /http\/1/i.test(protocol);
     const paintP99 = summary.metrics['paint_delay_ms']?.p99 ?? null;
     const overheadP50 = summary.metrics['browser_overhead_ms']?.p50 ?? null;
     const wireStreams = wireVerdict === 'STREAMING';
-    const pageHeld = HELD.includes(c.verdict);
+    const pageHeld = isHeld(c.verdict);
     const lead = wireStreams && (pageHeld || queued.length > 0 || (paintP99 !== null && paintP99 > LONG_TASK_MS)) ? 'the wire streams and the page does not: ' : '';
     const judged = ((): Pick<AttributionStep, 'conclusion' | 'implicates'> => {
       if (queued.length > 0) {
         return {
-          conclusion: `${lead}queueing: ${queued.length} of ${o.streams} page streams waited up to ${Math.max(...queued.map((q) => q.queued_ms))} ms for a connection (${summary.facts.protocol ?? 'HTTP/1.1'}: 6 connections per origin)`,
+          conclusion: `${lead}queueing: ${queued.length} of ${o.streams} page streams waited up to ${Math.max(...queued.map((q) => q.queued_ms))} ms for a connection (${h1 ? `${protocol ?? 'HTTP/1.1'}: ${HTTP1_CONNECTIONS_PER_ORIGIN} connections per origin` : protocol})`,
           implicates: 'queueing',
         };
       }

@@ -1,6 +1,6 @@
 import type { TimelineEntry } from '../model/timeline.js';
 import { byFieldName, field, type FieldNamer } from '../model/field-text.js';
-import type { Classification, CoalescingEvidence, HopBlame, HopResult, SourceAsked, Verdict, VerdictEvidence } from '../model/doctor-result.js';
+import { isHeld, type Classification, type CoalescingEvidence, type HopBlame, type HopResult, type SourceAsked, type Verdict, type VerdictEvidence } from '../model/doctor-result.js';
 /**
  * doctor's verdict: a pure function of one stream's recorded arrivals (docs/troubleshooting.md, "doctor
  * verdicts"). No I/O, no clock: the thresholds below are the whole rule, and docs/troubleshooting.md
@@ -51,7 +51,8 @@ export const STEADY_CV = 0.35;
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
-function quantile(sorted: readonly number[], q: number): number {
+/** The q-quantile of an ascending list, interpolated between ranks (NaN when empty). */
+export function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return NaN;
   const pos = (sorted.length - 1) * q;
   const lo = Math.floor(pos);
@@ -739,10 +740,6 @@ export const HOP_ADDED_MIN_MS = 20;
 /** … and more than this many times its noise. */
 export const HOP_NOISE_FACTOR = 2;
 
-export function quantileOf(sorted: readonly number[], q: number): number {
-  return quantile(sorted, q);
-}
-
 /** Arrival times (ms from each request's start) per round, at the previous hop and at this one. */
 export function addedOverPrevious(
   prev: readonly (readonly number[])[],
@@ -768,8 +765,6 @@ export function addedOverPrevious(
   };
 }
 
-const HELD: readonly Verdict[] = ['FULLY_BUFFERED', 'SIZE_THRESHOLD', 'PERIODIC_FLUSH'];
-
 /**
  * Which hop the summary blames: the backend when the first hop already holds the stream (a
  * buffering verdict); else the first hop that holds it (its verdict is evidence that does not
@@ -785,8 +780,8 @@ export function blameHop(hops: readonly HopResult[]): HopBlame | null {
     h.addedMs !== null && h.addedNoiseMs !== null && h.rounds >= HOP_MIN_ROUNDS && h.addedMs >= HOP_ADDED_MIN_MS && h.addedMs > HOP_NOISE_FACTOR * h.addedNoiseMs;
   const rest = hops.slice(1);
   // The first hop that holds the stream, when none before it does.
-  const turns = rest.find((h) => HELD.includes(h.verdict));
-  if (HELD.includes(first.verdict)) {
+  const turns = rest.find((h) => isHeld(h.verdict));
+  if (isHeld(first.verdict)) {
     const coalesces = first.tokensPerEvent !== null ? `, coalescing ${first.tokensPerEvent} source tokens per event` : '';
     const then = turns ?? rest.filter(aboveNoise).sort((a, b) => b.addedMs! - a.addedMs!)[0];
     return {

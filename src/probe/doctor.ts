@@ -6,7 +6,7 @@ import {
   blameHop,
   classifyArrivals,
   majorityVerdict,
-  quantileOf,
+  quantile,
   resolveCoalescing,
   resolveSteadyBySize,
   sameHold,
@@ -22,19 +22,19 @@ import { FIXES } from './fix-snippets.js';
 import { browserFixes, browserStep, skippedBrowserStep, type DoctorBrowserOptions } from './doctor-browser.js';
 import { recogniseIntermediaries } from './header-rules.js';
 import type { StreamRecord } from '../model/record.js';
-import type { RequestSpec } from './request-spec.js';
+import { isPingEndpoint, type RequestSpec } from './request-spec.js';
 import { captureResponse, headerOf } from './response-capture.js';
 import { openStreamClient, type SequentialClient } from './open-stream-client.js';
-import type {
-  AttributionStep,
-  Classification,
-  DoctorResult,
-  HopResult,
-  RankedFix,
-  RunSummary,
-  SourceAsked,
-  StepId,
-  Verdict,
+import {
+  isHeld,
+  type AttributionStep,
+  type Classification,
+  type DoctorResult,
+  type HopResult,
+  type RankedFix,
+  type RunSummary,
+  type SourceAsked,
+  type StepId,
 } from '../model/doctor-result.js';
 import type { Fix } from '../model/fix.js';
 
@@ -176,9 +176,6 @@ function withOperation(spec: RequestSpec, ping: Record<string, unknown>, change:
   return { spec: { ...spec, body: JSON.stringify(body) }, asked: askedOf(body) };
 }
 
-const BUFFERING: readonly Verdict[] = ['FULLY_BUFFERED', 'SIZE_THRESHOLD', 'PERIODIC_FLUSH'];
-const held = (v: Verdict) => BUFFERING.includes(v);
-
 /** The hops to measure: `--hop`s, or `--direct` as two hops (backend, then the URL). */
 function hopList(o: DoctorOptions): Hop[] | null {
   if (o.hops !== undefined && o.hops.length > 0) return o.hops;
@@ -207,9 +204,9 @@ function hopResult(hop: Target, measured: Measured[], prev: Measured[] | null, n
     reason: maj.verdict === 'INCONCLUSIVE' && c.verdict !== 'INCONCLUSIVE' ? `runs disagree: ${cs.map((x) => x.verdict).join(', ')}` : c.reason,
     tokensPerEvent: c.rule !== null ? (c.coalescing?.tokensPerEvent ?? null) : null,
     rule: c.rule,
-    firstContentP50Ms: fc.length === 0 ? null : round1(quantileOf(fc, 0.5)),
-    firstContentP90Ms: fc.length === 0 ? null : round1(quantileOf(fc, 0.9)),
-    waitMs: waits.length === 0 ? null : round1(quantileOf(waits, 0.5)),
+    firstContentP50Ms: fc.length === 0 ? null : round1(quantile(fc, 0.5)),
+    firstContentP90Ms: fc.length === 0 ? null : round1(quantile(fc, 0.9)),
+    waitMs: waits.length === 0 ? null : round1(quantile(waits, 0.5)),
     waitKind: c.evidence.stamps === 't_src' ? 'hold+lag' : c.evidence.stamps === 't' ? 'lag' : null,
     addedMs: added?.addedMs ?? null,
     addedNoiseMs: added?.noiseMs ?? null,
@@ -237,7 +234,7 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
   const hops = hopList(o);
   const targetUrl = hops === null ? o.url : hops.at(-1)!.url;
   // An unparsable URL is left to buildRequestSpec, whose message names it (exit 2).
-  const ownPing = (u: string) => o.body === undefined && o.bodyFile === undefined && URL.canParse(u) && /\/(send_operation|ws)$/.test(new URL(u).pathname);
+  const ownPing = (u: string) => o.body === undefined && o.bodyFile === undefined && URL.canParse(u) && isPingEndpoint(new URL(u));
   const targetOf = async (name: string, url: string): Promise<Target> => {
     const f: RequestFlags = ownPing(url) ? { ...flags, body: JSON.stringify(DOCTOR_PING) } : { ...flags };
     // Along a chain, --http2 offers h2 where TLS can negotiate it (ALPN); a plain-http hop (a backend
@@ -319,7 +316,7 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
   const coalesced = baseline.rule !== null;
   const caveat = baseline.verdict === 'STREAMING' && baseline.caveat !== null;
 
-  if (held(verdict) || verdict === 'INCONCLUSIVE') {
+  if (isHeld(verdict) || verdict === 'INCONCLUSIVE') {
     const ae = spec.headers['accept-encoding'] ?? '';
     const identity = ae.trim().toLowerCase() === 'identity';
     const other = identity ? 'gzip, deflate, br' : 'identity';
@@ -329,10 +326,10 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
       target: { ...target, spec: { ...spec, headers: { ...spec.headers, 'accept-encoding': other } } },
       judge: (c, run) => {
         const encodedBase = runs[0]!.contentEncoding !== '';
-        if (!identity && held(verdict) && c.verdict === 'STREAMING' && baseline.rule === null) {
+        if (!identity && isHeld(verdict) && c.verdict === 'STREAMING' && baseline.rule === null) {
           return { conclusion: `without compression the stream is STREAMING: compression holds it${encodedBase ? ` (Content-Encoding: ${runs[0]!.contentEncoding})` : ''}`, implicates: 'compression' };
         }
-        if (identity && verdict === 'STREAMING' && held(c.verdict)) {
+        if (identity && verdict === 'STREAMING' && isHeld(c.verdict)) {
           return { conclusion: `a browser-like Accept-Encoding makes it ${c.verdict}: compression holds it for real users`, implicates: 'compression' };
         }
         return { conclusion: `same picture (${c.verdict}${run.contentEncoding !== '' ? `, Content-Encoding: ${run.contentEncoding}` : ''}): compression is not the cause`, implicates: null, clears: 'compression' };
@@ -346,7 +343,7 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
       changed: `Accept: ${acceptOther} (was ${accept || 'none'})`,
       target: { ...target, spec: { ...spec, headers: { ...spec.headers, accept: acceptOther } } },
       judge: (c) =>
-        !sameHold(c, baseline) && (held(verdict) || held(c.verdict))
+        !sameHold(c, baseline) && (isHeld(verdict) || isHeld(c.verdict))
           ? { conclusion: `the verdict changes with Accept (${verdict} → ${c.verdict}): something on the path decides by the Accept header`, implicates: 'accept' }
           : { conclusion: `same verdict (${c.verdict}): Accept does not matter here`, implicates: null, clears: 'accept' },
     });
@@ -370,7 +367,7 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
             verdict = classification.verdict;
           }
           if (resolved.note !== '') return { conclusion: resolved.note, implicates: 'size' };
-          if (held(verdict) && c.verdict === 'STREAMING') {
+          if (isHeld(verdict) && c.verdict === 'STREAMING') {
             return { conclusion: 'large events stream: the buffer holds small events only (a size or character threshold)', implicates: 'size' };
           }
           return { conclusion: `large events: ${c.verdict}`, implicates: null };
@@ -439,10 +436,10 @@ export async function doctor(o: DoctorOptions, onProgress?: (line: string) => vo
     const c0 = classify(measured.runs[0]![0]!, targets[0]!.asked, o.names);
     const run0 = summarize(measured.runs[0]![0]!.record, c0);
     const conclusion = (): Pick<AttributionStep, 'conclusion' | 'implicates'> => {
-      if (held(verdict) && (first.verdict === 'STREAMING' || (!held(first.verdict) && blame?.kind === 'adds'))) {
+      if (isHeld(verdict) && (first.verdict === 'STREAMING' || (!isHeld(first.verdict) && blame?.kind === 'adds'))) {
         return { conclusion: `the backend (${first.name}) does not hold the stream (${first.verdict}); the path after it does: ${blame?.sentence ?? ''}`, implicates: 'path' };
       }
-      if (held(first.verdict)) return { conclusion: `the backend (${first.name}) itself is ${first.verdict}: the delay starts in the backend`, implicates: 'backend' };
+      if (isHeld(first.verdict)) return { conclusion: `the backend (${first.name}) itself is ${first.verdict}: the delay starts in the backend`, implicates: 'backend' };
       return { conclusion: `the backend (${first.name}): ${first.verdict}`, implicates: null };
     };
     attribution.push({ id: 'direct', changed: `the backend directly: ${first.url}`, verdict: first.verdict, run: run0, classification: c0, ...conclusion() });
@@ -494,8 +491,8 @@ const MIN_SLOW_COUNT = 12;
  * the attribution. Pure over the result.
  */
 export function rankFixes(r: Pick<DoctorResult, 'verdict' | 'classification' | 'attribution' | 'intermediaries' | 'responseHeaders' | 'runs'> & Partial<Pick<DoctorResult, 'hops' | 'blame'>>): RankedFix[] {
-  const backendHolds = r.hops !== undefined && r.hops !== null && r.hops.length > 0 && held(r.hops[0]!.verdict);
-  if (!held(r.verdict) && !backendHolds) return [];
+  const backendHolds = r.hops !== undefined && r.hops !== null && r.hops.length > 0 && isHeld(r.hops[0]!.verdict);
+  if (!isHeld(r.verdict) && !backendHolds) return [];
   const scores = new Map<string, { fix: Fix; score: number; because: string }>();
   const cleared = new Set(r.attribution.map((s) => s.clears).filter((x) => x !== null && x !== undefined));
   const add = (fix: Fix, score: number, because: string) => {

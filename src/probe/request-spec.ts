@@ -43,7 +43,16 @@ export function httpUrl(path: string, url: URL): URL {
   return u;
 }
 
-/** The guide's ping operation, sent when the URL ends in `/send_operation` and no body is given. */
+/**
+ * True for our own ping endpoint: `POST …/send_operation`, or serve's GET /ws (a ws:// or wss://
+ * URL), which takes the same envelope as a message (docs/protocol.md, "WebSocket"). Without a body,
+ * such a URL gets the guide's ping operation (bench) or doctor's and compare's own workload.
+ */
+export function isPingEndpoint(url: URL): boolean {
+  return isWebSocketUrl(url) || url.pathname.endsWith('/send_operation');
+}
+
+/** The guide's ping operation, sent to a ping endpoint (`isPingEndpoint`) when no body is given. */
 export const GUIDE_PING_BODY = JSON.stringify({
   notebook_id: 'n1',
   operation: { type: 'ping', count: 50, interval_ms: 20, first_delay_ms: 0, token: 'tok ' },

@@ -14,3 +14,8 @@ export const NO_COLORS: Colors = new Chalk({ level: 0 });
 export function colorsAt(level: 0 | 1 | 2 | 3): Colors {
   return level === 0 ? NO_COLORS : new Chalk({ level });
 }
+
+/** A cli-table3 table's `style`: cyan heads and grey borders when colours are on, none otherwise. */
+export function tableStyle(chalk: Colors): { head: string[]; border: string[] } {
+  return { head: chalk.level > 0 ? ['cyan'] : [], border: chalk.level > 0 ? ['grey'] : [] };
+}

@@ -114,7 +114,7 @@ export function compareGrid(cmp: Comparison, lang: Lang, options: GridOptions = 
   if (anySettings) {
     for (const r of cmp.settings) {
       // No change column for settings: "−50.0 %" of a flush interval is no measurement (issue 32).
-      rows.push([plain(settingName[r.key]), ...r.settings.map((s) => plain(formatSetting(s, r.key, lang))), ...r.changes.map(() => plain(''))]);
+      rows.push([plain(settingName[r.key]), ...r.settings.map((s) => plain(formatSetting(s, r.key, lang))), ...cmp.columns.slice(1).map(() => plain(''))]);
     }
   }
   const settingRows = rows.length;
@@ -148,7 +148,7 @@ function compactGrid(cmp: Comparison, lang: Lang, numbered: boolean): CompareGri
   const rows: Cell[][] = [];
   const settingName: Record<SettingKey, string> = { flush_interval: S.flushInterval, char_threshold: S.charThreshold, kernel_wait: S.kernelWait };
   if (cmp.settings.some((r) => r.settings.some((s) => s !== null))) {
-    for (const r of cmp.settings) rows.push([plain(settingName[r.key]), ...r.settings.map((s) => plain(formatSettingShort(s, r.key, lang))), ...r.changes.map(() => plain(''))]);
+    for (const r of cmp.settings) rows.push([plain(settingName[r.key]), ...r.settings.map((s) => plain(formatSettingShort(s, r.key, lang))), ...later.map(() => plain(''))]);
   }
   const settingRows = rows.length;
   // The legend names each metric once: `first chunk = first_content_ms` covers its p50 and p99 rows.

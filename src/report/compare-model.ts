@@ -68,8 +68,6 @@ export type SettingKey = 'flush_interval' | 'char_threshold' | 'kernel_wait';
 export interface SettingRow {
   key: SettingKey;
   settings: Array<ReportFlushSettings | null>;
-  /** Per configuration after the first: % change of the setting (null when not comparable). */
-  changes: Array<number | null>;
 }
 
 export interface Comparison {
@@ -122,15 +120,7 @@ export function buildComparison(report: Report): Comparison {
   });
   const settingKeys: SettingKey[] = ['flush_interval', 'char_threshold', 'kernel_wait'];
   const settingsOf = cs.map((c) => c.flush_settings ?? null);
-  const settings = settingKeys.map((key): SettingRow => {
-    const base = settingsOf[0] === null ? null : settingValue(settingsOf[0]!, key);
-    const changes = settingsOf.slice(1).map((s) => {
-      if (s === null || settingsOf[0] === null) return null;
-      const v = settingValue(s, key);
-      return base === null || v === null ? null : changePct(base, v);
-    });
-    return { key, settings: settingsOf, changes };
-  });
+  const settings = settingKeys.map((key): SettingRow => ({ key, settings: settingsOf }));
   const counts = cs.map((c) => c.rounds?.length ?? 0);
   const rounds = counts.every((n) => n > 0) ? Math.min(...counts) : null;
   return {

@@ -1,4 +1,4 @@
-import { NO_COLORS, type Colors } from './chalk.js';
+import { NO_COLORS, tableStyle, type Colors } from './chalk.js';
 import Table from 'cli-table3';
 import type { CheckHeadersResult, Finding } from '../model/header-findings.js';
 
@@ -30,7 +30,7 @@ export function renderCheckHeaders(r: CheckHeadersResult, chalk: Colors = NO_COL
     head: ['', 'rule', 'severity', 'seen', 'why'],
     colWidths: [6, 28, 10, 36, 52],
     wordWrap: true,
-    style: { head: chalk.level > 0 ? ['cyan'] : [], border: chalk.level > 0 ? ['grey'] : [] },
+    style: tableStyle(chalk),
   });
   for (const f of r.findings) table.push([mark(f, chalk), f.id, f.severity, f.seen, f.why]);
   lines.push(table.toString());

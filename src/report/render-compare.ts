@@ -1,4 +1,4 @@
-import { NO_COLORS, type Colors } from './chalk.js';
+import { NO_COLORS, tableStyle, type Colors } from './chalk.js';
 import Table from 'cli-table3';
 import { compareGrid, type Cell } from './compare-cells.js';
 import type { Lang } from './compare-labels.js';
@@ -28,7 +28,7 @@ function drawTable(grid: ReturnType<typeof compareGrid>, n: number, compact: boo
     head: grid.head,
     // Compact: no rule between rows, half the height (as bench's table).
     ...(compact ? { chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } } : {}),
-    style: { head: chalk.level > 0 ? ['cyan'] : [], border: chalk.level > 0 ? ['grey'] : [] },
+    style: tableStyle(chalk),
     colAligns: ['left', ...Array.from({ length: n }, () => 'right' as const), ...Array.from({ length: n - 1 }, () => 'left' as const)],
   });
   for (const [i, row] of grid.rows.entries()) {

@@ -1,4 +1,4 @@
-import { NO_COLORS, type Colors } from './chalk.js';
+import { NO_COLORS, tableStyle, type Colors } from './chalk.js';
 import Table from 'cli-table3';
 import type { DefinitionFigure, DefinitionsView } from '../model/report.js';
 
@@ -30,7 +30,7 @@ export function renderDefinitions(view: DefinitionsView, chalk: Colors = NO_COLO
   const table = new Table({
     head: [`${view.tool} name`, 'unit', ...STATS, 'count', 'formula'],
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-    style: { head: chalk.level > 0 ? ['cyan'] : [], border: chalk.level > 0 ? ['grey'] : [] },
+    style: tableStyle(chalk),
     colAligns: ['left', 'left', ...STATS.map(() => 'right' as const), 'right', 'left'],
   });
   for (const f of view.figures) table.push([f.name, f.unit, ...STATS.map((s) => cell(f, f.stats[s], chalk)), String(f.stats.count), f.formula]);

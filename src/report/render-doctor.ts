@@ -1,4 +1,4 @@
-import { NO_COLORS, type Colors } from './chalk.js';
+import { NO_COLORS, tableStyle, type Colors } from './chalk.js';
 import Table from 'cli-table3';
 import type { DoctorResult, Verdict } from '../model/doctor-result.js';
 
@@ -46,7 +46,7 @@ export function renderDoctor(r: DoctorResult, chalk: Colors = NO_COLORS): string
   );
   const runs = new Table({
     head: ['run', 'verdict', 'status', 'headers ms', 'first content ms', 'end ms', 'events', 'reads', 'encoding'],
-    style: { head: chalk.level > 0 ? ['cyan'] : [], border: chalk.level > 0 ? ['grey'] : [] },
+    style: tableStyle(chalk),
   });
   r.runs.forEach((run, i) =>
     runs.push([String(i + 1), colour(run.verdict, chalk), n(run.status), n(run.headersMs), n(run.firstContentMs), String(run.endMs), String(run.events), String(run.reads), run.contentEncoding || '–']),
@@ -58,7 +58,7 @@ export function renderDoctor(r: DoctorResult, chalk: Colors = NO_COLORS): string
       head: ['changed (one thing)', 'verdict', 'first content ms', 'what it says'],
       colWidths: [40, 18, 10, 64],
       wordWrap: true,
-      style: { head: chalk.level > 0 ? ['cyan'] : [], border: chalk.level > 0 ? ['grey'] : [] },
+      style: tableStyle(chalk),
     });
     for (const s of r.attribution) t.push([s.changed, colour(s.verdict, chalk), n(s.run?.firstContentMs), s.conclusion]);
     lines.push(t.toString());
@@ -82,7 +82,7 @@ export function renderDoctor(r: DoctorResult, chalk: Colors = NO_COLORS): string
 function renderHops(r: DoctorResult, chalk: Colors): string {
   const t = new Table({
     head: ['hop', 'verdict', 'tokens/event', 'first content p50 ms', 'p90 ms', 'hold or lag ms', 'adds over previous ms'],
-    style: { head: chalk.level > 0 ? ['cyan'] : [], border: chalk.level > 0 ? ['grey'] : [] },
+    style: tableStyle(chalk),
   });
   for (const h of r.hops ?? []) {
     t.push([

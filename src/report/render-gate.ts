@@ -1,4 +1,4 @@
-import { NO_COLORS, type Colors } from './chalk.js';
+import { NO_COLORS, tableStyle, type Colors } from './chalk.js';
 import Table from 'cli-table3';
 import type { GateOutcome } from '../model/gate-outcome.js';
 import { warningText } from '../model/warnings.js';
@@ -7,7 +7,7 @@ import { warningText } from '../model/warnings.js';
 export function renderGate(o: GateOutcome, chalk: Colors = NO_COLORS): string {
   const table = new Table({
     head: ['gate', 'measured', 'result', 'detail'],
-    style: { head: chalk.level > 0 ? ['cyan'] : [], border: chalk.level > 0 ? ['grey'] : [] },
+    style: tableStyle(chalk),
     colAligns: ['left', 'right', 'left', 'left'],
   });
   for (const c of o.checks) {

@@ -1,4 +1,4 @@
-import { NO_COLORS, type Colors } from './chalk.js';
+import { NO_COLORS, tableStyle, type Colors } from './chalk.js';
 import Table from 'cli-table3';
 import type { ColdStart, MetricStats, Report, ReportConfiguration } from '../model/report.js';
 import { warningText } from '../model/warnings.js';
@@ -17,7 +17,7 @@ export function renderConfiguration(c: ReportConfiguration, chalk: Colors = NO_C
     head: ['metric', ...STATS, 'count'],
     // No rule between rows: a metric per row reads best as a compact block.
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-    style: { head: chalk.level > 0 ? ['cyan'] : [], border: chalk.level > 0 ? ['grey'] : [] },
+    style: tableStyle(chalk),
     colAligns: ['left', ...STATS.map(() => 'right' as const), 'right'],
   });
   for (const [name, m] of Object.entries(c.metrics)) {

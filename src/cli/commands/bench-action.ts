@@ -95,7 +95,7 @@ export async function runBenchCommand(url: string | undefined, flags: BenchFlags
     const { renderHtml } = await import('../../report/render-html.js');
     const { writeOutput } = await import('../write-output.js');
     try {
-      const html = await writeOutput(flags.html, renderHtml(report));
+      const html = await writeOutput(flags.html, renderHtml(report), { dashToStdout: true });
       if (flags.quiet !== true && flags.json !== true) process.stderr.write(`html: ${html}\n`);
     } catch (err) {
       // As --out: checked before the run; a late failure still prints the measurement.

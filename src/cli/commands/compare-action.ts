@@ -1,4 +1,4 @@
-import { writeText } from '../write-text.js';
+import { writeOutput } from '../write-output.js';
 import { browserOptionsFrom } from '../browser-options.js';
 import path from 'node:path';
 import { ExitCode, UsageError } from '../../model/errors.js';
@@ -126,10 +126,10 @@ export async function runCompareCommand(inputs: string[], flags: CompareFlags, a
     const file = await writeReport(report, out);
     if (flags.quiet !== true && flags.json !== true) process.stderr.write(`report: ${file}\n`);
   }
-  if (flags.markdown !== undefined) await writeText(flags.markdown, compareMarkdown(report, lang), '--markdown');
+  if (flags.markdown !== undefined) await writeOutput(flags.markdown, compareMarkdown(report, lang), { flag: '--markdown' });
   if (flags.html !== undefined) {
     const { reportExporter } = await import('../../report/exporter.js');
-    await writeText(flags.html, reportExporter('html', lang)(report), '--html');
+    await writeOutput(flags.html, reportExporter('html', lang)(report), { flag: '--html' });
     if (flags.quiet !== true && flags.json !== true) process.stderr.write(`html: ${flags.html}\n`);
   }
   process.stdout.write(flags.json === true ? serializeReport(report) : renderCompare(report, lang, { width: terminalWidth(), wide: flags.wide === true, colors: await colors() }));

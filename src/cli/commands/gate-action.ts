@@ -1,4 +1,4 @@
-import { writeText } from '../write-text.js';
+import { writeOutput } from '../write-output.js';
 import { appendFile, readFile } from 'node:fs/promises';
 import { UsageError } from '../../model/errors.js';
 import { parseMaxRegression, parseThreshold, type Threshold } from '../../probe/gate-expression.js';
@@ -27,8 +27,8 @@ export async function appendStepSummary(o: GateOutcome, env: NodeJS.ProcessEnv =
 async function emit(o: GateOutcome, flags: { json?: boolean; junit?: string; markdown?: string }, toStderr = false): Promise<boolean> {
   const text = gateExporter(flags.json === true ? 'json' : 'table', await colors())(o);
   (toStderr ? process.stderr : process.stdout).write(text);
-  if (flags.junit !== undefined) await writeText(flags.junit, gateExporter('junit')(o), '--junit');
-  if (flags.markdown !== undefined) await writeText(flags.markdown, gateExporter('markdown')(o), '--markdown');
+  if (flags.junit !== undefined) await writeOutput(flags.junit, gateExporter('junit')(o), { flag: '--junit' });
+  if (flags.markdown !== undefined) await writeOutput(flags.markdown, gateExporter('markdown')(o), { flag: '--markdown' });
   await appendStepSummary(o);
   return o.passed;
 }

@@ -19,7 +19,7 @@ export async function runReportCommand(files: readonly string[], flags: ReportFl
   for (const file of files) reports.push({ file, report: await readReportFile(file) });
   const report = combineReports(reports);
   if (flags.html !== undefined) {
-    const where = await writeOutput(flags.html, renderHtml(report));
+    const where = await writeOutput(flags.html, renderHtml(report), { dashToStdout: true });
     if (flags.quiet !== true && where !== 'stdout') process.stderr.write(`html: ${where}\n`);
     // The page is what was asked for (docs/reports.md): the table only without --html, JSON with --json.
     if (flags.json !== true) return;

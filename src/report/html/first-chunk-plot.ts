@@ -4,7 +4,7 @@ import { fmtMs, fmtNum, px } from './format.js';
 import { axes, countPanel, figure, M, noSamples, seriesClass, svg, W } from './frame.js';
 import { logBins, type Bin } from './histogram-data.js';
 import { FIRST_CONTENT, firstContentBuckets, firstContentDomain } from './cdf-plot.js';
-import { linearTicks, logTicks, place, scaleOf } from './scale.js';
+import { logTicks, place, scaleOf } from './scale.js';
 
 /** Height of one configuration's panel; panels stack and share the x axis. */
 const PANEL_H = 190;
