@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { benchJson, chromium, p50 } from './helpers/browser-bench.js';
+import { benchJson, chromium } from './helpers/browser-bench.js';
 import { startServeProcess } from './helpers/serve-process.js';
 import { makeSelfSignedCert } from './helpers/tls-cert.js';
 import { warningText } from '../src/model/warnings.js';

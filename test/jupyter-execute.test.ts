@@ -8,7 +8,7 @@ import { flushSettings, type FlushPolicyName } from '../src/model/flush-presets.
 import { routeConsole } from '../src/cli/console-route.js';
 import { JupyterLog } from '../src/jupyter/log.js';
 import { classifyJupyter, measureJupyter, median, NAGLE_EXCESS_MS, NAGLE_THRESHOLD_MS } from '../src/jupyter/measure.js';
-import { connectJupyter, findJupyterCommand, JupyterUnavailableError, startJupyter, type JupyterHandle } from '../src/jupyter/server.js';
+import { connectJupyter, findJupyterCommand, JupyterUnavailableError, startJupyter } from '../src/jupyter/server.js';
 import { NODELAY_SERVER_CONFIG } from '../src/jupyter/tuning.js';
 import { RequestError } from '../src/server/request-error.js';
 import { createExecuteSource, type ExecuteSource } from '../src/server/sources/execute.js';

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { round3 } from '../model/metric-stats.js';
 import { buildReport } from '../model/build-report.js';
 import { reportEnvironment } from './machine-facts.js';
 import type { ReportConfiguration, ReportFlushSettings, RoundSummary } from '../model/report.js';
@@ -54,7 +55,6 @@ export function newTarget(t: Pick<Target, 'name' | 'spec' | 'settings' | 'embedd
   };
 }
 
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Runs `n` requests over the target's connections, `concurrency` at a time. */
 async function runBatch(t: Target, n: number, warmup: boolean, onDone: () => void): Promise<StreamRecord[]> {
