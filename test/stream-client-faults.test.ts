@@ -3,6 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { runBench } from '../src/probe/run-bench.js';
+import { LoadRunner, type LoadPlan } from '../src/probe/load-runner.js';
+import type { StreamRecord } from '../src/model/record.js';
 import { runCli } from './helpers/serve-process.js';
 import { specFor } from './helpers/bench-spec.js';
 import { startServer } from './helpers/start-server.js';
@@ -37,6 +39,22 @@ test('a keep-alive connection the server closed between requests is retried once
   assert.deepEqual(failed.map((r) => r.error), [], 'no request failed');
   const reconnected = run.records.filter((r) => r.reconnected === true).length;
   assert.ok(reconnected >= 4, `${reconnected} reconnects`);
+});
+
+test('under load too (bench -c N): a reset on a reused connection is a reconnect, a POST stays a reset', async (t) => {
+  const srv = await startServer(closesSecondRequest());
+  t.after(() => srv.close());
+  const plan: LoadPlan = { model: 'closed', concurrency: 2, rate: 0, arrival: 'constant', requests: 10, durationMs: null, warmup: 0, maxInFlight: 2, connections: 2 };
+  const records: StreamRecord[] = [];
+  await new LoadRunner(await specFor(`${srv.url}/s`, { method: 'GET' }), plan, (r) => records.push(r)).run();
+  assert.equal(records.length, 10);
+  assert.deepEqual(records.filter((r) => r.error !== null).map((r) => r.error), [], 'no request failed');
+  const reconnected = records.filter((r) => r.reconnected === true).length;
+  assert.ok(reconnected >= 4, `${reconnected} reconnects`);
+  const posts: StreamRecord[] = [];
+  await new LoadRunner(await specFor(`${srv.url}/s`, { body: '{}' }), { ...plan, requests: 4 }, (r) => posts.push(r)).run();
+  assert.ok(posts.some((r) => r.error?.kind === 'reset'), JSON.stringify(posts.map((r) => r.error?.kind ?? 'ok')));
+  assert.ok(posts.every((r) => r.reconnected !== true));
 });
 
 test('a POST on a connection the server closed is not sent again (not idempotent): reset', async (t) => {

@@ -5,7 +5,7 @@ import { IndexedSet } from '../model/indexed-set.js';
 import type { StreamRecord } from '../model/record.js';
 import type { RequestSpec } from './request-spec.js';
 import { specConnector } from './connector.js';
-import { RequestRun } from './stream-client.js';
+import { RequestRun, retriesOnNewConnection } from './stream-client.js';
 import { H1Client, type DispatchTarget } from './h1-client.js';
 
 /** One connection our connector opened. */
@@ -79,18 +79,30 @@ export class LoadClient {
    * dispatched now, or as soon as a connection is free. Never throws: a failure is in the record.
    */
   request(index: number, warmup: boolean, originMs: number): Promise<StreamRecord> {
-    return new Promise((resolve) => {
-      const run = new LoadRequestRun(this, this.spec, index, warmup, originMs, (record) => {
-        this.inFlight.delete(run);
-        this.release(run);
-        resolve(record);
-      });
-      this.inFlight.add(run);
-      run.arm();
-      const slot = this.free.pop() ?? (this.slots.length < this.connections ? this.open() : null);
-      if (slot === null) this.waiting.push(run);
-      else this.dispatch(run, slot);
+    return new Promise((resolve) => this.start(index, warmup, originMs, false, resolve));
+  }
+
+  /**
+   * One try. A reset on a reused connection (`retriesOnNewConnection`) is sent once more, on the
+   * connection its slot opens anew, still timed from the intended start: under load the time lost
+   * to the failed try is latency the user saw.
+   */
+  private start(index: number, warmup: boolean, originMs: number, retry: boolean, resolve: (r: StreamRecord) => void): void {
+    const run = new LoadRequestRun(this, this.spec, index, warmup, originMs, (record) => {
+      this.inFlight.delete(run);
+      this.release(run);
+      if (!retry && retriesOnNewConnection(this.spec, record)) {
+        this.start(index, warmup, originMs, true, resolve);
+        return;
+      }
+      if (retry) record.reconnected = true;
+      resolve(record);
     });
+    this.inFlight.add(run);
+    run.arm();
+    const slot = this.free.pop() ?? (this.slots.length < this.connections ? this.open() : null);
+    if (slot === null) this.waiting.push(run);
+    else this.dispatch(run, slot);
   }
 
   /** The socket the run's connection holds now (undici calls onRequestStart as it writes the request). */

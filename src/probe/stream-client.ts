@@ -19,6 +19,15 @@ const connectedChannel = diagnostics.channel('undici:client:connected');
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
 /**
+ * Whether a failed request is sent once more on a new connection, by either client: a reset
+ * before any response on a reused keep-alive connection (the server closed it between requests,
+ * RFC 9112 §9.3.1), for idempotent methods only (RFC 9110 §9.2.2). The second try is a reconnect.
+ */
+export function retriesOnNewConnection(spec: RequestSpec, r: StreamRecord): boolean {
+  return r.error?.kind === 'reset' && r.status === null && r.reusedConnection && IDEMPOTENT.has(spec.method.toUpperCase());
+}
+
+/**
  * Sees every event's data as it is timed (doctor reads the text of each event to count tokens per
  * event). Optional: bench and load pass none, so their hot path does no extra work per event.
  */
@@ -69,13 +78,13 @@ export class StreamClient {
   }
 
   /**
-   * Measures one request. Never throws for a failed request: the record carries the error. A reset
-   * before any response on a reused keep-alive connection (the server closed it between requests,
-   * RFC 9112 §9.3.1) is retried once on a new connection for idempotent methods (RFC 9110 §9.2.2).
+   * Measures one request. Never throws for a failed request: the record carries the error. Sent
+   * once more on a new connection when `retriesOnNewConnection` says so, timed from then (one
+   * request after another: the failed try is not the server's time).
    */
   async request(index: number, warmup: boolean, originMs = performance.now()): Promise<StreamRecord> {
     const first = await this.requestOnce(index, warmup, originMs);
-    if (!IDEMPOTENT.has(this.spec.method.toUpperCase()) || first.error?.kind !== 'reset' || first.status !== null || !first.reusedConnection) return first;
+    if (!retriesOnNewConnection(this.spec, first)) return first;
     const again = await this.requestOnce(index, warmup, performance.now());
     again.reconnected = true;
     return again;
