@@ -38,15 +38,19 @@ interface Target {
 }
 
 const ours = await startServe(['--allow-policy-override', '--log-level', 'warn']);
-const minimal = await startMinimal();
 const BEFORE_BIN = process.env['BEFORE_BIN'];
-const before = BEFORE_BIN === undefined ? null : await startServe(['--allow-policy-override', '--log-level', 'warn'], 30_000, BEFORE_BIN);
-const targets: Target[] = [
-  ...(before === null ? [] : [{ name: 'serve adaptive (before)', server: before, header: 'x-nbs-flush-policy: adaptive', eventsPerCpuS: [], writesPerEvent: [], firstContentP50: [] }]),
-  { name: 'minimal node:http', server: minimal, eventsPerCpuS: [], writesPerEvent: [], firstContentP50: [] },
-  ...(['adaptive', 'guide-after', 'guide-before'] as const).map((p) => ({ name: `serve ${p}`, server: ours, header: `x-nbs-flush-policy: ${p}`, eventsPerCpuS: [], writesPerEvent: [], firstContentP50: [] })),
-];
+// Each server started is stopped by the finally below, also when a later one fails to start.
+let minimal: ServeProcess | null = null;
+let before: ServeProcess | null = null;
+const targets: Target[] = [];
 try {
+  minimal = await startMinimal();
+  before = BEFORE_BIN === undefined ? null : await startServe(['--allow-policy-override', '--log-level', 'warn'], 30_000, BEFORE_BIN);
+  targets.push(
+    ...(before === null ? [] : [{ name: 'serve adaptive (before)', server: before, header: 'x-nbs-flush-policy: adaptive', eventsPerCpuS: [], writesPerEvent: [], firstContentP50: [] }]),
+    { name: 'minimal node:http', server: minimal, eventsPerCpuS: [], writesPerEvent: [], firstContentP50: [] },
+    ...(['adaptive', 'guide-after', 'guide-before'] as const).map((p) => ({ name: `serve ${p}`, server: ours, header: `x-nbs-flush-policy: ${p}`, eventsPerCpuS: [], writesPerEvent: [], firstContentP50: [] })),
+  );
   for (let run = 0; run < RUNS; run++) {
     for (let k = 0; k < targets.length; k++) {
       const t = targets[(k + run) % targets.length]!;
@@ -67,7 +71,7 @@ try {
     }
   }
 } finally {
-  await Promise.all([ours.stop(), minimal.stop(), before?.stop()]);
+  await Promise.all([ours.stop(), minimal?.stop(), before?.stop()]);
 }
 
 const fmt = (xs: number[]) => (xs.length === 0 ? '–' : `${round(median(xs))} (${round(spread(xs).min)}–${round(spread(xs).max)})`);

@@ -83,6 +83,7 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
   private wake: (() => void) | null = null;
   private progress: LoadProgress = { phase: 'measure', elapsedMs: 0, done: 0, total: null, durationMs: null, inFlight: 0, errors: 0, dropped: 0, ratePerS: 0, etaMs: null };
   private phaseStart = 0;
+  private droppedMessage: string | undefined;
   private index = 0;
 
   constructor(
@@ -212,7 +213,7 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
       if (this.stopped) break;
       const index = this.index++;
       if (this.client.inFlightCount >= this.plan.maxInFlight) {
-        this.finished(droppedRecord(index, warmup, at, this.plan.maxInFlight, this.names));
+        this.finished(droppedRecord(index, warmup, at, (this.droppedMessage ??= droppedMessage(this.plan.maxInFlight, this.names))));
       } else {
         pending++;
         void this.client.request(index, warmup, at).then((r) => {
@@ -251,11 +252,16 @@ export class LoadRunner extends EventEmitter<LoadRunnerEvents> {
   }
 }
 
+/** Why a request was dropped: the same words for every one, rendered once (drops come in floods). */
+function droppedMessage(maxInFlight: number, names: FieldNamer): string {
+  return renderFieldText(ft`not sent: ${maxInFlight} requests were in flight (${field('maxInFlight')})`, names);
+}
+
 /** A request the open model could not send: due while `maxInFlight` were in flight. */
-function droppedRecord(index: number, warmup: boolean, originMs: number, maxInFlight: number, names: FieldNamer): StreamRecord {
+function droppedRecord(index: number, warmup: boolean, originMs: number, message: string): StreamRecord {
   return blankRecord(index, warmup, originMs, {
     startUs: Math.round((performance.now() - originMs) * 1000),
     reusedConnection: false,
-    error: { kind: 'dropped', message: renderFieldText(ft`not sent: ${maxInFlight} requests were in flight (${field('maxInFlight')})`, names) },
+    error: { kind: 'dropped', message },
   });
 }
