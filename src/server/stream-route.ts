@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { flushSettings, isFlushPolicyName, type FlushSettings } from '../model/flush-presets.js';
+import { FLUSH_POLICY_NAMES, flushSettings, isFlushPolicyName, type FlushSettings } from '../model/flush-presets.js';
 import { monoNow } from './clock.js';
 import type { ServerMetrics } from './metrics.js';
 import { RequestError, say } from './request-error.js';
@@ -55,10 +55,18 @@ export const OVERFLOW_WAIT_MS = 1000;
 
 function streamSettings(request: FastifyRequest, opts: ServerOptions, base: FlushSettings): FlushSettings {
   const header = request.headers[POLICY_HEADER];
-  if (!opts.allowPolicyOverride || header === undefined) return base;
-  const name = Array.isArray(header) ? header[0] ?? '' : header;
-  if (!isFlushPolicyName(name)) {
-    throw new RequestError('NBS_UNKNOWN_POLICY', `unknown flush policy "${name}" in X-NBS-Flush-Policy (known: guide-before, guide-after, adaptive, custom)`);
+  if (header === undefined) return base;
+  return policySettings(Array.isArray(header) ? header[0] ?? '' : header, 'X-NBS-Flush-Policy', opts, base);
+}
+
+/**
+ * The settings of a stream that asked for policy `name` (the HTTP header, a WebSocket message's
+ * `"flush_policy"`): the server's own unless serve allows overrides.
+ */
+export function policySettings(name: unknown, where: string, opts: ServerOptions, base: FlushSettings): FlushSettings {
+  if (!opts.allowPolicyOverride) return base;
+  if (typeof name !== 'string' || !isFlushPolicyName(name)) {
+    throw new RequestError('NBS_UNKNOWN_POLICY', `unknown flush policy ${JSON.stringify(name)} in ${where} (known: ${FLUSH_POLICY_NAMES.join(', ')})`);
   }
   return name === base.policy ? base : flushSettings(name, opts.custom);
 }

@@ -62,8 +62,12 @@ export class StreamWriter {
   setIndex = -1;
   private readonly res: RawResponse;
   private readonly opts: StreamWriterOptions;
-  private readonly policy: FlushPolicy;
-  private readonly adaptive: boolean;
+  /**
+   * The buffered policies' state machine; null for adaptive, which releases every payload as it
+   * comes (flush-policy.ts) and needs no timer: its events skip the policy's per-event array and
+   * deadline check (issue 31) and join the current callback's batch directly.
+   */
+  private readonly policy: FlushPolicy | null;
   /** One write per event (a WebSocket message each) instead of one per batch. */
   private readonly framed: boolean;
   private readonly open: string;
@@ -91,8 +95,7 @@ export class StreamWriter {
   constructor(res: RawResponse, opts: StreamWriterOptions) {
     this.res = res;
     this.opts = opts;
-    this.policy = new FlushPolicy(opts.settings, monoNow());
-    this.adaptive = opts.settings.mode === 'adaptive';
+    this.policy = opts.settings.mode === 'adaptive' ? null : new FlushPolicy(opts.settings, monoNow());
     this.framed = opts.format === 'ws';
     this.open = opts.messageOpen ?? '{';
     this.lastWriteAt = monoNow();
@@ -135,14 +138,12 @@ export class StreamWriter {
     }
     if (payload.type === 'error') this.sawError = true;
     const now = monoNow();
-    if (this.adaptive) {
-      // Adaptive releases every payload as it comes (flush-policy.ts) and never needs a timer: skip
-      // the policy's per-event array and deadline check (issue 31: no per-event work that can go).
+    if (this.policy === null) {
       this.queue({ payload, srcAt: now });
       return;
     }
     this.emit(this.policy.push(payload, now, now));
-    this.armPolicyTimer();
+    this.armPolicyTimer(this.policy);
   }
 
   /**
@@ -159,7 +160,7 @@ export class StreamWriter {
       const tail = this.pending;
       this.pending = [];
       this.pendingChars = 0;
-      for (const r of this.policy.end(now)) tail.push(r);
+      if (this.policy !== null) for (const r of this.policy.end(now)) tail.push(r);
       if (override?.error !== undefined) {
         this.sawError = true;
         tail.push({ payload: override.error, srcAt: now });
@@ -205,11 +206,6 @@ export class StreamWriter {
   }
 
   private emit(releases: Release[]): void {
-    if (releases.length === 0) return;
-    if (this.adaptive) {
-      for (const r of releases) this.queue(r);
-      return;
-    }
     // Buffered policies release already-coalesced text: one write per release, as the guide's
     // generator yields once per release.
     for (const r of releases) if (!this.writeLarge([r])) this.write(this.encode([r], monoNow()));
@@ -337,8 +333,8 @@ export class StreamWriter {
   }
 
   /** One timer per stream, re-armed only when the policy's deadline changes. */
-  private armPolicyTimer(): void {
-    const deadline = this.policy.deadline();
+  private armPolicyTimer(policy: FlushPolicy): void {
+    const deadline = policy.deadline();
     if (deadline === this.policyDeadline) return;
     if (this.policyTimer !== null) clearTimeout(this.policyTimer);
     this.policyTimer = null;
@@ -350,9 +346,11 @@ export class StreamWriter {
   private readonly onPolicyTimer = (): void => {
     this.policyTimer = null;
     this.policyDeadline = null;
+    // Armed only by a buffered policy (push), so there is one.
+    const policy = this.policy!;
     if (this.finished) return;
-    this.emit(this.policy.timer(monoNow()));
-    this.armPolicyTimer();
+    this.emit(policy.timer(monoNow()));
+    this.armPolicyTimer(policy);
   };
 
   /** Fires once per period and re-arms for the rest of it: no per-write timer work. */

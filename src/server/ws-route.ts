@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { flushSettings, isFlushPolicyName, type FlushSettings } from '../model/flush-presets.js';
+import type { FlushSettings } from '../model/flush-presets.js';
 import { ERROR_STATUS, WS_PATH, WS_SUBPROTOCOL, WS_TOKEN_PREFIX, type ErrorBody, type NbsErrorCode } from '../model/protocol.js';
 import { type AccessGuard, type CorsOptions } from './access.js';
 import { byFieldName, field } from '../model/field-text.js';
@@ -13,7 +13,7 @@ import { BODY_LIMIT_BYTES, type ServerOptions } from './server-options.js';
 import type { ServerState, StreamOutcome } from './server-state.js';
 import type { SourceRegistry } from './source-registry.js';
 import type { Payload } from './source.js';
-import { pumpStream, StreamEnd } from './stream-route.js';
+import { policySettings, pumpStream, StreamEnd } from './stream-route.js';
 import { StreamWriter } from './stream-writer.js';
 import { strictValidatorCompiler } from './json-body.js';
 import { ENVELOPE_SCHEMA, envelopeError, envelopeOf, JSON_DEPTH_MAX, nestsDeeper, type Envelope, type SchemaError } from './validate-envelope.js';
@@ -283,10 +283,6 @@ class WsSession {
   private settingsOf(body: Record<string, unknown>): FlushSettings {
     const { opts, base } = this.deps;
     const name = body['flush_policy'];
-    if (!opts.allowPolicyOverride || name === undefined) return base;
-    if (typeof name !== 'string' || !isFlushPolicyName(name)) {
-      throw new RequestError('NBS_UNKNOWN_POLICY', `unknown flush policy ${JSON.stringify(name)} in "flush_policy" (known: guide-before, guide-after, adaptive, custom)`);
-    }
-    return name === base.policy ? base : flushSettings(name, opts.custom);
+    return name === undefined ? base : policySettings(name, '"flush_policy"', opts, base);
   }
 }
