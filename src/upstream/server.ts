@@ -306,22 +306,28 @@ async function respond(
       };
     });
   let lastWrite: Promise<void> = Promise.resolve();
-  // heartbeat_ms: a comment after that long without a write, until the response ends.
+  // heartbeat_ms: a comment after that long without a write, until the response ends. One timer a
+  // period, re-armed for the idle remainder when it fires (as serve's StreamWriter): a write only
+  // notes its time, no timer call per delta.
   let heartbeat: NodeJS.Timeout | undefined;
-  const beat = () => {
-    if (plan.heartbeatMs === undefined || closed) return;
-    clearTimeout(heartbeat);
-    heartbeat = setTimeout(() => {
-      if (closed || res.writableEnded) return;
+  let lastWriteAt = performance.now();
+  const onBeat = () => {
+    const period = plan.heartbeatMs!;
+    if (closed || res.writableEnded) return;
+    const idle = performance.now() - lastWriteAt;
+    if (idle >= period - 1) {
       res.write(ChunkWriter.heartbeat());
-      beat();
-    }, plan.heartbeatMs);
+      lastWriteAt = performance.now();
+      heartbeat = setTimeout(onBeat, period);
+    } else {
+      heartbeat = setTimeout(onBeat, period - idle);
+    }
   };
   res.on('close', () => clearTimeout(heartbeat));
   res.on('finish', () => clearTimeout(heartbeat));
   const write = (frame: string) => {
     lastWrite = new Promise((resolve) => res.write(frame, () => resolve()));
-    beat();
+    lastWriteAt = performance.now();
   };
   const resetNow = async () => {
     // Let what was written reach the client first, then send a TCP RST: a reset mid-body.
@@ -356,7 +362,8 @@ async function respond(
       'x-request-id': `req_nbs_${Math.random().toString(36).slice(2, 10)}`,
     });
     res.flushHeaders();
-    beat();
+    lastWriteAt = performance.now();
+    if (plan.heartbeatMs !== undefined) heartbeat = setTimeout(onBeat, plan.heartbeatMs);
     if (!(await until(plan.roleAtMs))) return;
     write(writer.role());
   }
